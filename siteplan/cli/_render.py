@@ -1,0 +1,47 @@
+"""Terminal rendering helpers (rich tables on stdout)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+
+def console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False, width=None)
+
+
+def print_table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+                justify: Sequence[str] | None = None) -> None:
+    """Print a table with rich (plain text when stdout is not a terminal)."""
+    from rich.table import Table
+
+    t = Table(title=title, show_lines=False, header_style="bold")
+    for i, c in enumerate(columns):
+        t.add_column(str(c), justify=(justify[i] if justify else "left"),  # type: ignore[arg-type]
+                     overflow="fold")
+    for r in rows:
+        t.add_row(*["" if v is None else str(v) for v in r])
+    console().print(t)
+
+
+def fmt(v: Any, digits: int = 3) -> str:
+    """Short human formatting of a number (blank for missing)."""
+    import math
+
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        if math.isnan(v):
+            return ""
+        if abs(v) >= 1000:
+            return f"{v:,.0f}"
+        return f"{v:.{digits}g}" if abs(v) < 1 else f"{v:.{digits}g}"
+    return str(v)
+
+
+def echo_written(path: Any, what: str = "wrote") -> None:
+    click.echo(f"siteplan: {what} {path}", err=True)

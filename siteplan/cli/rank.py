@@ -1,0 +1,150 @@
+"""``siteplan rank`` and ``siteplan explain``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from siteplan.cli._render import echo_written, fmt, print_table
+from siteplan.cli.options import (
+    candidates_option,
+    make_pack,
+    method_option,
+    output_options,
+    pack_options,
+    scenario_option,
+    weight_option,
+)
+from siteplan.outputs import RANKING_FORMATS
+
+
+def run_rank(scenario: str, method: str | None, weights: dict[str, float],
+             candidates: str | None, pack: str | None, layer_overrides: tuple[str, ...]) -> Any:
+    """Load scenario and pack, rank, and return the Ranking (shared by several commands)."""
+    from siteplan.engine import rank as rank_api
+    from siteplan.scenario import load_scenario
+
+    scen = load_scenario(scenario)
+    p = make_pack(pack, layer_overrides, scen.layers)
+    return rank_api(scen, pack=p, candidates=candidates, weights=weights or None, method=method)
+
+
+def print_ranking(r: Any, top: int | None) -> None:
+    """The ranking table and the excluded sites, on stdout."""
+    from siteplan.scenario import METHOD_NAMES
+
+    inc = r.included
+    shown = inc.head(top) if top else inc
+    rows = [(int(s["rank"]), s["name"], s["province"], s["region"], f"{s['score']:.3f}",
+             r.info[s["strongest"]].label if s["strongest"] else "",
+             r.info[s["weakest"]].label if s["weakest"] else "")
+            for _, s in shown.iterrows()]
+    weights = ", ".join(f"{k} {v:.0%}" for k, v in r.weights.items())
+    title = (f"{r.scenario.title or r.scenario.name} - {METHOD_NAMES[r.method]}\n"
+             f"weights: {weights}")
+    print_table(title, ["rank", "site", "province", "region", "score", "strongest", "weakest"],
+                rows, ["right", "left", "left", "left", "right", "left", "left"])
+    if top and len(inc) > top:
+        click.echo(f"... {len(inc) - top} more ranked sites (all are in the output file)")
+    exc = r.sites[r.sites["excluded"]]
+    if len(exc):
+        print_table(f"Excluded ({len(exc)})", ["site", "province", "reasons"],
+                    [(s["name"], s["province"], "; ".join(s["reasons"]))
+                     for _, s in exc.iterrows()])
+
+
+def print_explain(r: Any, site: str) -> None:
+    """The breakdown of one site, on stdout."""
+    row = r.site(site)
+    table = r.explain(site)
+    status = (f"rank {int(row['rank'])}, score {row['score']:.3f}" if not row["excluded"]
+              else "excluded: " + "; ".join(row["reasons"]))
+    rows = [(t.label, fmt(t.value), t.unit, t.direction,
+             "" if t.weight == 0 else f"{t.score:.3f}", f"{t.weight:.1%}" if t.weight else "-",
+             f"{t.contribution:.3f}" if t.weight else "-") for t in table.itertuples()]
+    print_table(f"{row['name']} ({row['province']}, {row['region']}): {status}",
+                ["criterion", "value", "unit", "direction", "score", "weight", "contribution"],
+                rows, ["left", "right", "left", "left", "right", "right", "right"])
+    for note in row["notes"]:
+        click.echo(f"note: {note}")
+
+
+@click.command()
+@scenario_option
+@method_option
+@weight_option
+@candidates_option
+@pack_options
+@click.option("-n", "--top", type=click.IntRange(min=1), default=None,
+              help="Show only the N best sites in the printed table (files hold every site).")
+@output_options(RANKING_FORMATS)
+@click.option("--explain", "explain_site", default=None, metavar="SITE",
+              help="Also print the breakdown of one site (id or name).")
+@click.option("--map", "map_path", is_flag=False, flag_value="", default=None, metavar="[PATH]",
+              help="Write an HTML map (default path: maps/<scenario>-ranking.html).")
+@click.option("--self-contained/--online", default=True, show_default=True,
+              help="Embed every JS/CSS resource in the map (works offline) or link CDNs.")
+@click.option("--tiles", default=None, metavar="URL",
+              help="Background tile URL template (e.g. a local tile server); none by default "
+                   "for self-contained maps.")
+@click.option("--indicator", default=None, help="Choropleth indicator of the map.")
+@click.option("--png", "png_path", type=click.Path(), default=None,
+              help="Also write a static PNG (or .svg) map for reports.")
+def rank(scenario: str, method: str | None, weights: dict[str, float], candidates: str | None,
+         pack: str | None, layer_overrides: tuple[str, ...], top: int | None,
+         output: str | None, fmt: str | None, overwrite: bool, explain_site: str | None,
+         map_path: str | None, self_contained: bool, tiles: str | None, indicator: str | None,
+         png_path: str | None) -> None:
+    """Rank candidate sites under a scenario and print the table.
+
+    Writes CSV, JSON, GeoJSON, GeoPackage, XLSX or Markdown with -o (format from
+    the extension or --format). Excluded candidates are listed with their reasons.
+
+    \b
+    $ siteplan rank
+    $ siteplan rank --scenario market-led --method topsis --top 10
+    $ siteplan rank -w talent=30 -w unemployment=20 -o ranking.xlsx --map
+    $ siteplan rank --candidates my_sites.gpkg -o ranking.json
+    """
+    from siteplan.outputs import write_ranking
+
+    if output:
+        from siteplan._atomic import check_writable
+
+        check_writable(output, overwrite)  # fail before the work, not after
+    r = run_rank(scenario, method, weights, candidates, pack, layer_overrides)
+    print_ranking(r, top)
+    if explain_site:
+        print_explain(r, explain_site)
+    if output:
+        echo_written(write_ranking(r, output, fmt, overwrite))
+    if map_path is not None or png_path:
+        from siteplan.mapping import save_map, save_png
+
+        if map_path is not None:
+            path = Path(map_path) if map_path else Path("maps") / f"{r.scenario.name}-ranking.html"
+            echo_written(save_map(r, path, self_contained=self_contained, tiles=tiles,
+                                  indicator=indicator, overwrite=True))
+        if png_path:
+            echo_written(save_png(r, png_path, indicator=indicator, overwrite=overwrite))
+
+
+@click.command()
+@click.argument("site")
+@scenario_option
+@method_option
+@weight_option
+@candidates_option
+@pack_options
+def explain(site: str, scenario: str, method: str | None, weights: dict[str, float],
+            candidates: str | None, pack: str | None, layer_overrides: tuple[str, ...]) -> None:
+    """Show why SITE scored as it did: raw value with unit, score, weight, contribution.
+
+    \b
+    $ siteplan explain oujda
+    $ siteplan explain "Beni Mellal" --scenario market-led
+    """
+    r = run_rank(scenario, method, weights, candidates, pack, layer_overrides)
+    print_explain(r, site)

@@ -1,0 +1,417 @@
+"""Scenarios: criteria, weights, constraints and method, stored as TOML.
+
+A scenario is read with ``tomllib`` (safe: TOML has no code execution) and
+validated in full before anything is computed; every error names the file, the
+field and the fix. Built-in scenarios live in ``siteplan/scenarios/*.toml``:
+``balanced-2030`` (the default) and ``market-led``.
+
+Schema (see ``siteplan scenario show balanced-2030`` for a complete example)::
+
+    [scenario]
+    name = "balanced-2030"; title = "..."; description = "..."
+    method = "wlc"                  # wlc | wp | topsis | vikor | owa
+    nan_policy = "exclude"          # exclude | impute-median | impute-worst
+    [method_options]                # vikor_v = 0.5, owa_alpha = 1.0
+    [layers]                        # layer overrides: name = "path"
+    [[criteria]]                    # name, kind, weight, direction, normalize, ...
+    [[constraints]]                 # criterion, min and/or max, reason
+    [targets] / [plan]              # used by `siteplan plan`
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from siteplan.errors import ScenarioError, UsageError
+
+METHODS = ("wlc", "wp", "topsis", "vikor", "owa")
+METHOD_NAMES = {"wlc": "weighted linear combination (weighted sum)",
+                "wp": "weighted product", "topsis": "TOPSIS (Hwang & Yoon)",
+                "vikor": "VIKOR (Opricovic & Tzeng)", "owa": "ordered weighted averaging"}
+NAN_POLICIES = ("exclude", "impute-median", "impute-worst")
+DIRECTIONS = ("benefit", "cost")
+LINEAR_NORMALIZERS = ("minmax", "vector", "max")
+NORMALIZERS = ("minmax", "vector", "max", "target", "piecewise", "sigmoid")
+
+#: criterion kind -> (required parameters, optional parameters, default unit, default direction)
+KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str, str]] = {
+    "nearest_distance": (("layer",), ("filter",), "km", "cost"),
+    "gravity": (("layer", "column", "scale_km"), ("filter", "decay", "exponent"),
+                "weighted access", "benefit"),
+    "two_step_fca": (("layer", "column", "radius_km"),
+                     ("filter", "competitors", "competitor_column", "competitor_filter",
+                      "decay", "site_demand"), "per site", "benefit"),
+    "within_radius": (("layer", "radius_km"), ("filter", "column"), "count", "benefit"),
+    "zone_attribute": (("zones", "column"), (), "", "benefit"),
+    "attribute": (("column",), (), "", "benefit"),
+}
+#: kinds that need a candidate's own attributes (cannot be computed on surface cells)
+CANDIDATE_ONLY_KINDS = ("attribute",)
+DECAYS = ("exponential", "power", "gaussian", "cutoff")
+_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One criterion: how to compute it, which way is better, and its weight."""
+
+    name: str
+    kind: str
+    weight: float
+    direction: str = "benefit"
+    label: str = ""
+    unit: str = ""
+    group: str = ""
+    normalize: Mapping[str, Any] = field(default_factory=lambda: {"method": "minmax"})
+    params: Mapping[str, Any] = field(default_factory=dict)
+    description: str = ""
+
+    @property
+    def display(self) -> str:
+        """Label for people (falls back to the name)."""
+        return self.label or self.name
+
+    @property
+    def is_linear(self) -> bool:
+        """True when the value function is a linear rescaling (TOPSIS/VIKOR use raw values)."""
+        return str(self.normalize.get("method", "minmax")) in LINEAR_NORMALIZERS
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A hard constraint on a criterion's raw value: excludes a site and says why."""
+
+    criterion: str
+    min: float | None = None
+    max: float | None = None
+    reason: str = ""
+
+    def describe(self, unit: str = "") -> str:
+        """A phrase such as 'airport_km <= 150 km'."""
+        u = f" {unit}" if unit else ""
+        parts = []
+        if self.min is not None:
+            parts.append(f"{self.criterion} >= {self.min:g}{u}")
+        if self.max is not None:
+            parts.append(f"{self.criterion} <= {self.max:g}{u}")
+        return " and ".join(parts)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario. Weights are kept as given; :attr:`weights` normalises them."""
+
+    name: str
+    criteria: tuple[Criterion, ...]
+    constraints: tuple[Constraint, ...] = ()
+    method: str = "wlc"
+    method_options: Mapping[str, Any] = field(default_factory=dict)
+    nan_policy: str = "exclude"
+    title: str = ""
+    description: str = ""
+    layers: Mapping[str, str] = field(default_factory=dict)
+    targets: Mapping[str, Any] = field(default_factory=dict)
+    plan: Mapping[str, Any] = field(default_factory=dict)
+    source: str = ""
+
+    @property
+    def weighted(self) -> tuple[Criterion, ...]:
+        """Criteria with a positive weight (those that enter the score)."""
+        return tuple(c for c in self.criteria if c.weight > 0)
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """Weights of the weighted criteria, normalised to sum 1."""
+        total = sum(c.weight for c in self.weighted)
+        return {c.name: c.weight / total for c in self.weighted}
+
+    def criterion(self, name: str) -> Criterion:
+        """The criterion called ``name`` (UsageError listing the known ones otherwise)."""
+        for c in self.criteria:
+            if c.name == name:
+                return c
+        raise UsageError(f"unknown criterion '{name}' in scenario '{self.name}'; known: "
+                         f"{', '.join(c.name for c in self.criteria)}")
+
+    def with_weights(self, new: Mapping[str, float]) -> Scenario:
+        """A copy with some weights replaced (any positive scale); validated."""
+        crit = list(self.criteria)
+        for key, value in new.items():
+            c = self.criterion(key)
+            _check_weight(value, f"--weight {key}")
+            crit[crit.index(c)] = replace(c, weight=float(value))
+        out = replace(self, criteria=tuple(crit))
+        _check_weights_total(out, "--weight")
+        return out
+
+    def with_method(self, method: str) -> Scenario:
+        """A copy using another aggregation method."""
+        if method not in METHODS:
+            raise UsageError(f"--method '{method}': unknown; choose one of {', '.join(METHODS)}")
+        return replace(self, method=method)
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _check_weight(value: Any, where: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise UsageError(f"{where}: weight '{value}' is not a number; give a positive number")
+    if math.isnan(value) or math.isinf(value):
+        raise UsageError(f"{where}: weight is {value}; give a finite positive number")
+    if value < 0:
+        raise UsageError(f"{where}: weight {value:g} is negative; weights must be >= 0")
+
+
+def _check_weights_total(s: Scenario, where: str) -> None:
+    if not s.weighted:
+        raise UsageError(f"{where}: all weights are zero in scenario '{s.name}'; give at least "
+                         "one criterion a positive weight")
+
+
+def _normalize_spec(raw: Any, where: str) -> dict[str, Any]:
+    spec = {"method": raw} if isinstance(raw, str) else dict(raw or {"method": "minmax"})
+    method = str(spec.get("method", "minmax"))
+    if method not in NORMALIZERS:
+        raise ScenarioError(f"{where}.normalize: unknown method '{method}'; choose one of "
+                            f"{', '.join(NORMALIZERS)}")
+    need = {"target": ("target",), "piecewise": ("points",),
+            "sigmoid": ("midpoint", "scale")}.get(method, ())
+    for key in need:
+        if key not in spec:
+            raise ScenarioError(f"{where}.normalize: method '{method}' needs '{key}'")
+    spec["method"] = method
+    return spec
+
+
+def _criterion(raw: Mapping[str, Any], i: int, where: str) -> Criterion:
+    at = f"{where}: criteria[{i}]"
+    name = raw.get("name")
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        raise ScenarioError(f"{at}.name: '{name}' is missing or not a plain name (letters, "
+                            "digits, _ and -)")
+    at = f"{where}: criterion '{name}'"
+    kind = raw.get("kind")
+    if kind not in KINDS:
+        raise ScenarioError(f"{at}.kind: unknown kind '{kind}'; choose one of {', '.join(KINDS)}")
+    required, optional, unit, direction = KINDS[kind]
+    known = {"name", "kind", "weight", "direction", "label", "unit", "group", "normalize",
+             "description", *required, *optional}
+    extra = sorted(set(raw) - known)
+    if extra:
+        raise ScenarioError(f"{at}: unknown field(s) {', '.join(extra)} for kind '{kind}'; "
+                            f"allowed: {', '.join(sorted(known))}")
+    for key in required:
+        if key not in raw:
+            raise ScenarioError(f"{at}: kind '{kind}' needs '{key}'")
+    weight = raw.get("weight", 0)
+    try:
+        _check_weight(weight, f"{at}.weight")
+    except UsageError as exc:
+        raise ScenarioError(str(exc)) from None
+    direction = raw.get("direction", direction)
+    if direction not in DIRECTIONS:
+        raise ScenarioError(f"{at}.direction: '{direction}' is not 'benefit' or 'cost'")
+    for key in ("scale_km", "radius_km", "exponent", "site_demand"):
+        if key in raw:
+            v = raw[key]
+            if isinstance(v, bool) or not isinstance(v, int | float) or not v > 0:
+                raise ScenarioError(f"{at}.{key}: '{v}' must be a positive number")
+    if "decay" in raw and raw["decay"] not in DECAYS:
+        raise ScenarioError(f"{at}.decay: unknown decay '{raw['decay']}'; choose one of "
+                            f"{', '.join(DECAYS)}")
+    for key in ("filter", "competitor_filter"):
+        if key in raw:
+            parse_filter(str(raw[key]), f"{at}.{key}")
+    params = {k: raw[k] for k in (*required, *optional) if k in raw}
+    return Criterion(name=name, kind=kind, weight=float(weight), direction=direction,
+                     label=str(raw.get("label", "")), unit=str(raw.get("unit", unit)),
+                     group=str(raw.get("group", "")),
+                     normalize=_normalize_spec(raw.get("normalize"), at), params=params,
+                     description=str(raw.get("description", "")))
+
+
+def _constraint(raw: Mapping[str, Any], names: Sequence[str], i: int, where: str) -> Constraint:
+    at = f"{where}: constraints[{i}]"
+    crit = raw.get("criterion")
+    if crit not in names:
+        raise ScenarioError(f"{at}.criterion: '{crit}' is not a criterion of the scenario; "
+                            f"known: {', '.join(names)} (add it with weight = 0 to use it only "
+                            "as a constraint)")
+    lo, hi = raw.get("min"), raw.get("max")
+    for key, v in (("min", lo), ("max", hi)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)):
+            raise ScenarioError(f"{at}.{key}: '{v}' is not a number")
+    if lo is None and hi is None:
+        raise ScenarioError(f"{at}: give 'min' and/or 'max'")
+    extra = sorted(set(raw) - {"criterion", "min", "max", "reason"})
+    if extra:
+        raise ScenarioError(f"{at}: unknown field(s) {', '.join(extra)}")
+    return Constraint(str(crit), None if lo is None else float(lo),
+                      None if hi is None else float(hi), str(raw.get("reason", "")))
+
+
+def scenario_from_dict(raw: Mapping[str, Any], where: str = "<scenario>") -> Scenario:
+    """Validate a parsed TOML document and build a :class:`Scenario`."""
+    head = dict(raw.get("scenario", {}))
+    unknown = sorted(set(raw) - {"scenario", "method_options", "layers", "criteria",
+                                 "constraints", "targets", "plan"})
+    if unknown:
+        raise ScenarioError(f"{where}: unknown table(s) {', '.join(unknown)}; allowed: "
+                            "scenario, method_options, layers, criteria, constraints, targets, plan")
+    name = str(head.get("name", Path(where).stem))
+    method = head.get("method", "wlc")
+    if method not in METHODS:
+        raise ScenarioError(f"{where}: scenario.method '{method}' is unknown; choose one of "
+                            f"{', '.join(METHODS)}")
+    nan_policy = head.get("nan_policy", "exclude")
+    if nan_policy not in NAN_POLICIES:
+        raise ScenarioError(f"{where}: scenario.nan_policy '{nan_policy}' is unknown; choose one "
+                            f"of {', '.join(NAN_POLICIES)}")
+    raw_criteria = raw.get("criteria", [])
+    if not isinstance(raw_criteria, list) or not raw_criteria:
+        raise ScenarioError(f"{where}: no [[criteria]]; a scenario needs at least one criterion")
+    criteria = tuple(_criterion(c, i, where) for i, c in enumerate(raw_criteria))
+    names = [c.name for c in criteria]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise ScenarioError(f"{where}: duplicate criterion name(s) {', '.join(dup)}")
+    constraints = tuple(_constraint(c, names, i, where)
+                        for i, c in enumerate(raw.get("constraints", [])))
+    layers = {str(k): str(v) for k, v in dict(raw.get("layers", {})).items()}
+    s = Scenario(name=name, criteria=criteria, constraints=constraints, method=str(method),
+                 method_options=dict(raw.get("method_options", {})), nan_policy=str(nan_policy),
+                 title=str(head.get("title", "")), description=str(head.get("description", "")),
+                 layers=layers, targets=dict(raw.get("targets", {})),
+                 plan=dict(raw.get("plan", {})), source=where)
+    try:
+        _check_weights_total(s, where)
+    except UsageError as exc:
+        raise ScenarioError(str(exc)) from None
+    return s
+
+
+def builtin_names() -> list[str]:
+    """Names of the built-in scenarios."""
+    folder = resources.files("siteplan") / "scenarios"
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def builtin_text(name: str) -> str:
+    """The TOML text of a built-in scenario."""
+    if name not in builtin_names():
+        raise UsageError(f"unknown scenario '{name}'; built-in: {', '.join(builtin_names())}, "
+                         "or give a path to a .toml file")
+    return (resources.files("siteplan") / "scenarios" / f"{name}.toml").read_text("utf-8")
+
+
+DEFAULT_SCENARIO = "balanced-2030"
+
+
+def load_scenario(name_or_path: str | os.PathLike[str] | None = None) -> Scenario:
+    """Load a built-in scenario by name, or a scenario TOML file by path."""
+    ref = str(name_or_path or DEFAULT_SCENARIO)
+    path = Path(ref)
+    if ref in builtin_names():
+        text, where = builtin_text(ref), f"scenario {ref}"
+    elif path.suffix.lower() == ".toml" or path.exists():
+        if not path.exists():
+            raise UsageError(f"{path}: no such scenario file; check the path, or use one of "
+                             f"{', '.join(builtin_names())}")
+        try:
+            text, where = path.read_text(encoding="utf-8"), str(path)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ScenarioError(f"{path}: cannot be read ({exc})") from None
+    else:
+        raise UsageError(f"unknown scenario '{ref}'; built-in: {', '.join(builtin_names())}, "
+                         "or give a path to a .toml file")
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{where}: not valid TOML ({exc}); fix the syntax") from None
+    return scenario_from_dict(raw, where)
+
+
+# --------------------------------------------------------------------------- filters
+
+_FILTER_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(==|!=|>=|<=|>|<)\s*(.+?)\s*$")
+_OPS = ("==", "!=", ">=", "<=", ">", "<")
+
+
+def parse_filter(text: str, where: str = "filter") -> list[tuple[str, str, Any]]:
+    """Parse ``"col op value [and col op value ...]"`` into clauses.
+
+    A deliberately tiny language (no code evaluation): comparisons joined by
+    ``and``; values are numbers, ``true``/``false`` or quoted strings.
+    """
+    clauses = []
+    for part in re.split(r"\s+and\s+", text.strip()):
+        m = _FILTER_RE.match(part)
+        if not m:
+            raise ScenarioError(f"{where}: cannot read '{part}'; write comparisons such as "
+                                "\"passengers_2024 > 1000000 and international == true\"")
+        col, op, val = m.groups()
+        value: Any
+        low = val.lower()
+        if low in ("true", "false"):
+            value = low == "true"
+        elif len(val) >= 2 and val[0] == val[-1] and val[0] in "'\"":
+            value = val[1:-1]
+        else:
+            try:
+                value = float(val)
+            except ValueError:
+                raise ScenarioError(f"{where}: value '{val}' is not a number, true/false or a "
+                                    "quoted string") from None
+        clauses.append((col, op, value))
+    return clauses
+
+
+def scenario_to_dict(s: Scenario) -> dict[str, Any]:
+    """The TOML-ready document of a scenario (inverse of :func:`scenario_from_dict`)."""
+    head: dict[str, Any] = {"name": s.name, "method": s.method, "nan_policy": s.nan_policy}
+    if s.title:
+        head["title"] = s.title
+    if s.description:
+        head["description"] = s.description
+    out: dict[str, Any] = {"scenario": head}
+    if s.method_options:
+        out["method_options"] = dict(s.method_options)
+    if s.layers:
+        out["layers"] = dict(s.layers)
+    crit = []
+    for c in s.criteria:
+        d: dict[str, Any] = {"name": c.name, "kind": c.kind, "weight": c.weight,
+                             "direction": c.direction}
+        for key, value in (("label", c.label), ("unit", c.unit), ("group", c.group),
+                           ("description", c.description)):
+            if value:
+                d[key] = value
+        d.update(dict(c.params))
+        d["normalize"] = dict(c.normalize)
+        crit.append(d)
+    out["criteria"] = crit
+    if s.constraints:
+        out["constraints"] = [{k: v for k, v in (("criterion", k.criterion), ("min", k.min),
+                                                  ("max", k.max), ("reason", k.reason))
+                               if v not in (None, "")} for k in s.constraints]
+    if s.targets:
+        out["targets"] = dict(s.targets)
+    if s.plan:
+        out["plan"] = dict(s.plan)
+    return out
+
+
+def scenario_to_toml(s: Scenario) -> str:
+    """TOML text of a scenario (written with ``tomli_w``)."""
+    import tomli_w
+
+    return tomli_w.dumps(scenario_to_dict(s))
