@@ -110,8 +110,7 @@ population = { type = "float" }
 
 
 def _square(x0: float, y0: float, x1: float, y1: float) -> dict:
-    return {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1],
-                                                [x0, y0]]]}
+    return {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}
 
 
 def write_tiny_pack(folder: Path) -> Path:
@@ -120,23 +119,53 @@ def write_tiny_pack(folder: Path) -> Path:
 
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "pack.toml").write_text(TINY_MANIFEST, encoding="utf-8")
-    regions = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": _square(0, 0, 1, 1),
-         "properties": {"region_code": "W", "name_fr": "West", "unemployment_rate": 20.0,
-                        "gdp_per_capita": 30000.0, "working_age_2024": 2e6}},
-        {"type": "Feature", "geometry": _square(1, 0, 2, 1),
-         "properties": {"region_code": "E", "name_fr": "East", "unemployment_rate": 10.0,
-                        "gdp_per_capita": 60000.0, "working_age_2024": 3e6}}]}
+    regions = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": _square(0, 0, 1, 1),
+                "properties": {
+                    "region_code": "W",
+                    "name_fr": "West",
+                    "unemployment_rate": 20.0,
+                    "gdp_per_capita": 30000.0,
+                    "working_age_2024": 2e6,
+                },
+            },
+            {
+                "type": "Feature",
+                "geometry": _square(1, 0, 2, 1),
+                "properties": {
+                    "region_code": "E",
+                    "name_fr": "East",
+                    "unemployment_rate": 10.0,
+                    "gdp_per_capita": 60000.0,
+                    "working_age_2024": 3e6,
+                },
+            },
+        ],
+    }
     provinces = {"type": "FeatureCollection", "features": []}
-    for code, reg, box, unemp in (("W.S", "W", (0, 0, 1, 0.5), 25.0),
-                                  ("W.N", "W", (0, 0.5, 1, 1), 15.0),
-                                  ("E.S", "E", (1, 0, 2, 0.5), 12.0),
-                                  ("E.N", "E", (1, 0.5, 2, 1), 8.0)):
-        provinces["features"].append({"type": "Feature", "geometry": _square(*box),
-                                      "properties": {"province_code": code, "region_code": reg,
-                                                     "name_fr": f"Province {code}",
-                                                     "unemployment_rate": unemp,
-                                                     "working_age_2024": 1e6}})
+    for code, reg, box, unemp in (
+        ("W.S", "W", (0, 0, 1, 0.5), 25.0),
+        ("W.N", "W", (0, 0.5, 1, 1), 15.0),
+        ("E.S", "E", (1, 0, 2, 0.5), 12.0),
+        ("E.N", "E", (1, 0.5, 2, 1), 8.0),
+    ):
+        provinces["features"].append(
+            {
+                "type": "Feature",
+                "geometry": _square(*box),
+                "properties": {
+                    "province_code": code,
+                    "region_code": reg,
+                    "name_fr": f"Province {code}",
+                    "unemployment_rate": unemp,
+                    "working_age_2024": 1e6,
+                },
+            }
+        )
     crs = {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}
     regions["crs"] = crs
     provinces["crs"] = crs
@@ -145,25 +174,35 @@ def write_tiny_pack(folder: Path) -> Path:
     (folder / "universities.csv").write_text(
         "id,name,lon,lat,students,ict\n"
         "u1,Uni West,0.25,0.25,10000,true\n"
-        "u2,Uni East,1.75,0.75,20000,false\n", encoding="utf-8")
+        "u2,Uni East,1.75,0.75,20000,false\n",
+        encoding="utf-8",
+    )
     (folder / "airports.csv").write_text(
         "id,name,lon,lat,international,passengers_2024\n"
         "AW,Airport West,0.5,0.5,true,2000000\n"
-        "AE,Airport East,1.9,0.1,false,100000\n", encoding="utf-8")
+        "AE,Airport East,1.9,0.1,false,100000\n",
+        encoding="utf-8",
+    )
     (folder / "rail_stations.csv").write_text(
         "id,name,lon,lat,high_speed,planned\n"
         "s1,Station West,0.3,0.3,true,false\n"
-        "s2,Station East,1.7,0.7,false,false\n", encoding="utf-8")
+        "s2,Station East,1.7,0.7,false,false\n",
+        encoding="utf-8",
+    )
     (folder / "motorway_access.csv").write_text(
-        "id,name,lon,lat\nm1,Junction,1.0,0.5\n", encoding="utf-8")
+        "id,name,lon,lat\nm1,Junction,1.0,0.5\n", encoding="utf-8"
+    )
     (folder / "parks.csv").write_text(
-        "id,name,lon,lat,jobs\np1,Park East,1.75,0.75,5000\n", encoding="utf-8")
+        "id,name,lon,lat,jobs\np1,Park East,1.75,0.75,5000\n", encoding="utf-8"
+    )
     (folder / "candidates.csv").write_text(
         "id,name,lon,lat,population,land_price\n"
         "a,Alpha,0.25,0.25,100000,10\n"
         "b,Beta,0.75,0.75,50000,5\n"
         "c,Gamma,1.25,0.25,80000,8\n"
-        "d,Delta,1.75,0.75,300000,20\n", encoding="utf-8")
+        "d,Delta,1.75,0.75,300000,20\n",
+        encoding="utf-8",
+    )
     return folder
 
 

@@ -60,6 +60,7 @@ def add_offshoring_presence(out: Path) -> dict[str, Any]:
     by = parks.assign(jobs=jobs).groupby("region_code").agg(n=("id", "count"), j=("jobs", "sum"))
     regions["offshoring_parks"] = regions["region_code"].map(by["n"]).fillna(0).astype(int)
     regions["offshoring_jobs_published"] = regions["region_code"].map(by["j"]).fillna(0)
+    regions["need_index"] = need_index(regions)
     tmp = out / "regions.geojson.tmp"
     regions.to_file(tmp, driver="GeoJSON", engine="pyogrio", COORDINATE_PRECISION=5)
     tmp.replace(out / "regions.geojson")
@@ -69,7 +70,36 @@ def add_offshoring_presence(out: Path) -> dict[str, Any]:
         "offshoring_jobs_published": {
             "type": "float", "unit": "jobs",
             "description": "sum of the parks' published job figures (lower bound; estimate)"},
+        "need_index": {
+            "type": "float", "unit": "index 0-1",
+            "description": ("regional need: mean of min-max scaled unemployment rate, "
+                            "inverted GDP per capita and inverted parks per million working-age "
+                            "inhabitants (derived by geodata/build/build.py)")},
     }
+
+
+def _minmax(x: Any) -> Any:
+    span = x.max() - x.min()
+    return (x - x.min()) / span if span > 0 else x * 0.0
+
+
+def need_index(regions: Any) -> Any:
+    """Regional need in [0, 1]: mean of three min-max scaled terms (1 = most need).
+
+    Terms: unemployment rate (higher = more need), GDP per capita (lower = more
+    need) and offshoring parks per million working-age inhabitants (fewer = more
+    need). A region lacking a term is averaged over the terms it has. This is a
+    derived index for the default map, not an official statistic.
+    """
+    import pandas as pd
+
+    terms = pd.DataFrame({
+        "unemployment": _minmax(regions["unemployment_rate"].astype(float)),
+        "income": 1.0 - _minmax(regions["gdp_per_capita"].astype(float)),
+        "presence": 1.0 - _minmax(regions["offshoring_parks"].astype(float)
+                                  / regions["working_age_2024"].astype(float) * 1e6),
+    })
+    return terms.mean(axis=1, skipna=True).round(4)
 
 
 def write_manifest(out: Path, sections: dict[str, dict[str, Any]]) -> Path:
