@@ -590,18 +590,19 @@ def rank(scenario: Scenario | str | os.PathLike[str] | None = None, *,
             raise DataError(f"criterion '{name}': no candidate has a value (all NaN); check the "
                             "layer and column it reads")
         c = by_name[name]
-        if scen.nan_policy == "exclude":
+        policy = c.nan_policy or scen.nan_policy
+        if policy == "exclude":
             for i in np.flatnonzero(nan):
                 reasons[i].append(f"no value for {c.display} (nan_policy = exclude)")
         else:
             finite = col[~nan]
-            if scen.nan_policy == "impute-median":
+            if policy == "impute-median":
                 fill = float(np.median(finite))
             else:
                 fill = float(finite.min() if c.direction == "benefit" else finite.max())
             raw.loc[ids[nan], name] = fill
             for i in np.flatnonzero(nan):
-                notes[i].append(f"{c.display} imputed as {fill:.4g} ({scen.nan_policy})")
+                notes[i].append(f"{c.display}: no value, imputed as {fill:.4g} ({policy})")
     for k in scen.constraints:
         c = by_name[k.criterion]
         col = raw[k.criterion].to_numpy()

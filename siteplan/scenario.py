@@ -73,6 +73,7 @@ class Criterion:
     normalize: Mapping[str, Any] = field(default_factory=lambda: {"method": "minmax"})
     params: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
+    nan_policy: str = ""  # empty: the scenario's policy
 
     @property
     def display(self) -> str:
@@ -204,7 +205,7 @@ def _criterion(raw: Mapping[str, Any], i: int, where: str) -> Criterion:
         raise ScenarioError(f"{at}.kind: unknown kind '{kind}'; choose one of {', '.join(KINDS)}")
     required, optional, unit, direction = KINDS[kind]
     known = {"name", "kind", "weight", "direction", "label", "unit", "group", "normalize",
-             "description", *required, *optional}
+             "description", "nan_policy", *required, *optional}
     extra = sorted(set(raw) - known)
     if extra:
         raise ScenarioError(f"{at}: unknown field(s) {', '.join(extra)} for kind '{kind}'; "
@@ -231,12 +232,16 @@ def _criterion(raw: Mapping[str, Any], i: int, where: str) -> Criterion:
     for key in ("filter", "competitor_filter"):
         if key in raw:
             parse_filter(str(raw[key]), f"{at}.{key}")
+    nan_policy = str(raw.get("nan_policy", ""))
+    if nan_policy and nan_policy not in NAN_POLICIES:
+        raise ScenarioError(f"{at}.nan_policy: '{nan_policy}' is unknown; choose one of "
+                            f"{', '.join(NAN_POLICIES)}")
     params = {k: raw[k] for k in (*required, *optional) if k in raw}
     return Criterion(name=name, kind=kind, weight=float(weight), direction=direction,
                      label=str(raw.get("label", "")), unit=str(raw.get("unit", unit)),
                      group=str(raw.get("group", "")),
                      normalize=_normalize_spec(raw.get("normalize"), at), params=params,
-                     description=str(raw.get("description", "")))
+                     description=str(raw.get("description", "")), nan_policy=nan_policy)
 
 
 def _constraint(raw: Mapping[str, Any], names: Sequence[str], i: int, where: str) -> Constraint:
@@ -392,7 +397,7 @@ def scenario_to_dict(s: Scenario) -> dict[str, Any]:
         d: dict[str, Any] = {"name": c.name, "kind": c.kind, "weight": c.weight,
                              "direction": c.direction}
         for key, value in (("label", c.label), ("unit", c.unit), ("group", c.group),
-                           ("description", c.description)):
+                           ("description", c.description), ("nan_policy", c.nan_policy)):
             if value:
                 d[key] = value
         d.update(dict(c.params))

@@ -102,6 +102,30 @@ def need_index(regions: Any) -> Any:
     return terms.mean(axis=1, skipna=True).round(4)
 
 
+GRADUATES_COLUMN = {
+    "type": "float", "unit": "persons",
+    "description": ("residents aged 15-64 with a higher-education level, ESTIMATE: "
+                    "higher_education_share (HCP, RGPH 2024) x working_age_2024; HCP does not "
+                    "publish the count itself, and the share's base population is the census "
+                    "population by level of education, so this is an approximation of the "
+                    "graduate pool used by the talent criterion"),
+}
+
+
+def add_graduates(out: Path) -> None:
+    """Add ``graduates_2024`` (an estimate, see GRADUATES_COLUMN) to provinces and regions."""
+    import geopandas as gpd
+
+    for name in ("provinces", "regions"):
+        path = out / f"{name}.geojson"
+        gdf = gpd.read_file(path)
+        gdf["graduates_2024"] = (gdf["higher_education_share"].astype(float) / 100.0
+                                 * gdf["working_age_2024"].astype(float)).round(0)
+        tmp = path.with_suffix(".geojson.tmp")
+        gdf.to_file(tmp, driver="GeoJSON", engine="pyogrio", COORDINATE_PRECISION=5)
+        tmp.replace(path)
+
+
 def write_manifest(out: Path, sections: dict[str, dict[str, Any]]) -> Path:
     import tomli_w
 
@@ -121,6 +145,9 @@ def build(out: Path = DEFAULT_OUT) -> Path:
     sections.update(_load("points").build(out))
     extra = add_offshoring_presence(out)
     sections["regions"].setdefault("columns", {}).update(extra)
+    add_graduates(out)
+    for name in ("provinces", "regions"):
+        sections[name].setdefault("columns", {})["graduates_2024"] = GRADUATES_COLUMN
     return write_manifest(out, sections)
 
 
