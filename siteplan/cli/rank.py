@@ -38,8 +38,7 @@ def print_ranking(r: Any, top: int | None) -> None:
     inc = r.included
     shown = inc.head(top) if top else inc
     rows = [(int(s["rank"]), s["name"], s["province"], s["region"], f"{s['score']:.3f}",
-             r.info[s["strongest"]].label if s["strongest"] else "",
-             r.info[s["weakest"]].label if s["weakest"] else "")
+             s["strongest"] or "", s["weakest"] or "")
             for _, s in shown.iterrows()]
     weights = ", ".join(f"{k} {v:.0%}" for k, v in r.weights.items())
     title = (f"{r.scenario.title or r.scenario.name} - {METHOD_NAMES[r.method]}\n"
