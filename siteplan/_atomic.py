@@ -15,7 +15,8 @@ def check_writable(path: str | os.PathLike[str], overwrite: bool) -> Path:
     """Return ``path`` as a Path, or raise OutputError when it exists and overwrite is off."""
     p = Path(path)
     if p.exists() and not overwrite:
-        raise OutputError(f"{p}: file exists; pass --overwrite to replace it or choose another path")
+        raise OutputError(f"{p}: file exists; pass --overwrite to replace it or choose another "
+                          "path")
     if p.exists() and p.is_dir():
         raise OutputError(f"{p}: is a folder; give a file path")
     return p

@@ -89,7 +89,7 @@ class CriteriaContext:
                 raise CriterionError(f"{where}: layer '{layer}' is not a polygon layer; use "
                                      f"one of {', '.join(self.pack.manifest.zones)}")
             self._zones[layer] = gdf.reset_index(drop=True)
-        return self._zones[layer]  # type: ignore[no-any-return]
+        return self._zones[layer]
 
 
 def point_coordinates(gdf: gpd.GeoDataFrame) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -154,6 +154,12 @@ def zone_index(ctx: CriteriaContext, layer: str, lon: NDArray[np.float64],
     return np.asarray(idx, dtype=np.intp), np.asarray(outside, dtype=bool)
 
 
+def _mass(f: Features, where: str) -> NDArray[np.float64]:
+    if f.values is None:
+        raise CriterionError(f"{where}: needs a 'column' giving each feature's weight")
+    return f.values
+
+
 def compute_criterion(c: Criterion, ctx: CriteriaContext, lon: NDArray[np.float64],
                       lat: NDArray[np.float64], attributes: pd.DataFrame | None = None,
                       zone_cache: dict[str, NDArray[np.intp]] | None = None
@@ -168,7 +174,8 @@ def compute_criterion(c: Criterion, ctx: CriteriaContext, lon: NDArray[np.float6
         return kernels.nearest_distance(lon, lat, f.lon, f.lat)
     if c.kind == "gravity":
         f = ctx.features(p["layer"], p.get("filter"), p["column"], where)
-        return kernels.gravity(lon, lat, f.lon, f.lat, f.values, p.get("decay", "exponential"),
+        return kernels.gravity(lon, lat, f.lon, f.lat, _mass(f, where),
+                               p.get("decay", "exponential"),
                                float(p["scale_km"]), p.get("exponent"))
     if c.kind == "two_step_fca":
         f = ctx.features(p["layer"], p.get("filter"), p["column"], where)
@@ -179,7 +186,7 @@ def compute_criterion(c: Criterion, ctx: CriteriaContext, lon: NDArray[np.float6
             cdem = comp.values if comp.values is not None else np.ones_like(clon)
         else:
             clon = clat = cdem = np.zeros(0)
-        return kernels.two_step_fca(lon, lat, f.lon, f.lat, f.values, clon, clat, cdem,
+        return kernels.two_step_fca(lon, lat, f.lon, f.lat, _mass(f, where), clon, clat, cdem,
                                     float(p["radius_km"]), decay=p.get("decay", "cutoff"),
                                     site_demand=float(p.get("site_demand", 1.0)))
     if c.kind == "within_radius":

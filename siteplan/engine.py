@@ -284,9 +284,11 @@ class Ranking:
         rows = []
         for info in self.criteria:
             w = float(self.weights.get(info.name, 0.0))
-            v = self.values.at[sid, info.name] if info.name in self.values.columns else np.nan
+            v: Any = (self.values.at[sid, info.name] if info.name in self.values.columns
+                      else np.nan)
             rows.append({"criterion": info.name, "label": info.label,
-                         "value": float(self.raw.at[sid, info.name]), "unit": info.unit,
+                         "value": float(self.raw.at[sid, info.name]),  # type: ignore[arg-type]
+                         "unit": info.unit,
                          "direction": info.direction, "score": float(v), "weight": w,
                          "contribution": float(v) * w if w else 0.0})
         return pd.DataFrame(rows)
@@ -321,9 +323,9 @@ class Ranking:
             crit: dict[str, Any] = {}
             for info in self.criteria:
                 w = float(self.weights.get(info.name, 0.0))
-                v = (float(self.values.at[sid, info.name]) if info.name in self.values.columns
-                     else None)
-                raw = float(self.raw.at[sid, info.name])
+                v = (float(self.values.at[sid, info.name])  # type: ignore[arg-type]
+                     if info.name in self.values.columns else None)
+                raw = float(self.raw.at[sid, info.name])  # type: ignore[arg-type]
                 crit[info.name] = {"value": _num(raw), "unit": info.unit,
                                    "score": _num(v), "weight": w,
                                    "contribution": _num(v * w) if v is not None else None}
@@ -480,7 +482,8 @@ def _finish(scen: Scenario, sites: gpd.GeoDataFrame, raw: pd.DataFrame, values: 
         v = values.loc[ids[inc]].to_numpy(dtype=np.float64)
         r = raw.loc[ids[inc], list(weights.index)].to_numpy(dtype=np.float64)
         m, d = method_matrix(v, r, [info[n] for n in weights.index])
-        score[inc] = aggregate_scores(scen.method, v, m, d, weights.to_numpy(),
+        w = np.asarray(weights.to_numpy(), dtype=np.float64)
+        score[inc] = aggregate_scores(scen.method, v, m, d, w,
                                       scen.method_options)
     out = sites.copy()
     out["score"] = score
@@ -490,7 +493,8 @@ def _finish(scen: Scenario, sites: gpd.GeoDataFrame, raw: pd.DataFrame, values: 
     out["rank"] = pd.array([None if np.isnan(x) else int(x) for x in ranks], dtype="Int64")
     vv = values.loc[ids].to_numpy(dtype=np.float64)
     names = list(weights.index)
-    strongest, weakest = [], []
+    strongest: list[str | None] = []
+    weakest: list[str | None] = []
     for i in range(len(out)):
         row = vv[i]
         if excluded[i] or np.all(np.isnan(row)):
@@ -582,8 +586,8 @@ def rank(scenario: Scenario | str | os.PathLike[str] | None = None, *,
     used = {c.name for c in scen.weighted} | {k.criterion for k in scen.constraints}
     by_name = {c.name: c for c in scen.criteria}
     for name in [c.name for c in scen.criteria if c.name in used]:
-        col = raw[name].to_numpy()
-        nan = np.isnan(col)
+        values_of: NDArray[np.float64] = raw[name].to_numpy(dtype=np.float64)
+        nan = np.isnan(values_of)
         if not nan.any():
             continue
         if nan.all():
@@ -592,22 +596,22 @@ def rank(scenario: Scenario | str | os.PathLike[str] | None = None, *,
         c = by_name[name]
         policy = c.nan_policy or scen.nan_policy
         if policy == "exclude":
-            for i in np.flatnonzero(nan):
-                reasons[i].append(f"no value for {c.display} (nan_policy = exclude)")
+            for row in np.flatnonzero(nan):
+                reasons[row].append(f"no value for {c.display} (nan_policy = exclude)")
         else:
-            finite = col[~nan]
+            finite = values_of[~nan]
             if policy == "impute-median":
                 fill = float(np.median(finite))
             else:
                 fill = float(finite.min() if c.direction == "benefit" else finite.max())
             raw.loc[ids[nan], name] = fill
-            for i in np.flatnonzero(nan):
-                notes[i].append(f"{c.display}: no value, imputed as {fill:.4g} ({policy})")
+            for row in np.flatnonzero(nan):
+                notes[row].append(f"{c.display}: no value, imputed as {fill:.4g} ({policy})")
     for k in scen.constraints:
         c = by_name[k.criterion]
-        col = raw[k.criterion].to_numpy()
-        for i in range(len(col)):
-            x = col[i]
+        kcol = raw[k.criterion].to_numpy(dtype=np.float64)
+        for i in range(len(kcol)):
+            x = float(kcol[i])
             if np.isnan(x):
                 continue
             if (k.min is not None and x < k.min) or (k.max is not None and x > k.max):

@@ -483,7 +483,7 @@ class Pack:
 
             gdf = self.layer(self.manifest.study_area)
             self.__dict__["_study_area"] = shapely.union_all(gdf.geometry.array)
-        return self.__dict__["_study_area"]  # type: ignore[no-any-return]
+        return self.__dict__["_study_area"]
 
     def check(self) -> list[str]:
         """Validate every layer; return the list of problems (empty when the pack is sound)."""

@@ -270,8 +270,8 @@ def scenario_from_dict(raw: Mapping[str, Any], where: str = "<scenario>") -> Sce
     unknown = sorted(set(raw) - {"scenario", "method_options", "layers", "criteria",
                                  "constraints", "targets", "plan"})
     if unknown:
-        raise ScenarioError(f"{where}: unknown table(s) {', '.join(unknown)}; allowed: "
-                            "scenario, method_options, layers, criteria, constraints, targets, plan")
+        raise ScenarioError(f"{where}: unknown table(s) {', '.join(unknown)}; allowed: scenario, "
+                            "method_options, layers, criteria, constraints, targets, plan")
     name = str(head.get("name", Path(where).stem))
     method = head.get("method", "wlc")
     if method not in METHODS:

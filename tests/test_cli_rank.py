@@ -81,7 +81,8 @@ def test_failed_write_leaves_the_old_file_whole(
     res = CliRunner().invoke(cli, [*base(tiny_pack_dir), "-o", str(out), "--overwrite"])
     assert res.exit_code != 0
     assert out.read_bytes() == b"old workbook"
-    assert [p.name for p in tmp_path.iterdir() if p.is_file()] == ["r.xlsx"]  # no temporary left behind
+    # no temporary file left behind
+    assert [p.name for p in tmp_path.iterdir() if p.is_file()] == ["r.xlsx"]
 
 
 @pytest.mark.parametrize(

@@ -217,7 +217,7 @@ def test_bad_inputs_raise_domain_errors(tiny_pack_dir: Path, tmp_path: Path) -> 
         rank(scenario_from_dict(bad_layer), pack=pack)
     far = tmp_path / "far.csv"
     far.write_text("id,name,lon,lat\nfar,Far,40,40\nok,Ok,0.5,0.5\n", encoding="utf-8")
-    with pytest.raises(DataError, match="outside the study area.*far"):
+    with pytest.raises(DataError, match=r"outside the study area.*far"):
         rank(TINY, pack=pack, candidates=far)
     strict = {
         "scenario": {"name": "x"},

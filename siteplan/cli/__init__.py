@@ -41,7 +41,7 @@ class CliError(click.ClickException):
 
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        self.exit_code = exit_code  # type: ignore[misc]  # click's is a class default
 
 
 class LazyGroup(click.Group):
@@ -60,7 +60,7 @@ class LazyGroup(click.Group):
             target, _ = self.lazy[cmd_name]
             module, attr = target.split(":")
             cmd = getattr(importlib.import_module(module), attr)
-            return cmd  # type: ignore[no-any-return]
+            return cmd
         return super().get_command(ctx, cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

@@ -43,7 +43,7 @@ def fmt(v: Any, digits: int = 3) -> str:
             return ""
         if abs(v) >= 1000:
             return f"{v:,.0f}"
-        return f"{v:.{digits}g}" if abs(v) < 1 else f"{v:.{digits}g}"
+        return f"{v:.{digits}g}"
     return str(v)
 
 
