@@ -490,20 +490,14 @@ def _finish(scen: Scenario, sites: gpd.GeoDataFrame, raw: pd.DataFrame, values: 
     ranks = np.full(len(sites), np.nan)
     if inc.size:
         ranks[inc] = rank_scores(score[inc])
-    out["rank"] = pd.array([None if np.isnan(x) else int(x) for x in ranks], dtype="Int64")
+    out["rank"] = pd.array(ranks, dtype="Float64").astype("Int64")
     vv = values.loc[ids].to_numpy(dtype=np.float64)
-    names = list(weights.index)
-    strongest: list[str | None] = []
-    weakest: list[str | None] = []
-    for i in range(len(out)):
-        row = vv[i]
-        if excluded[i] or np.all(np.isnan(row)):
-            strongest.append(None)
-            weakest.append(None)
-        else:
-            strongest.append(names[int(np.nanargmax(row))])
-            weakest.append(names[int(np.nanargmin(row))])
-    out["strongest"], out["weakest"] = strongest, weakest
+    names = np.array(list(weights.index), dtype=object)
+    empty = excluded | np.all(np.isnan(vv), axis=1)
+    hi = np.argmax(np.where(np.isnan(vv), -np.inf, vv), axis=1)
+    lo = np.argmin(np.where(np.isnan(vv), np.inf, vv), axis=1)
+    out["strongest"] = np.where(empty, None, names[hi])
+    out["weakest"] = np.where(empty, None, names[lo])
     order = np.lexsort((out["id"].to_numpy(), np.where(np.isnan(ranks), np.inf, ranks)))
     out = out.iloc[order].reset_index(drop=True)
     out = out[[*SITE_COLUMNS, "geometry"]]
@@ -610,13 +604,15 @@ def rank(scenario: Scenario | str | os.PathLike[str] | None = None, *,
     for k in scen.constraints:
         c = by_name[k.criterion]
         kcol = raw[k.criterion].to_numpy(dtype=np.float64)
-        for i in range(len(kcol)):
-            x = float(kcol[i])
-            if np.isnan(x):
-                continue
-            if (k.min is not None and x < k.min) or (k.max is not None and x > k.max):
-                why = k.reason or f"fails {k.describe(c.unit)}"
-                reasons[i].append(f"{why} ({c.display} = {x:.4g} {c.unit})".replace(" )", ")"))
+        fails = np.zeros(len(kcol), dtype=bool)
+        if k.min is not None:
+            fails |= kcol < k.min
+        if k.max is not None:
+            fails |= kcol > k.max
+        why = k.reason or f"fails {k.describe(c.unit)}"
+        for row in np.flatnonzero(fails):
+            reasons[row].append(
+                f"{why} ({c.display} = {kcol[row]:.4g} {c.unit})".replace(" )", ")"))
     excluded = np.array([bool(r) for r in reasons])
     if excluded.all():
         counts: dict[str, int] = {}
