@@ -437,6 +437,8 @@ def read_region_gdp(path: Path = GDP_CSV, year: int = GDP_YEAR) -> pd.DataFrame:
     2022 is the latest year whose published note gives per-head figures; the 2023 note
     (also in the CSV) gives shares only, so merging 2022 keeps the two columns consistent.
     Empty cells stay empty (NaN): the press relays of HCP's note did not give them.
+    ``gdp_per_capita_derived`` is true where the per-head figure is not HCP's but derived
+    by arithmetic from published figures (the CSV's note says how); it is an estimate.
     """
     df = pd.read_csv(path, dtype={"region_code": str})
     df = df[df["year"] == year].set_index("region_code")
@@ -445,6 +447,8 @@ def read_region_gdp(path: Path = GDP_CSV, year: int = GDP_YEAR) -> pd.DataFrame:
     out["gdp_per_capita"] = df["gdp_per_capita"].astype(float)
     has = out["gdp_share"].notna() | out["gdp_per_capita"].notna()
     out["gdp_year"] = pd.array(np.where(has, year, None), dtype="Int64")
+    out["gdp_per_capita_derived"] = df["note"].fillna("").str.contains(
+        "gdp_per_capita DERIVED", regex=False)
     return out
 
 
@@ -746,7 +750,10 @@ def manifest_sections(stats: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         + " Each region is the coverage union of its provinces. Indicators are HCP's "
         f"published values for each region. GDP share and GDP per head are the {GDP_YEAR} "
         "figures of HCP's regional accounts (note d'information, comptes régionaux) as "
-        "relayed by MAP; empty where the published note did not give the region's own figure.",
+        "relayed by MAP. GDP shares of the three southern regions are empty (only their "
+        "combined share is published); GDP per head of five regions is not published and is "
+        "derived (published share x national GDP / 2024 census population), flagged by "
+        "gdp_per_capita_derived.",
         "sources": [*_sources(), *_gdp_sources()],
         "columns": {
             "region_code": {
@@ -774,7 +781,14 @@ def manifest_sections(stats: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
                 "unit": "MAD",
                 "required": False,
                 "description": "regional GDP per inhabitant, HCP comptes "
-                "régionaux (year in gdp_year)",
+                "régionaux (year in gdp_year); ESTIMATE where gdp_per_capita_derived",
+            },
+            "gdp_per_capita_derived": {
+                "type": "bool",
+                "required": False,
+                "description": "true where gdp_per_capita is not HCP's published figure but "
+                "derived (published share x national GDP / 2024 census population; see "
+                "geodata/build/sources/region_gdp.csv): an estimate",
             },
             "gdp_year": {
                 "type": "int",
