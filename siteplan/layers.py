@@ -19,7 +19,7 @@ import os
 import tomllib
 import warnings
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -70,6 +70,18 @@ class LayerSpec:
     method: str = ""
     sources: tuple[str, ...] = ()
     columns: Mapping[str, ColumnSpec] = field(default_factory=dict)
+
+    def relaxed(self, file: str, title: str = "", sources: tuple[str, ...] = ()) -> LayerSpec:
+        """The same layer for a user's file: column types kept, only the key required.
+
+        A user's replacement layer need not carry the pack's bookkeeping columns
+        (sources, precision flags); criteria that read a missing column say so.
+        """
+        cols = {k: ColumnSpec(v.name, v.type, v.unit, v.description, False)
+                for k, v in self.columns.items()}
+        return LayerSpec(name=self.name, file=file, geometry=self.geometry, key=self.key,
+                         title=title or self.title, licence="user-supplied", date="",
+                         method="user-supplied", sources=sources, columns=cols)
 
     @property
     def required_columns(self) -> list[str]:
@@ -427,9 +439,15 @@ class Pack:
             names = [str(n) for n, _ in pyogrio.list_layers(path)]
         except Exception as exc:  # GDAL errors for a broken file
             raise LayerError(f"{path}: cannot be read as a GeoPackage ({exc})") from None
+        beside = path.with_suffix(".toml")
+        if beside.exists():  # a manifest next to the GeoPackage describes its layers
+            declared = read_manifest(beside)
+            layers = {n: replace(declared.layers[n], file=path.name) if n in declared.layers
+                      else LayerSpec(name=n, file=path.name, key="") for n in names}
+            return replace(declared, layers=layers, path=path)
         default = read_manifest(default_pack_path() / "pack.toml")
-        layers = {n: default.layers.get(n, LayerSpec(name=n, file=path.name, key=""))
-                  for n in names}
+        layers = {n: (default.layers[n].relaxed(path.name) if n in default.layers
+                      else LayerSpec(name=n, file=path.name, key="")) for n in names}
         zones = tuple(z for z in default.zones if z in layers)
         return Manifest(name=path.stem, title=f"GeoPackage {path.name}", layers=layers,
                         study_area="regions" if "regions" in layers else (zones or ("",))[0],
@@ -467,11 +485,8 @@ class Pack:
             spec = self.spec(name)
             path = self.path_of(name)
             if name in self.overrides:
-                spec = LayerSpec(name=spec.name, file=path.name, geometry=spec.geometry,
-                                 key=spec.key, title=f"{spec.title} (user file {path.name})",
-                                 licence="user-supplied", date="", method="user-supplied",
-                                 sources=(str(path),),
-                                 columns={k: v for k, v in spec.columns.items() if v.required})
+                spec = spec.relaxed(path.name, f"{spec.title} (user file {path.name})",
+                                    (str(path),))
             layer = name if (self._gpkg is not None and name not in self.overrides) else None
             self._cache[name] = read_layer_file(path, spec, layer=layer)
         return self._cache[name].copy()

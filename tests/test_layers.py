@@ -137,3 +137,18 @@ def test_cli_lists_layers(tiny_pack_dir: Path) -> None:
     assert res.exit_code == 0, res.output
     for name in ("regions", "provinces", "universities", "candidates"):
         assert name in res.output
+
+
+def test_a_geopackage_pack_gives_the_same_ranking(tiny_pack_dir: Path, tmp_path: Path) -> None:
+    """A GeoPackage holding the layers under the manifest's names works as a pack."""
+    from siteplan.engine import rank
+
+    folder_pack = Pack(tiny_pack_dir)
+    gpkg = tmp_path / "tiny.gpkg"
+    for name in folder_pack.layer_names:
+        folder_pack.layer(name).to_file(gpkg, layer=name, driver="GPKG", engine="pyogrio")
+    scen = Path(__file__).parent / "data" / "tiny-scenario.toml"
+    a = rank(scen, pack=folder_pack)
+    b = rank(scen, pack=Pack(gpkg))
+    assert b.sites["id"].tolist() == a.sites["id"].tolist()
+    assert b.sites["score"].to_numpy() == pytest.approx(a.sites["score"].to_numpy())

@@ -71,3 +71,14 @@ def test_default_rank_command_runs(tmp_path: Path) -> None:
     assert "Balanced territorial development 2030" in res.output
     back = Ranking.from_file(out)
     assert back.included["rank"].iloc[0] == 1
+
+
+def test_a_user_layer_replaces_a_pack_layer(tmp_path: Path) -> None:
+    """--layer candidates=FILE needs only the key and coordinates, not the pack's bookkeeping."""
+    f = tmp_path / "mine.csv"
+    f.write_text("id,name,lon,lat\noujda,Oujda,-1.9086,34.6814\nagadir,Agadir,-9.5981,30.4202\n",
+                 encoding="utf-8")
+    res = CliRunner().invoke(cli, ["rank", "--layer", f"candidates={f}"])
+    assert res.exit_code == 0, res.output
+    assert "Oujda" in res.output and "Agadir" in res.output
+    assert "Casablanca" not in res.output.split("Excluded")[0]
