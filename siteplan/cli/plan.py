@@ -1,0 +1,446 @@
+"""``siteplan plan`` and ``siteplan compare``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from siteplan.cli._render import echo_written, print_table
+from siteplan.cli.options import (
+    candidates_option,
+    make_pack,
+    method_option,
+    pack_options,
+    scenario_option,
+    weight_option,
+)
+
+PLAN_FORMATS = ("table", "json", "csv", "xlsx", "md")
+_EXT = {".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".md": "md", ".markdown": "md"}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _n(v: Any, digits: int = 0) -> str:
+    if v is None:
+        return ""
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    if x != x:
+        return ""
+    return f"{x:,.{digits}f}"
+
+
+def _g(v: Any, digits: int = 3) -> str:
+    if v is None:
+        return ""
+    return f"{float(v):.{digits}f}"
+
+
+def _out_format(output: str | None, fmt: str | None) -> str:
+    """The file format of -o (from --format, else the extension)."""
+    from siteplan.errors import OutputError
+
+    if fmt and fmt != "table":
+        return fmt
+    if output is None:
+        return "table"
+    kind = _EXT.get(Path(output).suffix.lower())
+    if kind is None:
+        raise OutputError(f"{output}: cannot tell the format from "
+                          f"'{Path(output).suffix or 'no extension'}'; use .json, .csv, .xlsx or "
+                          ".md (or --format)")
+    return kind
+
+
+def _table_paths(output: str, names: Sequence[str]) -> dict[str, Path]:
+    """CSV: the first table goes to ``output``, the others beside it as ``<stem>_<name>.csv``."""
+    p = Path(output)
+    return {n: p if i == 0 else p.with_name(f"{p.stem}_{n}{p.suffix}")
+            for i, n in enumerate(names)}
+
+
+def _targets(output: str | None, kind: str, extra: Sequence[str | None],
+             names: Sequence[str]) -> list[Path]:
+    """Every path that will be written (checked before any work)."""
+    paths: list[Path] = []
+    if output:
+        paths.extend(_table_paths(output, names).values() if kind == "csv" else [Path(output)])
+    paths.extend(Path(x) for x in extra if x)
+    return paths
+
+
+def _check_all(paths: Sequence[Path], overwrite: bool) -> None:
+    from siteplan._atomic import check_writable
+    from siteplan.errors import OutputError
+
+    seen: set[Path] = set()
+    for p in paths:
+        if p.resolve() in seen:
+            raise OutputError(f"{p}: given twice as an output; choose different paths")
+        seen.add(p.resolve())
+        check_writable(p, overwrite)
+
+
+def _markdown(title: str, tables: Mapping[str, Any], extra: str = "") -> str:
+    from siteplan.outputs import markdown_table
+
+    parts = [f"# {title}\n"]
+    if extra:
+        parts.append(extra + "\n")
+    for name, df in tables.items():
+        parts.append(f"## {name}\n\n{markdown_table(df)}")
+    return "\n".join(parts)
+
+
+def _write_tables(tables: Mapping[str, Any], output: str, kind: str, overwrite: bool,
+                  title: str, doc: Mapping[str, Any], extra_md: str = "") -> list[Path]:
+    """Write a report's tables as json / csv (one file per table) / xlsx / md."""
+    import pandas as pd
+
+    from siteplan._atomic import write_text_atomic, write_with
+    from siteplan.outputs import write_json
+
+    if kind == "json":
+        return [write_json(doc, output, overwrite)]
+    if kind == "csv":
+        names = list(tables)
+        paths = _table_paths(output, names)
+        texts = {n: tables[n].to_csv(index=False) for n in names}  # render all first
+        return [write_text_atomic(paths[n], texts[n], overwrite) for n in names]
+    if kind == "md":
+        return [write_text_atomic(output, _markdown(title, tables, extra_md), overwrite)]
+
+    def xlsx(tmp: Path) -> None:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
+            for name, df in tables.items():
+                df.to_excel(xl, sheet_name=name[:31], index=False)
+
+    return [write_with(output, xlsx, overwrite)]
+
+
+def _info_frames(d: Mapping[str, Any]) -> dict[str, Any]:
+    """Constraints, targets and estimates as two-column tables (for XLSX / Markdown)."""
+    import json
+
+    import pandas as pd
+
+    def kv(m: Mapping[str, Any]) -> Any:
+        return pd.DataFrame([{"key": k, "value": v if isinstance(v, str | int | float | None)
+                              else json.dumps(v, ensure_ascii=False)} for k, v in m.items()])
+
+    sol = {k: d[k] for k in ("solver", "status", "gap", "bound", "objective", "objective_kind",
+                             "solve_runtime_s", "runtime_s")}
+    est = pd.DataFrame([{"what": e["what"], "estimate": e["estimate"], "method": e["method"]}
+                        for e in d["estimates"]])
+    return {"solver": kv(sol), "constraints": kv(d["constraints"]), "targets": kv(d["targets"]),
+            "estimates": est}
+
+
+# --------------------------------------------------------------------------- printing
+
+
+def print_plan(d: Mapping[str, Any]) -> None:
+    """The chosen sites, the regional table, the equity measures and the solver line."""
+    year = d["targets"]["year"]
+    rows: list[tuple[Any, ...]] = [
+        (c["rank"], c["name"], c["region"], _g(c["score"]), "yes" if c["lagging"] else "",
+         _n(c["jobs_2030_added"]), _n(c["exports_2030_added_mad_m"], 1),
+         "at cap" if c["capped"] else "") for c in d["chosen"]]
+    print_table(f"{d['scenario_title'] or d['scenario']}: {d['k']} new sites "
+                f"({d['objective_kind']})",
+                ["rank", "site", "region", "score", "lagging", f"jobs added by {year}",
+                 "exports added (MAD m)", "capped"],
+                rows, ["right", "left", "left", "right", "left", "right", "right", "left"])
+    rows = [(r["region"] + (" *" if r["lagging"] else ""), r["parks"], r["new_sites"],
+             _n(r["jobs_today"]),
+             _n(r["jobs_2030_plan"]), _n(r["jobs_2030_baseline"]),
+             _n(r["per_thousand_today"], 1), _n(r["per_thousand_plan"], 1),
+             _n(r["per_thousand_baseline"], 1)) for r in d["regions"]]
+    tot = (("total", sum(r["parks"] for r in d["regions"]),
+            sum(r["new_sites"] for r in d["regions"]),
+            _n(sum(r["jobs_today"] for r in d["regions"])),
+            _n(sum(r["jobs_2030_plan"] for r in d["regions"])),
+            _n(sum(r["jobs_2030_baseline"] for r in d["regions"])),
+            _n(d["equity"]["today"]["national_per_thousand"], 1),
+            _n(d["equity"]["plan"]["national_per_thousand"], 1),
+            _n(d["equity"]["baseline"]["national_per_thousand"], 1)),)
+    print_table("Offshoring jobs per region (* lagging; today = ESTIMATE; per 1,000 "
+                "working-age)",
+                ["region", "parks", "new", "today", f"{year} plan", f"{year} baseline",
+                 "/1000 today", "/1000 plan", "/1000 baseline"],
+                [*rows, *tot], ["left", *["right"] * 8])
+    from siteplan.planning import EQUITY_MEASURES
+
+    eq = d["equity"]
+    rows = []
+    for key, label in EQUITY_MEASURES:
+        vals = [eq[w].get(key) for w in ("today", "plan", "baseline")]
+        if all(v is None for v in vals):
+            continue
+        diff = (None if vals[1] is None or vals[2] is None else vals[1] - vals[2])
+        digits = 1 if key == "national_per_thousand" else 3
+        rows.append((label, *[_g(v, digits) for v in vals],
+                     "" if diff is None else f"{diff:+.{digits}f}"))
+    print_table("Equity across regions (plan vs market-led baseline vs today)",
+                ["measure", "today", f"{year} plan", f"{year} baseline", "plan - baseline"],
+                rows, ["left", "right", "right", "right", "right"])
+    gap = d["gap"]
+    a = d["allocation"]
+    click.echo(
+        f"solver {d['solver']}, status {d['status']}, gap "
+        f"{'n/a' if gap is None else f'{gap:.2e}'}, objective {d['objective']:.4f}, "
+        f"solve {d['solve_runtime_s']:.2f} s, plan {d['runtime_s']:.2f} s")
+    click.echo(
+        f"targets {year}: {d['targets']['target_jobs']:,} jobs, "
+        f"{d['targets']['target_exports_mad_bn']:g} bn MAD exports (+{a['gap_jobs']:,} jobs: "
+        f"{a['jobs_added_new_sites']:,} at new sites, {a['jobs_added_parks']:,} at existing "
+        f"parks; per-site cap {_n(a['cap_jobs']) or 'none'})")
+    click.echo("note: today's jobs per region are an ESTIMATE (national total split among the "
+               "existing parks; see 'estimates' in the JSON output)")
+    for note in d["notes"]:
+        click.echo(f"note: {note}")
+
+
+def print_compare(d: Mapping[str, Any], tables: Mapping[str, Any]) -> None:
+    """Side-by-side chosen sites, jobs per region, equity and Kendall's tau."""
+    items = d["items"]
+    width = max(len(i["chosen"]) for i in items)
+    rows = []
+    for j in range(width):
+        row: list[Any] = [j + 1]
+        for it in items:
+            c = it["chosen"][j] if j < len(it["chosen"]) else None
+            row.append("" if c is None else f"{c['name']} ({c['region']})")
+        rows.append(row)
+    print_table("Chosen sites", ["#", *[i["label"] for i in items]], rows)
+    reg = tables["regions"]
+    cols = [c for c in reg.columns if c not in ("region_code",)]
+    print_table("Offshoring jobs per region in 2030 (today = ESTIMATE)", cols,
+                [[r[c] if c == "region" else _n(r[c]) for c in cols] for _, r in reg.iterrows()],
+                ["left", *["right"] * (len(cols) - 1)])
+    eq = tables["equity"]
+    cols = ["item", "gini", "theil_t", "cv", "top2_share", "theil_between", "theil_within"]
+    cols = [c for c in cols if c in eq.columns]
+    print_table("Equity across regions", cols,
+                [[r[c] if c == "item" else _g(r[c]) for c in cols] for _, r in eq.iterrows()],
+                ["left", *["right"] * (len(cols) - 1)])
+    print_table("Kendall's tau between rankings (sites ranked in both)",
+                ["a", "b", "tau", "p-value", "sites"],
+                [(t["a"], t["b"], _g(t["tau"]), "" if t["p_value"] is None else
+                  f"{t['p_value']:.2g}", t["n_common"]) for t in d["kendall_tau"]])
+    for it in items:
+        click.echo(f"{it['label']}: solver {it['solver']}, status {it['status']}, gap "
+                   f"{'n/a' if it['gap'] is None else format(it['gap'], '.2e')}")
+
+
+# --------------------------------------------------------------------------- commands
+
+
+@click.command()
+@click.option("-k", "--sites", "k", type=click.IntRange(min=1), required=True, metavar="K",
+              help="Number of new sites to choose.")
+@scenario_option
+@method_option
+@weight_option
+@candidates_option
+@pack_options
+@click.option("--max-per-region", type=click.IntRange(min=0), default=None, metavar="M",
+              help="At most M new sites per region (0: no cap; default: the scenario's [plan]).")
+@click.option("--min-spacing", "min_spacing", type=click.FloatRange(min=0), default=None,
+              metavar="KM", help="Minimum distance in km between new sites and to existing "
+              "parks (0: none; default: the scenario's [plan]).")
+@click.option("--lagging-quota", type=click.IntRange(min=0), default=None, metavar="Q",
+              help="At least Q new sites in lagging regions (default: the scenario's [plan]).")
+@click.option("--lagging-rule", default=None, metavar="RULE",
+              help="Lagging-region rule, e.g. 'unemployment_rate above median or "
+              "gdp_per_capita below median' (default: the scenario's [plan]).")
+@click.option("--include", multiple=True, metavar="ID", help="Force a site in (repeatable).")
+@click.option("--exclude", multiple=True, metavar="ID", help="Force a site out (repeatable).")
+@click.option("--objective", type=click.Choice(["suitability", "coverage"]), default=None,
+              help="Maximise the total score, or the working-age population newly within "
+              "--coverage-km of a park (default: suitability).")
+@click.option("--coverage-km", type=click.FloatRange(min=0, min_open=True), default=None,
+              metavar="T", help="Coverage radius in km for --objective coverage (default 60).")
+@click.option("--solver", type=click.Choice(["auto", "exact", "greedy"]), default=None,
+              help="MILP (HiGHS, CBC fallback), greedy heuristic, or auto (default).")
+@click.option("--cap-share", type=click.FloatRange(min=0, max=1, min_open=True), default=None,
+              metavar="S", help="Per-site cap on the new jobs as a share of the gap (default: "
+              "the scenario's [plan].cap_share; 1 = no cap).")
+@click.option("-f", "--format", "fmt", type=click.Choice(list(PLAN_FORMATS)), default=None,
+              help="Output format: with -o the file format (default: from the extension); "
+              "without -o, json/csv/md go to stdout instead of the tables.")
+@click.option("-o", "--output", type=click.Path(), default=None,
+              help="Write the plan to this file (.json, .csv, .xlsx, .md).")
+@click.option("--overwrite", is_flag=True, help="Replace existing output files.")
+@click.option("--map", "map_path", is_flag=False, flag_value="", default=None, metavar="[PATH]",
+              help="Write an HTML map with the chosen sites (default path: "
+              "maps/<scenario>-plan.html).")
+@click.option("--png", "png_path", type=click.Path(), default=None,
+              help="Write a PNG chart of the jobs per region (today, plan, baseline).")
+@click.option("--lorenz", "lorenz_path", type=click.Path(), default=None,
+              help="Write a PNG of the Lorenz curves (today, plan, baseline).")
+def plan(k: int, scenario: str, method: str | None, weights: dict[str, float],
+         candidates: str | None, pack: str | None, layer_overrides: tuple[str, ...],
+         max_per_region: int | None, min_spacing: float | None, lagging_quota: int | None,
+         lagging_rule: str | None, include: tuple[str, ...], exclude: tuple[str, ...],
+         objective: str | None, coverage_km: float | None, solver: str | None,
+         cap_share: float | None, fmt: str | None, output: str | None, overwrite: bool,
+         map_path: str | None, png_path: str | None, lorenz_path: str | None) -> None:
+    """Choose K new sites, allocate the 2030 targets and compare equity with the baseline.
+
+    Constraints default to the scenario's [plan] table (balanced-2030: at most 2
+    sites per region, 30 km apart and from existing parks, at least 2 in lagging
+    regions; per-site cap 25 % of the new jobs). The 2030 targets (270,000 jobs,
+    40 bn MAD) are shared among existing parks and new sites by capacity (talent x
+    score). Today's jobs per region are an ESTIMATE (no official breakdown).
+    Equity (Gini, Theil, CV, top-2 share of jobs per 1,000 working-age) is always
+    compared with the market-led baseline where new jobs follow today's
+    distribution. Infeasible constraints exit with 1 and a message naming them.
+
+    \b
+    $ siteplan plan --sites 5
+    $ siteplan plan --sites 5 --scenario market-led -o plan.json
+    $ siteplan plan --sites 8 --max-per-region 1 --lagging-quota 4 -o plan.xlsx
+    $ siteplan plan --sites 5 --include guelmim --exclude marrakesh --map --png jobs.png
+    $ siteplan plan --sites 5 --objective coverage --coverage-km 50 --lorenz lorenz.png
+    """
+    from siteplan.engine import rank as rank_api
+    from siteplan.planning import make_plan
+    from siteplan.scenario import load_scenario
+
+    kind = _out_format(output, fmt)
+    map_file = None
+    if map_path is not None:
+        map_file = map_path or str(Path("maps") / f"{load_scenario(scenario).name}-plan.html")
+    _check_all(_targets(output, kind, [png_path, lorenz_path, map_file],
+                        ["sites", "regions", "equity"]), overwrite)
+
+    t0 = time.perf_counter()
+    scen = load_scenario(scenario)
+    p = make_pack(pack, layer_overrides, scen.layers)
+    r = rank_api(scen, pack=p, candidates=candidates, weights=weights or None, method=method)
+    opts: dict[str, Any] = {"k": k, "include": include, "exclude": exclude}
+    for key, value in (("max_per_region", max_per_region), ("min_spacing_km", min_spacing),
+                       ("lagging_quota", lagging_quota), ("lagging_rule", lagging_rule),
+                       ("cap_share", cap_share)):
+        if value is not None:
+            opts[key] = value
+    report = make_plan(r, p, objective=objective, coverage_radius_km=coverage_km,
+                       solver=solver, **opts)
+    d = report.to_dict()
+    d["runtime_s"] = time.perf_counter() - t0  # ranking + plan, as the user waited
+
+    if output is None and kind in ("json", "csv", "md"):
+        if kind == "json":
+            click.echo(report.to_json())
+        elif kind == "csv":
+            for name, df in report.tables().items():
+                click.echo(f"# {name}")
+                click.echo(df.to_csv(index=False), nl=False)
+        else:
+            click.echo(_markdown(f"Plan: {d['scenario']}, K={k}", report.tables()))
+    else:
+        print_plan(d)
+    if output:
+        tables = dict(report.tables())
+        if kind == "xlsx":
+            tables |= _info_frames(d)
+        for path in _write_tables(tables, output, kind, overwrite,
+                                  f"Plan: {d['scenario']}, K={k}", d,
+                                  _md_intro(d) if kind == "md" else ""):
+            echo_written(path)
+    if png_path:
+        from siteplan.plan_charts import jobs_by_region_png
+
+        echo_written(jobs_by_region_png(d, png_path, overwrite=overwrite))
+    if lorenz_path:
+        from siteplan.plan_charts import lorenz_png
+
+        echo_written(lorenz_png(d, lorenz_path, overwrite=overwrite))
+    if map_file is not None:
+        from siteplan.mapping import save_map
+
+        echo_written(save_map(r, map_file, overlays=[report.overlay()], pack=p,
+                              overwrite=overwrite))
+
+
+def _md_intro(d: Mapping[str, Any]) -> str:
+    gap = d["gap"]
+    lines = [
+        f"Scenario **{d['scenario']}** ({d['method']}), K = {d['k']}; solver {d['solver']}, "
+        f"status {d['status']}, gap {'n/a' if gap is None else f'{gap:.2e}'}.",
+        "",
+        f"Targets {d['targets']['year']}: {d['targets']['target_jobs']:,} jobs, "
+        f"{d['targets']['target_exports_mad_bn']:g} bn MAD (sources: "
+        f"{'; '.join(d['targets']['sources'])}).",
+        "",
+    ]
+    lines += [f"- **{e['what']}**: {e['method']}" for e in d["estimates"]]
+    return "\n".join(lines)
+
+
+@click.command()
+@click.argument("items", nargs=-1, required=True, metavar="A B [...]")
+@click.option("-k", "--sites", "k", type=click.IntRange(min=1), default=None, metavar="K",
+              help="Number of new sites for scenario items (default: the K of the first "
+              "saved plan).")
+@candidates_option
+@pack_options
+@click.option("-f", "--format", "fmt", type=click.Choice(list(PLAN_FORMATS)), default=None,
+              help="Output format: with -o the file format (default: from the extension); "
+              "without -o, json/csv/md go to stdout instead of the tables.")
+@click.option("-o", "--output", type=click.Path(), default=None,
+              help="Write the comparison to this file (.json, .csv, .xlsx, .md).")
+@click.option("--overwrite", is_flag=True, help="Replace existing output files.")
+def compare(items: tuple[str, ...], k: int | None, candidates: str | None, pack: str | None,
+            layer_overrides: tuple[str, ...], fmt: str | None, output: str | None,
+            overwrite: bool) -> None:
+    """Compare scenarios or saved plans side by side.
+
+    Each of A, B, ... is a built-in scenario name, a scenario TOML file or a plan
+    JSON written by 'siteplan plan -o plan.json'. Shows the chosen sites, the jobs
+    per region in 2030, the equity measures and Kendall's tau between every pair
+    of rankings (over the sites ranked in both). Scenario items are planned with
+    --sites K and their own [plan] defaults.
+
+    \b
+    $ siteplan compare balanced-2030 market-led --sites 5
+    $ siteplan compare plan-a.json plan-b.json -o compare.xlsx
+    $ siteplan compare balanced-2030 market-led my.toml --sites 5 -o compare.md
+    """
+    from siteplan.errors import UsageError
+    from siteplan.planning import compare as compare_api
+
+    if len(items) < 2:
+        raise UsageError("compare: give at least two scenarios or plan JSON files")
+    kind = _out_format(output, fmt)
+    _check_all(_targets(output, kind, [], ["chosen", "regions", "equity", "kendall"]),
+               overwrite)
+    p = make_pack(pack, layer_overrides) if (pack or layer_overrides) else None
+    rep = compare_api(list(items), k=k, pack=p, candidates=candidates)
+    d = rep.to_dict()
+    tables = rep.tables()
+    if output is None and kind in ("json", "csv", "md"):
+        import json
+
+        if kind == "json":
+            click.echo(json.dumps(d, indent=2, ensure_ascii=False))
+        elif kind == "csv":
+            for name, df in tables.items():
+                click.echo(f"# {name}")
+                click.echo(df.to_csv(index=False), nl=False)
+        else:
+            click.echo(_markdown("Comparison", tables))
+    else:
+        print_compare(d, tables)
+    if output:
+        for path in _write_tables(tables, output, kind, overwrite, "Comparison", d):
+            echo_written(path)
