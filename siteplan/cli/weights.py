@@ -1,0 +1,429 @@
+"""``siteplan weights ahp|roc|rank-sum|objective``: derive criterion weights."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from siteplan.cli._render import echo_written, print_table
+from siteplan.cli.options import candidates_option, pack_options, scenario_option
+from siteplan.errors import SiteplanError, UsageError
+
+_PAIRWISE_SUFFIXES = (".csv", ".toml")
+_FILE_FORMATS = ("json", "csv", "md", "xlsx")
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+
+def _format_option(f: Any) -> Any:
+    return click.option("-f", "--format", "fmt", type=click.Choice(["table", "json"]),
+                        default="table", show_default=True,
+                        help="Print tables or JSON on stdout.")(f)
+
+
+def _output_options(f: Any) -> Any:
+    f = click.option("--overwrite", is_flag=True, help="Replace an existing output file.")(f)
+    f = click.option("-o", "--output", type=click.Path(), default=None,
+                     help="Also write the result: .json (everything), .csv, .md or .xlsx "
+                          "(the weights table).")(f)
+    return f
+
+
+def _into_option(f: Any) -> Any:
+    return click.option("--into", "into", type=click.Path(), default=None,
+                        metavar="SCENARIO.toml",
+                        help="Write the weights into this scenario file (criterion names "
+                             "must match its [[criteria]]).")(f)
+
+
+def _emit(result: Mapping[str, Any], table: Any, fmt: str, output: str | None,
+          overwrite: bool) -> None:
+    """JSON on stdout with --format json, and the -o file."""
+    from siteplan.outputs import format_for, write_json, write_table
+
+    if fmt == "json":
+        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+    if output:
+        kind = format_for(output, None, _FILE_FORMATS)
+        if kind == "json":
+            echo_written(write_json(result, output, overwrite))
+        else:
+            echo_written(write_table(table, output, kind, overwrite))
+
+
+def _existing_weights(path: Path) -> dict[str, float]:
+    """Current ``weight`` of each [[criteria]] entry ({} when the file cannot be read:
+    :func:`siteplan.weights.weights_to_scenario_toml` then raises the proper error)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
+    out: dict[str, float] = {}
+    for c in data.get("criteria", []) if isinstance(data.get("criteria"), list) else []:
+        if isinstance(c, dict) and "name" in c:
+            w = c.get("weight", 0.0)
+            out[str(c["name"])] = float(w) if isinstance(w, int | float) else 0.0
+    return out
+
+
+def check_into(into: str | None, names: Sequence[str]) -> None:
+    """Fail before any output when --into names a missing scenario or other criteria."""
+    if not into:
+        return
+    p = Path(into)
+    if not p.is_file():
+        raise UsageError(f"{p}: scenario file not found; create one with 'siteplan scenario "
+                         "init' or check the path given to --into")
+    old = _existing_weights(p)
+    unknown = [k for k in names if old and k not in old]
+    if unknown:
+        raise UsageError(f"{p}: criterion name(s) {', '.join(map(repr, unknown))} are not in "
+                         f"the scenario; its criteria are {', '.join(old)}; rename the rows "
+                         "of the pairwise matrix (or the ordering) to match")
+
+
+def _write_into(into: str, weights: Mapping[str, float]) -> None:
+    """Write ``weights`` into a scenario file and report the normalised result.
+
+    When the weights cover only some of the scenario's weighted criteria they are scaled to
+    the total those criteria had before, so the other criteria keep their share.
+    """
+    from siteplan.scenario import load_scenario
+    from siteplan.weights import weights_to_scenario_toml
+
+    p = Path(into)
+    old = _existing_weights(p)
+    check_into(into, list(weights))
+    others = {k: v for k, v in old.items() if k not in weights and v > 0}
+    share = sum(old.get(k, 0.0) for k in weights)
+    scale = share if others and share > 0 else 1.0
+    if others and share <= 0:
+        click.echo(f"warning: {', '.join(weights)} had weight 0 in {p}; their new weights "
+                   "(sum 1) are set beside the other criteria's weights as they are", err=True)
+    weights_to_scenario_toml(p, {k: v * scale for k, v in weights.items()})
+    echo_written(p, "updated")
+    if others and share > 0:
+        click.echo(f"siteplan: scaled to the previous total of these criteria ({share:g}) so "
+                   f"that {', '.join(others)} keep their share", err=True)
+    scen = load_scenario(str(p))
+    click.echo("siteplan: normalised weights now: "
+               + ", ".join(f"{k} {v:.3f}" for k, v in scen.weights.items()), err=True)
+
+
+# --------------------------------------------------------------------------- group
+
+
+@click.group()
+def weights() -> None:
+    """Derive criterion weights: AHP (one or several participants), rank-order weights
+    (ROC, rank-sum) or objective weights (entropy, CRITIC) from the decision matrix.
+
+    Every sub-command prints the weights and can write them into a scenario file with
+    --into (the file is rewritten: comments are not kept).
+
+    \b
+    $ siteplan weights ahp judgements.csv
+    $ siteplan weights ahp panel/ --into my-scenario.toml
+    $ siteplan weights roc talent connectivity need
+    $ siteplan weights objective --method critic
+    """
+
+
+# --------------------------------------------------------------------------- AHP
+
+
+def _pairwise_files(paths: Sequence[str]) -> list[Path]:
+    files: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found = sorted(f for f in p.iterdir()
+                           if f.is_file() and f.suffix.lower() in _PAIRWISE_SUFFIXES)
+            if not found:
+                raise UsageError(f"{p}: folder has no .csv or .toml pairwise matrix; put one "
+                                 "file per participant in it")
+            files.extend(found)
+        elif p.is_file():
+            files.append(p)
+        else:
+            raise UsageError(f"{p}: no such file or folder; give pairwise matrix files "
+                             "(.csv or .toml) or a folder of them")
+    return files
+
+
+def _read_matrices(files: Sequence[Path], complete_from_upper: bool) -> list[Any]:
+    from siteplan.weights import read_pairwise
+
+    out = []
+    for f in files:
+        try:
+            out.append(read_pairwise(f, complete_from_upper=complete_from_upper))
+        except SiteplanError as exc:
+            msg = str(exc).replace("pass complete_from_upper=True",
+                                   "pass --complete-from-upper")
+            raise type(exc)(msg) from None
+    return out
+
+
+def _ahp_dict(res: Any, ri_table: str) -> dict[str, Any]:
+    d = res.to_dict()
+    return {
+        "criteria": d["criteria"],
+        "weights": d["weights_eigen"],
+        "weights_geometric": d["weights_geometric"],
+        "lambda_max": d["lambda_max"], "ci": d["ci"], "ri": d["ri"], "ri_table": ri_table,
+        "cr": d["cr"], "verdict": d["verdict"],
+        "worst_judgements": d["worst_judgements"],
+    }
+
+
+def _print_ahp(res: Any, title: str, ri_table: str) -> None:
+    rows = [(n, f"{we:.4f}", f"{wg:.4f}")
+            for n, we, wg in zip(res.names, res.weights_eigen, res.weights_geometric,
+                                 strict=True)]
+    print_table(title, ["criterion", "weight (eigenvector)", "weight (geometric mean)"], rows,
+                ["left", "right", "right"])
+    ri_name = "Saaty 1980" if ri_table == "saaty" else "Alonso & Lamata 2006"
+    n = len(res.names)
+    click.echo(f"lambda_max {res.lambda_max:.4f}   CI {res.ci:.4f}   RI({n}) {res.ri:.4f} "
+               f"({ri_name})   CR {res.cr:.4f}   -> {res.verdict}"
+               + (" (CR <= 0.10)" if res.verdict == "consistent" else " (CR > 0.10)"))
+    if res.worst_judgements:
+        print_table("Judgements contributing most to the inconsistency",
+                    ["judgement", "given", "consistent value", "suggested (1/9..9)",
+                     "share of inconsistency"],
+                    [(f"{j.row} vs {j.column}", _ratio(j.value), f"{j.consistent_value:.3g}",
+                      _ratio(j.suggested), f"{j.share:.0%}") for j in res.worst_judgements],
+                    ["left", "right", "right", "right", "right"])
+
+
+def _ratio(x: float) -> str:
+    return f"{x:g}" if x >= 1 else f"1/{1 / x:.3g}"
+
+
+@weights.command("ahp")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@_format_option
+@_into_option
+@click.option("--complete-from-upper", is_flag=True,
+              help="Read only the upper triangle and fill the lower one with reciprocals.")
+@click.option("--ri-table", type=click.Choice(["saaty", "alonso-lamata"]), default="saaty",
+              show_default=True, help="Random index table for the consistency ratio.")
+@_output_options
+def ahp_cmd(files: tuple[str, ...], fmt: str, into: str | None, complete_from_upper: bool,
+            ri_table: str, output: str | None, overwrite: bool) -> None:
+    """Weights from pairwise comparison matrices (AHP, Saaty 1980).
+
+    FILE is a CSV matrix (header row of names, one row per criterion, cells such as 3 or
+    1/3) or a TOML file (a [matrix] table or judgements = ["talent > need = 3", ...]).
+    Several files, or a folder of them, are one matrix per participant: group AHP by the
+    geometric mean of the judgements, with each participant's CR and the agreement
+    (standard deviation and range of the weights, Goepel's consensus S*).
+
+    Prints the eigenvector and geometric-mean weights, lambda_max, CI, RI, CR and the
+    verdict (consistent when CR <= 0.10); when inconsistent, the judgements that contribute
+    most and the values that would make the matrix consistent.
+
+    \b
+    $ siteplan weights ahp judgements.csv
+    $ siteplan weights ahp upper.csv --complete-from-upper --ri-table alonso-lamata
+    $ siteplan weights ahp alice.toml bob.toml --format json
+    $ siteplan weights ahp panel/ --into my-scenario.toml -o weights.json
+    """
+    import pandas as pd
+
+    from siteplan.weights import ahp, group_ahp
+
+    if output:
+        from siteplan._atomic import check_writable
+
+        check_writable(output, overwrite)
+    paths = _pairwise_files(files)
+    mats = _read_matrices(paths, complete_from_upper)
+    check_into(into, list(mats[0].names))
+    if len(mats) == 1:
+        res = ahp(mats[0], ri_table=ri_table)
+        result: dict[str, Any] = {"method": "ahp", "source": str(paths[0]),
+                                  **_ahp_dict(res, ri_table)}
+        table = pd.DataFrame({"criterion": list(res.names), "weight": res.weights_eigen,
+                              "weight_geometric": res.weights_geometric})
+        if fmt == "table":
+            _print_ahp(res, f"AHP weights: {paths[0]}", ri_table)
+        final = res.weights
+    else:
+        names = [p.stem for p in paths]
+        if len(set(names)) < len(names):
+            names = [str(p) for p in paths]
+        g = group_ahp(mats, participants=names, ri_table=ri_table)
+        gd = g.to_dict()
+        result = {"method": "group-ahp", "aggregation": "geometric mean of the judgements (AIJ)",
+                  **_ahp_dict(g.group, ri_table),
+                  "participants": {
+                      p: {"source": str(path), **_ahp_dict(r, ri_table)}
+                      for p, path, r in zip(g.participant_names, paths, g.participants,
+                                            strict=True)},
+                  "weight_std": gd["weight_std"], "weight_range": gd["weight_range"],
+                  "consensus": gd["consensus"], "consensus_label": gd["consensus_label"]}
+        table = pd.DataFrame({"criterion": list(g.names), "weight": g.group.weights_eigen,
+                              "weight_geometric": g.group.weights_geometric,
+                              "std": g.weight_std, "range": g.weight_range})
+        for p, r in zip(g.participant_names, g.participants, strict=True):
+            table[f"weight_{p}"] = r.weights_eigen
+        if fmt == "table":
+            _print_group(g, ri_table)
+        final = g.group.weights
+    _emit(result, table, fmt, output, overwrite)
+    if into:
+        _write_into(into, final)
+
+
+def _print_group(g: Any, ri_table: str) -> None:
+    print_table(f"Participants ({len(g.participants)})",
+                ["participant", "lambda_max", "CR", "verdict",
+                 *[str(n) for n in g.names]],
+                [(p, f"{r.lambda_max:.4f}", f"{r.cr:.4f}", r.verdict,
+                  *[f"{w:.3f}" for w in r.weights_eigen])
+                 for p, r in zip(g.participant_names, g.participants, strict=True)])
+    _print_ahp(g.group, "Group weights (geometric mean of the judgements)", ri_table)
+    print_table("Agreement between participants",
+                ["criterion", "group weight", "std", "range", "min", "max"],
+                [(n, f"{gw:.4f}", f"{sd:.4f}", f"{rg:.4f}",
+                  f"{min(r.weights_eigen[j] for r in g.participants):.4f}",
+                  f"{max(r.weights_eigen[j] for r in g.participants):.4f}")
+                 for j, (n, gw, sd, rg) in enumerate(zip(g.names, g.group.weights_eigen,
+                                                         g.weight_std, g.weight_range,
+                                                         strict=True))],
+                ["left", "right", "right", "right", "right", "right"])
+    click.echo(f"Goepel consensus S* {g.consensus:.3f} ({g.consensus_label})")
+
+
+# --------------------------------------------------------------------------- rank-order
+
+
+def _rank_order(names: tuple[str, ...], kind: str, fmt: str, into: str | None,
+                output: str | None, overwrite: bool) -> None:
+    import pandas as pd
+
+    from siteplan.weights import rank_order_centroid, rank_sum
+
+    if output:
+        from siteplan._atomic import check_writable
+
+        check_writable(output, overwrite)
+    w = rank_order_centroid(names) if kind == "roc" else rank_sum(names)
+    check_into(into, list(w))
+    label = "rank-order centroid" if kind == "roc" else "rank-sum"
+    table = pd.DataFrame({"criterion": list(w), "rank": range(1, len(w) + 1),
+                          "weight": list(w.values())})
+    if fmt == "table":
+        print_table(f"{label} weights (most important first)", ["rank", "criterion", "weight"],
+                    [(k + 1, n, f"{v:.4f}") for k, (n, v) in enumerate(w.items())],
+                    ["right", "left", "right"])
+    _emit({"method": kind, "order": list(w), "weights": w}, table, fmt, output, overwrite)
+    if into:
+        _write_into(into, w)
+
+
+@weights.command("roc")
+@click.argument("names", nargs=-1, required=True)
+@_format_option
+@_into_option
+@_output_options
+def roc_cmd(names: tuple[str, ...], fmt: str, into: str | None, output: str | None,
+            overwrite: bool) -> None:
+    """Rank-order centroid weights from an ordering, most important first.
+
+    w_k = (1/n) sum_{i=k..n} 1/i (Barron & Barrett 1996); for 4 criteria
+    0.521, 0.271, 0.146, 0.063.
+
+    \b
+    $ siteplan weights roc talent unemployment airport_km income
+    $ siteplan weights roc talent unemployment airport_km --into my-scenario.toml
+    """
+    _rank_order(names, "roc", fmt, into, output, overwrite)
+
+
+@weights.command("rank-sum")
+@click.argument("names", nargs=-1, required=True)
+@_format_option
+@_into_option
+@_output_options
+def rank_sum_cmd(names: tuple[str, ...], fmt: str, into: str | None, output: str | None,
+                 overwrite: bool) -> None:
+    """Rank-sum weights from an ordering, most important first: w_k = 2(n+1-k)/(n(n+1)).
+
+    \b
+    $ siteplan weights rank-sum talent unemployment airport_km income
+    """
+    _rank_order(names, "rank-sum", fmt, into, output, overwrite)
+
+
+# --------------------------------------------------------------------------- objective
+
+
+@weights.command("objective")
+@scenario_option
+@click.option("-m", "--method", "objective", type=click.Choice(["entropy", "critic"]),
+              default="entropy", show_default=True,
+              help="Shannon entropy (dispersion) or CRITIC (contrast and conflict).")
+@candidates_option
+@pack_options
+@_format_option
+@_into_option
+@_output_options
+def objective_cmd(scenario: str, objective: str, candidates: str | None, pack: str | None,
+                  layer_overrides: tuple[str, ...], fmt: str, into: str | None,
+                  output: str | None, overwrite: bool) -> None:
+    """Objective weights from the scenario's decision matrix (ranked sites only).
+
+    Both methods work on the normalised benefit-oriented values (0..1) of the scenario's
+    weighted criteria over the sites that pass the constraints: entropy gives more weight
+    to criteria whose values differ more between sites; CRITIC (Diakoulaki et al. 1995)
+    to criteria with high contrast and low correlation with the others. The scenario's
+    current weights are shown beside them.
+
+    \b
+    $ siteplan weights objective
+    $ siteplan weights objective --scenario market-led --method critic -o critic.json
+    $ siteplan weights objective --method critic --into my-scenario.toml
+    """
+    import numpy as np
+    import pandas as pd
+
+    from siteplan.cli.rank import run_rank
+    from siteplan.weights import critic_weights, entropy_weights
+
+    if output:
+        from siteplan._atomic import check_writable
+
+        check_writable(output, overwrite)
+    r = run_rank(scenario, None, {}, candidates, pack, layer_overrides)
+    values, _m, _d = r.decision_matrix()
+    names = [str(n) for n in r.weights.index]
+    check_into(into, names)
+    if objective == "entropy":
+        w = entropy_weights(values)
+    else:
+        w = critic_weights(values, np.ones(values.shape[1]))
+    new = {n: float(x) for n, x in zip(names, w, strict=True)}
+    cur = {n: float(x) for n, x in r.weights.items()}
+    label = "Shannon entropy" if objective == "entropy" else "CRITIC"
+    table = pd.DataFrame({"criterion": names, "weight": list(new.values()),
+                          "scenario_weight": [cur[n] for n in names]})
+    if fmt == "table":
+        print_table(f"{label} weights over {values.shape[0]} ranked sites "
+                    f"({r.scenario.name})", ["criterion", "objective weight",
+                                             "scenario weight"],
+                    [(n, f"{new[n]:.4f}", f"{cur[n]:.4f}") for n in names],
+                    ["left", "right", "right"])
+    result = {"method": objective, "scenario": r.scenario.name, "sites": int(values.shape[0]),
+              "weights": new, "scenario_weights": cur}
+    _emit(result, table, fmt, output, overwrite)
+    if into:
+        _write_into(into, new)
