@@ -1,0 +1,75 @@
+"""``siteplan map``: an HTML (and optionally PNG/SVG) map from a saved ranking."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+
+from siteplan.cli._render import echo_written
+from siteplan.cli.options import make_pack, pack_options
+
+
+@click.command("map")
+@click.argument("ranking", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="HTML file to write (default: maps/<scenario>-ranking.html).")
+@click.option("--indicator", default=None, metavar="COLUMN",
+              help="Zone column shown as the choropleth (default: need_index).")
+@click.option("--zones", type=click.Choice(["regions", "provinces"]), default="regions",
+              show_default=True, help="Zones of the choropleth.")
+@click.option("--scheme", type=click.Choice(["quantiles", "naturalbreaks", "equalinterval"]),
+              default="quantiles", show_default=True, help="Classification of the indicator.")
+@click.option("-k", "--classes", "k", type=click.IntRange(2, 9), default=5, show_default=True,
+              help="Number of classes of the choropleth.")
+@click.option("-n", "--top", "top_n", type=click.IntRange(min=0), default=10, show_default=True,
+              help="Label the N best sites with their rank.")
+@click.option("--self-contained/--online", default=True, show_default=True,
+              help="Embed every JS/CSS resource (works offline) or link CDNs and show "
+                   "OpenStreetMap tiles.")
+@click.option("--tiles", default=None, metavar="URL",
+              help="Background tile URL template with {z}/{x}/{y} (e.g. a local tile server); "
+                   "none by default for self-contained maps.")
+@click.option("--png", "png_path", type=click.Path(dir_okay=False), default=None,
+              help="Also write a static map for reports (.png or .svg).")
+@pack_options
+@click.option("--overwrite", is_flag=True, help="Replace existing output files.")
+def map_cmd(ranking: str, output: str | None, indicator: str | None, zones: str, scheme: str,
+            k: int, top_n: int, self_contained: bool, tiles: str | None, png_path: str | None,
+            pack: str | None, layer_overrides: tuple[str, ...], overwrite: bool) -> None:
+    """Render an HTML map from a ranking saved by 'siteplan rank -o' (JSON or GeoPackage).
+
+    The map shows the zones as a choropleth (regional need by default), the
+    candidate sites coloured by score with their score breakdown in a popup, and
+    toggleable layers of universities, airports, railway stations, ports, motorway
+    access and existing parks. By default every resource is embedded, so the file
+    opens where outside resources are blocked.
+
+    \b
+    $ siteplan rank -o ranking.json
+    $ siteplan map ranking.json
+    $ siteplan map ranking.json -o maps/need.html --zones provinces --scheme naturalbreaks
+    $ siteplan map ranking.gpkg --indicator unemployment_rate --png maps/ranking.png
+    $ siteplan map ranking.json --tiles "http://tiles.local/{z}/{x}/{y}.png"
+    $ siteplan map ranking.json --online
+    """
+    from siteplan._atomic import check_writable
+    from siteplan.engine import Ranking
+    from siteplan.mapping import save_map, save_png
+
+    r = Ranking.from_file(ranking)
+    if output is None:
+        slug = re.sub(r"[^A-Za-z0-9._-]+", "-", r.scenario.name).strip("-.") or "ranking"
+        output = str(Path("maps") / f"{slug}-ranking.html")
+    check_writable(output, overwrite)  # fail before the work, not after
+    if png_path:
+        check_writable(png_path, overwrite)
+    p = (make_pack(pack, layer_overrides, r.scenario.layers)
+         if pack or layer_overrides or r.scenario.layers else None)
+    echo_written(save_map(r, output, overwrite=overwrite, pack=p, indicator=indicator,
+                          zones=zones, scheme=scheme, k=k, self_contained=self_contained,
+                          tiles=tiles, top_n=top_n))
+    if png_path:
+        echo_written(save_png(r, png_path, indicator=indicator, pack=p, overwrite=overwrite,
+                              top_n=top_n, zones=zones, scheme=scheme, k=k))
