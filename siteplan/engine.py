@@ -233,6 +233,8 @@ class Ranking:
     criteria: list[CriterionInfo]
     sources: list[str] = field(default_factory=list)
     pack_name: str = ""
+    #: the pack the ranking was computed on (not serialised; None when read from a file)
+    pack: Pack | None = field(default=None, repr=False, compare=False)
 
     # ------------------------------------------------------------------ views
     @property
@@ -312,7 +314,7 @@ class Ranking:
                              "again with those weights")
         return _finish(scen, self.sites.drop(columns=["score", "rank", "strongest", "weakest"]),
                        self.raw, self.values[list(scen.weights)], self.criteria, self.sources,
-                       self.pack_name)
+                       self.pack_name, self.pack)
 
     # ------------------------------------------------------------------ serialisation
     def to_dict(self) -> dict[str, Any]:
@@ -465,7 +467,8 @@ def _str(v: Any) -> str | None:
 
 
 def _finish(scen: Scenario, sites: gpd.GeoDataFrame, raw: pd.DataFrame, values: pd.DataFrame,
-            infos: list[CriterionInfo], sources: list[str], pack_name: str) -> Ranking:
+            infos: list[CriterionInfo], sources: list[str], pack_name: str,
+            pack: Pack | None = None) -> Ranking:
     """Aggregate, rank and order the sites (shared by rank() and rescore())."""
     import pandas as pd
 
@@ -502,7 +505,8 @@ def _finish(scen: Scenario, sites: gpd.GeoDataFrame, raw: pd.DataFrame, values: 
     out = out.iloc[order].reset_index(drop=True)
     out = out[[*SITE_COLUMNS, "geometry"]]
     return Ranking(scenario=scen, method=scen.method, sites=out, raw=raw, values=values,
-                   weights=weights, criteria=infos, sources=sources, pack_name=pack_name)
+                   weights=weights, criteria=infos, sources=sources, pack_name=pack_name,
+                   pack=pack)
 
 
 def normalise_values(raw: pd.DataFrame, criteria: Sequence[Criterion],
@@ -631,7 +635,8 @@ def rank(scenario: Scenario | str | os.PathLike[str] | None = None, *,
     sites["notes"] = notes
     infos = [CriterionInfo.from_criterion(c) for c in scen.criteria]
     sources = _sources(pack, scen)
-    return _finish(scen, sites.reset_index(drop=True), raw, values, infos, sources, pack.name)
+    return _finish(scen, sites.reset_index(drop=True), raw, values, infos, sources, pack.name,
+                   pack)
 
 
 def _sources(pack: Pack, scen: Scenario) -> list[str]:

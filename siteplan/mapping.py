@@ -365,9 +365,11 @@ def zone_name_column(gdf: Any) -> str | None:
 
 
 def default_pack(ranking: Ranking) -> Pack | None:
-    """The embedded pack, or None when the ranking was made on another pack."""
+    """The pack the ranking was made on; else the embedded pack, or None when it differs."""
     from siteplan.layers import Pack
 
+    if ranking.pack is not None:
+        return ranking.pack
     pack = Pack(None)
     if ranking.pack_name and ranking.pack_name != pack.name:
         log.warning("the ranking was made on pack '%s' but no pack was given; the map shows the "
