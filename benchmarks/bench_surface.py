@@ -1,0 +1,231 @@
+"""Benchmark of the H3 suitability surface (`siteplan surface`), default scenario balanced-2030.
+
+Prints figures measured in this run (no hard-coded results):
+
+1. the machine (nproc, CPU model);
+2. resolution 8 over the 12 regions through the Python API: cells, zones, criteria,
+   normalisation, WLC score (goal: cells + criteria + score <= 3 s), re-scoring with
+   new weights (goal < 0.5 s), and each criterion's kernel time on all cells;
+3. the aggregation step against the memory-bandwidth bound (bytes it must read and
+   write divided by a measured numpy copy bandwidth on a 512 MB array);
+4. `siteplan surface --resolution 8 -o x.parquet` as a child process: wall time
+   (goal <= 10 s) and peak RSS from wait4 (goal <= 1.5 GB); the same at resolution 9
+   (peak RSS goal <= 3 GB);
+5. a straightforward GeoPandas implementation of the same criteria (`sjoin_nearest`,
+   `sjoin`, and `.distance` per feature for the sums, metres in UTM 29N) on a random
+   subsample of 100,000 res-8 cells, against siteplan's criteria on the same cells
+   (goal >= 20x).
+
+    python benchmarks/bench_surface.py [--skip-res9]
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+SITEPLAN = [sys.executable, "-m", "siteplan.cli.__main__"]
+
+
+def machine() -> str:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{platform.platform()}, nproc {os.cpu_count()}, {model}"
+
+
+def child(cmd: list[str]) -> tuple[float, float, str]:
+    """Wall time (s), peak RSS (MB) of this child only (wait4) and its stdout."""
+    t0 = time.perf_counter()
+    with tempfile.TemporaryFile() as out:
+        proc = subprocess.Popen(cmd, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read().decode("utf-8", "replace")
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{text}")
+    return wall, usage.ru_maxrss / 1024.0, text
+
+
+def copy_bandwidth() -> float:
+    """Bytes per second of a large numpy copy (read + write counted)."""
+    a = np.ones(64 * 2**20, dtype=np.float64)  # 512 MB
+    b = np.empty_like(a)
+    best = np.inf
+    for _ in range(5):
+        t0 = time.perf_counter()
+        np.copyto(b, a)
+        best = min(best, time.perf_counter() - t0)
+    return 2 * a.nbytes / best
+
+
+def geopandas_baseline(scen: Any, pack: Any, lon: np.ndarray, lat: np.ndarray
+                       ) -> dict[str, np.ndarray]:
+    """The criteria the straightforward GeoPandas way (metres in EPSG:32629).
+
+    Nearest distances by ``sjoin_nearest``, zone attributes by ``sjoin`` (within),
+    gravity and radius counts by ``.distance`` to each feature (2SFCA reduced to its
+    step-2 sum over universities within the radius: a lower bound of its cost).
+    """
+    import geopandas as gpd
+
+    from siteplan.criteria import filter_mask
+
+    crs = "EPSG:32629"
+    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+    sites = pts.to_crs(crs)
+    out: dict[str, np.ndarray] = {}
+    for c in scen.criteria:
+        p = c.params
+        if c.kind in ("nearest_distance", "gravity", "within_radius", "two_step_fca"):
+            layer = pack.layer(p["layer"])
+            if p.get("filter"):
+                layer = layer[filter_mask(layer, p["filter"], "bench", p["layer"])]
+            if layer.geometry.iloc[0].geom_type != "Point":
+                layer = layer.set_geometry(layer.geometry.representative_point())
+            feats = layer.to_crs(crs)
+        if c.kind == "nearest_distance":
+            j = gpd.sjoin_nearest(sites, feats[["geometry"]], distance_col="d")
+            out[c.name] = j.groupby(level=0)["d"].min().to_numpy() / 1000
+        elif c.kind in ("gravity", "within_radius", "two_step_fca"):
+            mass = (feats[p["column"]].fillna(0).to_numpy(dtype=float) if p.get("column")
+                    else np.ones(len(feats)))
+            total = np.zeros(len(sites))
+            for k, geom in enumerate(feats.geometry):
+                d = sites.distance(geom).to_numpy() / 1000
+                if c.kind == "gravity":
+                    total += mass[k] * np.exp(-d / float(p["scale_km"]))
+                else:
+                    total += mass[k] * (d <= float(p["radius_km"]))
+            out[c.name] = total
+        elif c.kind == "zone_attribute":
+            zones = pack.layer(p["zones"])[[p["column"], "geometry"]]
+            j = gpd.sjoin(pts, zones, how="left", predicate="within")
+            out[c.name] = j[~j.index.duplicated()][p["column"]].to_numpy()
+    return out
+
+
+def main() -> None:
+    from siteplan.criteria import CriteriaContext, compute_criteria, compute_criterion
+    from siteplan.layers import Pack
+    from siteplan.scenario import load_scenario
+    from siteplan.surface import SurfaceModel, cells_for_area
+
+    skip9 = "--skip-res9" in sys.argv
+    print(f"machine: {machine()}")
+    pack = Pack(None)
+    scen = load_scenario("balanced-2030")
+    pack.study_area()
+    for name in pack.layer_names:
+        pack.layer(name)  # layer reading is not part of the computation
+
+    # ---------------------------------------------------------------- Python API, res 8
+    cells_for_area(pack, 6)  # warm imports
+    t0 = time.perf_counter()
+    cells, _, _ = cells_for_area(pack, 8)
+    t_cells = time.perf_counter() - t0
+    print(f"\nresolution 8, {scen.name}, {len(scen.criteria)} criteria, 12 regions")
+    print(f"  cells_for_area             {t_cells:7.3f} s  ({cells.size:,} cells)")
+    t0 = time.perf_counter()
+    model = SurfaceModel.build(scen, pack=pack, resolution=8, progress=False)
+    t_build = time.perf_counter() - t0
+    for step, t in model.timings.items():
+        print(f"  build: {step:<19} {t:7.3f} s")
+    times = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        s = model.score()
+        times.append(time.perf_counter() - t0)
+    t_score = min(times)
+    print(f"  score (WLC)                {t_score:7.3f} s")
+    total = t_build + t_score
+    print(f"  computation total          {total:7.3f} s  (goal <= 3 s: "
+          f"{'met' if total <= 3 else 'NOT met'}); valid cells {model.n_valid:,}")
+    new = {"talent": 30.0, "unemployment": 5.0, "airport_km": 20.0}
+    times = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        model.score(new)
+        times.append(time.perf_counter() - t0)
+    print(f"  re-score with new weights  {min(times):7.3f} s  (goal < 0.5 s)")
+    for meth in ("wp", "topsis", "vikor", "owa"):
+        t0 = time.perf_counter()
+        model.score(method=meth)
+        print(f"  re-score method {meth:<10} {time.perf_counter() - t0:7.3f} s")
+
+    # ---------------------------------------------------------------- aggregation vs bandwidth
+    bw = copy_bandwidth()
+    nbytes = model.values.nbytes + model.n_cells * 8 + model.n_valid * 4 + model.n_cells
+    bound = nbytes / bw
+    print(f"\naggregation (WLC): reads {model.values.nbytes / 2**20:.1f} MB of float32 values, "
+          f"writes {model.n_cells * 8 / 2**20:.1f} MB of scores")
+    print(f"  numpy copy bandwidth       {bw / 1e9:7.2f} GB/s (read + write, 512 MB array)")
+    print(f"  bandwidth bound            {bound * 1e3:7.2f} ms; measured {t_score * 1e3:.2f} ms; "
+          f"ratio {t_score / bound:.1f}x the bound")
+
+    # ---------------------------------------------------------------- kernels, res 8
+    print("\ncriterion kernels on all res-8 cells (one call each, 2 threads):")
+    ctx = CriteriaContext(pack)
+    compute_criteria(scen.criteria, ctx, model.lon[:100], model.lat[:100])
+    for c in scen.criteria:
+        t0 = time.perf_counter()
+        compute_criterion(c, ctx, model.lon, model.lat, None, {})
+        print(f"  {c.name:<20} {c.kind:<17} {time.perf_counter() - t0:7.3f} s")
+
+    # ---------------------------------------------------------------- GeoPandas baseline
+    rng = np.random.default_rng(8)
+    sub = np.sort(rng.choice(model.n_cells, 100_000, replace=False))
+    slon, slat = model.lon[sub], model.lat[sub]
+    t0 = time.perf_counter()
+    ours = compute_criteria(scen.criteria, CriteriaContext(pack), slon, slat)
+    t_ours = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    base = geopandas_baseline(scen, pack, slon, slat)
+    t_base = time.perf_counter() - t0
+    print("\nGeoPandas baseline on a random subsample of 100,000 res-8 cells:")
+    print(f"  siteplan criteria          {t_ours:7.3f} s")
+    print(f"  GeoPandas (sjoin_nearest, sjoin, .distance per feature) {t_base:7.3f} s")
+    print(f"  ratio                      {t_base / t_ours:7.1f} x  (goal >= 20x)")
+    print(f"  ratio vs whole res-8 build scaled to 100k cells "
+          f"{t_base / (t_build * 100_000 / model.n_cells):7.1f} x")
+    for name, v in base.items():
+        if scen.criterion(name).kind == "nearest_distance":
+            rel = np.nanmax(np.abs(v - ours[name]) / np.maximum(ours[name], 1.0))
+            print(f"  check {name}: max relative difference UTM vs geodesic {rel:.2%}")
+    del model, s
+
+    # ---------------------------------------------------------------- whole process
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "x.parquet"
+        wall, rss, _ = child([*SITEPLAN, "surface", "--resolution", "8", "-o", str(out),
+                              "--overwrite"])
+        print(f"\nsiteplan surface --resolution 8 -o x.parquet: wall {wall:6.2f} s "
+              f"(goal <= 10 s), peak RSS {rss:7.0f} MB (goal <= 1536 MB); "
+              f"file {out.stat().st_size / 2**20:.1f} MB")
+        if not skip9:
+            out9 = Path(tmp) / "x9.parquet"
+            wall, rss, _ = child([*SITEPLAN, "surface", "--resolution", "9", "-o", str(out9),
+                                  "--overwrite"])
+            print(f"siteplan surface --resolution 9 -o x9.parquet: wall {wall:6.2f} s, "
+                  f"peak RSS {rss:7.0f} MB (goal <= 3072 MB); "
+                  f"file {out9.stat().st_size / 2**20:.1f} MB")
+
+
+if __name__ == "__main__":
+    main()
