@@ -298,10 +298,11 @@ def _dense_block(ua: FloatArray, b: _Side) -> FloatArray:
         k2 = 1.0 - h2
         hk = np.sqrt(k2)
         hk *= h
-        zs = np.add.outer(ua[:, 2], b.u[:, 2])
+        # broadcasting, not np.add.outer (which is ~3x slower)
+        zs = np.add(ua[:, 2:3], b.u[:, 2])
         zs *= zs
         zs /= k2
-        zd = np.subtract.outer(ua[:, 2], b.u[:, 2], out=tmp)
+        zd = np.subtract(ua[:, 2:3], b.u[:, 2], out=tmp)
         zd *= zd
         zd /= h2
         k2 = np.subtract(t, hk, out=k2)

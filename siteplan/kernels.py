@@ -47,6 +47,16 @@ FCA_DECAYS: tuple[str, ...] = ("cutoff", "gaussian")
 """Catchment weightings accepted by :func:`two_step_fca`."""
 
 _MAX_BLOCK_BYTES = 64 * 2**20
+GRAVITY_NEGLIGIBLE: float = 1e-12
+"""Relative tolerance of :func:`gravity` with ``exponential`` and ``gaussian`` decays:
+features whose terms add up to at most this fraction of a site's total are skipped."""
+# Default block sizes (elements of one (rows, m) block). The screens of the radius and
+# nearest kernels do a few cheap passes per block, so a block must be large enough to
+# amortise numpy's per-call overhead (with 75 features, 16 k elements meant ~200 rows
+# and thousands of Python-level iterations); the Lambert block of the smooth gravity
+# decays does ~30 passes and is kept nearer the L2 size.
+_SCREEN_BLOCK_ELEMENTS = 1 << 18
+_DENSE_BLOCK_ELEMENTS = 1 << 16
 # Above this many features the chord screen of radius queries uses a KD-tree per chunk
 # instead of a dense Gram block.
 _DENSE_SCREEN_MAX = 4096
@@ -86,9 +96,9 @@ def _positive(x: float, what: str) -> float:
     return v
 
 
-def _rows(m: int, chunk_size: int | None) -> int:
+def _rows(m: int, chunk_size: int | None, elements: int = _SCREEN_BLOCK_ELEMENTS) -> int:
     if chunk_size is None:
-        return geodesy._chunk_rows(m)
+        return geodesy._chunk_rows(m, elements)
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)):
         raise UsageError(f"chunk_size must be a positive integer, got {chunk_size!r}")
     if chunk_size < 1:
@@ -306,6 +316,13 @@ def gravity(
     * ``"gaussian"``: ``exp(-0.5 (d / s) ** 2)``;
     * ``"cutoff"``: ``1`` if ``d <= s`` else ``0`` (the sum of masses within ``s``).
 
+    Tolerance: with ``"exponential"`` and ``"gaussian"``, a block of sites skips the
+    features whose terms are provably negligible there (at most
+    :data:`GRAVITY_NEGLIGIBLE` ``= 1e-12`` of every site's total, all skipped terms
+    together; e.g. beyond ~28 scales for exponential decay). Results therefore equal the
+    dense sum, and do not depend on chunking, within ``1e-12`` relative; the other decays
+    are bitwise independent of chunking.
+
     Parameters
     ----------
     site_lon, site_lat : array_like, shape (n,)
@@ -346,9 +363,9 @@ def gravity(
     if n == 0 or m == 0:
         return np.zeros(n, dtype=np.float64)
     b = geodesy._Side(ub)
-    rows = _rows(m, chunk_size)
     nw = _workers(workers)
     if decay == "cutoff":
+        rows = _rows(m, chunk_size)
 
         def red(start: int, stop: int, ii: IntArray, jj: IntArray, d: FloatArray) -> FloatArray:
             return np.bincount(ii, weights=w[jj], minlength=stop - start).astype(np.float64)
@@ -356,15 +373,59 @@ def gravity(
         return _sparse_reduce(ua, b, scale, rows, nw, red)
 
     out = np.empty(n, dtype=np.float64)
+    rows = _rows(m, chunk_size, _DENSE_BLOCK_ELEMENTS)
+    prune = decay in ("exponential", "gaussian") and m > 1
 
     def fn(start: int, stop: int) -> None:
-        d = geodesy._dense_block(ua[start:stop], b)
+        u = ua[start:stop]
+        side, wk = b, w
+        if prune:
+            keep = _gravity_keep(u, b, w, decay, scale)
+            if keep is not None:
+                side, wk = geodesy._Side(ub[keep]), w[keep]
+        d = geodesy._dense_block(u, side)
         _decay_inplace(d, decay, scale, expo)
-        d *= w
+        d *= wk
         out[start:stop] = d.sum(axis=1)
 
     _run_chunks(n, rows, nw, fn)
     return out
+
+
+def _gravity_keep(
+    u: FloatArray, b: geodesy._Side, w: FloatArray, decay: str, scale: float
+) -> NDArray[np.bool_] | None:
+    """Features of a block whose terms are not negligible (None: keep them all).
+
+    The block's sites lie in a spherical cap of centre ``c`` and angular radius ``r``;
+    a feature at angle ``theta_j`` from ``c`` is between ``theta_j - r`` and
+    ``theta_j + r`` from every site, which (``b sigma <= geodesic <= a sigma``, with
+    margins) bounds its term at any site of the block by ``U_j = w_j f(d_min_j)`` and
+    every site's total from below by ``L = max_j w_j f(d_max_j)``. The features with
+    the smallest ``U_j`` are dropped as long as their ``U_j`` add up to at most
+    :data:`GRAVITY_NEGLIGIBLE` ``* L``: at every site the dropped terms sum to at most
+    ``1e-12`` of the result. Costs O(rows + m), against ~30 passes over (rows, m).
+    """
+    c = u.sum(axis=0)
+    norm = float(np.sqrt(c @ c))
+    if norm == 0.0:
+        return None
+    c /= norm
+    r = float(np.arccos(np.clip((u @ c).min(), -1.0, 1.0))) + 1e-7
+    theta = np.arccos(np.clip(b.u @ c, -1.0, 1.0))
+    sig_lo = np.maximum(theta - r, 0.0)
+    sig_hi = np.minimum(theta + r, np.pi)
+    d_lo = np.maximum(geodesy.WGS84_B_KM * sig_lo * (1.0 - geodesy._REL_MARGIN) - 1e-3, 0.0)
+    d_hi = geodesy.WGS84_A_KM * sig_hi * (1.0 + geodesy._REL_MARGIN) + 1e-3
+    upper = w * _decay_inplace(d_lo, decay, scale, 0.0)
+    lower = float((w * _decay_inplace(d_hi, decay, scale, 0.0)).max())
+    order = np.argsort(upper, kind="stable")
+    n_drop = int(np.searchsorted(np.cumsum(upper[order]), GRAVITY_NEGLIGIBLE * lower, "right"))
+    if n_drop == 0:
+        return None
+    keep = np.ones(w.size, dtype=bool)
+    keep[order[:n_drop]] = False
+    return keep
 
 
 def _fca_weight(d: FloatArray, decay: str, radius: float) -> FloatArray:

@@ -171,11 +171,41 @@ def test_kernels_against_brute_force_and_chunking() -> None:
     # chunking and threads do not change results (bitwise)
     for fn in (
         lambda **kw: K.nearest_distance(lon, lat, flo, fla, **kw),
-        lambda **kw: K.gravity(lon, lat, flo, fla, mass, "gaussian", 50.0, **kw),
+        lambda **kw: K.gravity(lon, lat, flo, fla, mass, "power", 50.0, 2.0, **kw),
         lambda **kw: K.two_step_fca(lon, lat, flo, fla, mass, flo[:5], fla[:5], 1.0, 90.0, **kw),
         lambda **kw: K.within_radius(lon, lat, flo, fla, 70.0, **kw),
     ):
         np.testing.assert_array_equal(fn(chunk_size=7, workers=1), fn(workers=2))
+    # smooth decays skip negligible features per block: chunking changes <= 1e-12 relative
+    for decay, scale in (("gaussian", 50.0), ("exponential", 10.0)):
+        np.testing.assert_allclose(
+            K.gravity(lon, lat, flo, fla, mass, decay, scale, chunk_size=7, workers=1),
+            K.gravity(lon, lat, flo, fla, mass, decay, scale, workers=2),
+            rtol=1e-12,
+            atol=0.0,
+        )
+
+
+@pytest.mark.parametrize("decay", ["exponential", "gaussian"])
+def test_gravity_skips_only_negligible_features(
+    decay: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = np.random.default_rng(21)
+    # 60 clusters of 100 sites: each block of 100 is compact, so that pruning happens
+    clon, clat = morocco(rng, 60)
+    lon = np.repeat(clon, 100) + rng.uniform(-0.2, 0.2, 6000)
+    lat = np.repeat(clat, 100) + rng.uniform(-0.2, 0.2, 6000)
+    flo, fla = morocco(rng, 75)
+    mass = rng.uniform(1e3, 1e6, 75)
+    u = K._coords(lon[:100], lat[:100], "s")
+    keep = K._gravity_keep(u, K.geodesy._Side(K._coords(flo, fla, "f")), mass, decay, 15.0)
+    assert keep is not None and not keep.all()  # the shortcut is exercised
+    fast = K.gravity(lon, lat, flo, fla, mass, decay, 15.0, chunk_size=100)
+    monkeypatch.setattr(K, "GRAVITY_NEGLIGIBLE", 0.0)
+    dense = K.gravity(lon, lat, flo, fla, mass, decay, 15.0, chunk_size=100)
+    assert (dense > 0).all()
+    np.testing.assert_allclose(fast, dense, rtol=1e-9, atol=0.0)
+    assert np.max(np.abs(fast - dense) / dense) <= 2e-12
 
 
 def test_kernel_errors() -> None:
