@@ -224,7 +224,7 @@ def compute_criteria(criteria: Sequence[Criterion], ctx: CriteriaContext,
                                dtype=np.float64) for c in criteria}
 
 
-def cell_computable(criteria: Sequence[Criterion]) -> list[str]:
+def candidate_only(criteria: Sequence[Criterion]) -> list[str]:
     """Names of criteria that cannot be computed on surface cells."""
     return [c.name for c in criteria if c.kind in CANDIDATE_ONLY_KINDS]
 

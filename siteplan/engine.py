@@ -521,10 +521,7 @@ def normalise_values(raw: pd.DataFrame, criteria: Sequence[Criterion],
         x = raw[c.name].to_numpy(dtype=np.float64)
         col = np.full(len(x), np.nan)
         if included.any():
-            spec = dict(c.normalize)
-            if spec.get("method", "minmax") in ("minmax", "vector", "max", "sigmoid"):
-                spec.setdefault("direction", c.direction)
-            col[included] = normalize(x[included], spec)
+            col[included] = normalize(x[included], c.value_function())
         out[c.name] = col
     return out
 
@@ -552,6 +549,7 @@ def rank(scenario: Scenario | str | os.PathLike[str] | None = None, *,
 
     from siteplan.criteria import CriteriaContext, compute_criteria
     from siteplan.layers import Pack
+    from siteplan.screening import constraint_fails, constraint_reason, resolve_missing
 
     scen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if weights:
@@ -584,37 +582,22 @@ def rank(scenario: Scenario | str | os.PathLike[str] | None = None, *,
     used = {c.name for c in scen.weighted} | {k.criterion for k in scen.constraints}
     by_name = {c.name: c for c in scen.criteria}
     for name in [c.name for c in scen.criteria if c.name in used]:
-        values_of: NDArray[np.float64] = raw[name].to_numpy(dtype=np.float64)
-        nan = np.isnan(values_of)
-        if not nan.any():
-            continue
-        if nan.all():
-            raise DataError(f"criterion '{name}': no candidate has a value (all NaN); check the "
-                            "layer and column it reads")
         c = by_name[name]
-        policy = c.nan_policy or scen.nan_policy
-        if policy == "exclude":
-            for row in np.flatnonzero(nan):
+        miss = resolve_missing(raw[name].to_numpy(dtype=np.float64), c, scen.nan_policy)
+        if miss is None:
+            continue
+        if miss.fill is None:
+            for row in np.flatnonzero(miss.mask):
                 reasons[row].append(f"no value for {c.display} (nan_policy = exclude)")
         else:
-            finite = values_of[~nan]
-            if policy == "impute-median":
-                fill = float(np.median(finite))
-            else:
-                fill = float(finite.min() if c.direction == "benefit" else finite.max())
-            raw.loc[ids[nan], name] = fill
-            for row in np.flatnonzero(nan):
-                notes[row].append(f"{c.display}: no value, imputed as {fill:.4g} ({policy})")
+            raw.loc[ids[miss.mask], name] = miss.fill
+            for row in np.flatnonzero(miss.mask):
+                notes[row].append(miss.note(c))
     for k in scen.constraints:
         c = by_name[k.criterion]
         kcol = raw[k.criterion].to_numpy(dtype=np.float64)
-        fails = np.zeros(len(kcol), dtype=bool)
-        if k.min is not None:
-            fails |= kcol < k.min
-        if k.max is not None:
-            fails |= kcol > k.max
-        why = k.reason or f"fails {k.describe(c.unit)}"
-        for row in np.flatnonzero(fails):
+        why = constraint_reason(k, c)
+        for row in np.flatnonzero(constraint_fails(kcol, k)):
             reasons[row].append(
                 f"{why} ({c.display} = {kcol[row]:.4g} {c.unit})".replace(" )", ")"))
     excluded = np.array([bool(r) for r in reasons])

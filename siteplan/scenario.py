@@ -80,6 +80,17 @@ class Criterion:
         """Label for people (falls back to the name)."""
         return self.label or self.name
 
+    def value_function(self) -> dict[str, Any]:
+        """The normalisation spec handed to :func:`siteplan.scoring.normalize.normalize`.
+
+        Linear methods and the sigmoid take the criterion's direction; a target or a
+        piecewise table already says which values are good.
+        """
+        spec = dict(self.normalize)
+        if spec.get("method", "minmax") in ("minmax", "vector", "max", "sigmoid"):
+            spec.setdefault("direction", self.direction)
+        return spec
+
     @property
     def is_linear(self) -> bool:
         """True when the value function is a linear rescaling (TOPSIS/VIKOR use raw values)."""

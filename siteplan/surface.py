@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from siteplan.errors import CriterionError, DataError, OutputError, UsageError
+from siteplan.screening import constraint_fails, constraint_reason, resolve_missing
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -398,14 +399,14 @@ class SurfaceModel:
         """
         import time
 
-        from siteplan.criteria import CriteriaContext, cell_computable, compute_criteria
+        from siteplan.criteria import CriteriaContext, candidate_only, compute_criteria
         from siteplan.engine import CriterionInfo
         from siteplan.layers import Pack
         from siteplan.scenario import Scenario, load_scenario
 
         res = check_resolution(resolution)
         scen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-        bad = cell_computable(scen.criteria)
+        bad = candidate_only(scen.criteria)
         if bad:
             raise CriterionError(f"scenario '{scen.name}': criteria {', '.join(bad)} read the "
                                  "candidates' own columns (kind 'attribute') and cannot be "
@@ -456,14 +457,7 @@ class SurfaceModel:
                 for j, name in enumerate(names):
                     raw[start:stop, j] = vals[name]
                 for k, con in enumerate(scen.constraints):
-                    x = vals[con.criterion]
-                    with np.errstate(invalid="ignore"):
-                        bad_k = np.zeros(x.size, dtype=bool)
-                        if con.min is not None:
-                            bad_k |= x < con.min
-                        if con.max is not None:
-                            bad_k |= x > con.max
-                    fails[k][start:stop] = bad_k
+                    fails[k][start:stop] = constraint_fails(vals[con.criterion], con)
                 advance(stop - start)
         timings["criteria"] = time.perf_counter() - t0
 
@@ -477,33 +471,25 @@ class SurfaceModel:
             if c.name not in used:
                 continue
             col = raw[:, col_of[c.name]]
-            nan = np.isnan(col)
-            if not nan.any():
+            miss = resolve_missing(col, c, scen.nan_policy, "H3 cell")
+            if miss is None:
                 continue
-            if nan.all():
-                raise DataError(f"criterion '{c.name}': no H3 cell has a value (all NaN); check "
-                                "the layer and column it reads")
-            policy = c.nan_policy or scen.nan_policy
-            if policy == "exclude":
+            nan = miss.mask
+            if miss.fill is None:
                 excluded |= nan
                 exclusions[f"no value for {c.display} (nan_policy = exclude)"] = int(nan.sum())
             else:
-                finite = col[~nan].astype(np.float64)
-                fill = float(np.median(finite) if policy == "impute-median" else
-                             (finite.min() if c.direction == "benefit" else finite.max()))
-                col[nan] = fill
-                imputed[c.name] = (nan, fill)
+                col[nan] = miss.fill
+                imputed[c.name] = (nan, miss.fill)
                 notes.append(f"{c.display}: {int(nan.sum()):,} cells without a value imputed as "
-                             f"{fill:.4g} ({policy})")
+                             f"{miss.fill:.4g} ({miss.policy})")
         for k, con in enumerate(scen.constraints):
             bad_k = fails[k]
             if con.criterion in imputed:
                 nan, fill = imputed[con.criterion]
-                if (con.min is not None and fill < con.min) or \
-                        (con.max is not None and fill > con.max):
+                if constraint_fails(np.array([fill]), con)[0]:
                     bad_k |= nan
-            unit = scen.criterion(con.criterion).unit
-            why = con.reason or f"fails {con.describe(unit)}"
+            why = constraint_reason(con, scen.criterion(con.criterion))
             exclusions[why] = exclusions.get(why, 0) + int(bad_k.sum())
             excluded |= bad_k
         valid = ~excluded
@@ -621,10 +607,7 @@ def _normalise(raw: NDArray[np.float32], valid: NDArray[np.bool_], scen: Scenari
     values = np.empty((int(valid.sum()), len(weighted)), dtype=np.float32)
     for j, c in enumerate(weighted):
         x = raw[valid, col_of[c.name]].astype(np.float64)
-        spec = dict(c.normalize)
-        if spec.get("method", "minmax") in ("minmax", "vector", "max", "sigmoid"):
-            spec.setdefault("direction", c.direction)
-        values[:, j] = normalize(x, spec)
+        values[:, j] = normalize(x, c.value_function())
     return values, [c.name for c in weighted]
 
 
