@@ -142,6 +142,11 @@ def main() -> None:
     t_cells = time.perf_counter() - t0
     print(f"\nresolution 8, {scen.name}, {len(scen.criteria)} criteria, 12 regions")
     print(f"  cells_for_area             {t_cells:7.3f} s  ({cells.size:,} cells)")
+    import siteplan.surface as surface_module
+
+    # cold: the cell cache filled by the call above is emptied, so the build pays for the
+    # cells as a fresh `siteplan surface` process does
+    surface_module._CELL_CACHE.clear()
     t0 = time.perf_counter()
     model = SurfaceModel.build(scen, pack=pack, resolution=8, progress=False)
     t_build = time.perf_counter() - t0
@@ -155,8 +160,13 @@ def main() -> None:
     t_score = min(times)
     print(f"  score (WLC)                {t_score:7.3f} s")
     total = t_build + t_score
-    print(f"  computation total          {total:7.3f} s  (goal <= 3 s: "
+    print(f"  computation total (cold)   {total:7.3f} s  (goal <= 3 s: "
           f"{'met' if total <= 3 else 'NOT met'}); valid cells {model.n_valid:,}")
+    t0 = time.perf_counter()
+    SurfaceModel.build(scen, pack=pack, resolution=8, progress=False)
+    t_warm = time.perf_counter() - t0 + t_score
+    print(f"  computation, cells cached  {t_warm:7.3f} s  (a second build in the same "
+          "process, e.g. another scenario in a notebook)")
     new = {"talent": 30.0, "unemployment": 5.0, "airport_km": 20.0}
     times = []
     for _ in range(5):

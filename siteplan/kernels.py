@@ -18,6 +18,7 @@ may lie within the radius, using ``b * sigma <= geodesic``.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -374,27 +375,124 @@ def gravity(
 
     out = np.empty(n, dtype=np.float64)
     rows = _rows(m, chunk_size, _DENSE_BLOCK_ELEMENTS)
-    prune = decay in ("exponential", "gaussian") and m > 1
+    if decay == "power":
 
-    def fn(start: int, stop: int) -> None:
+        def fn(start: int, stop: int) -> None:
+            d = geodesy._dense_block(ua[start:stop], b)
+            _decay_inplace(d, decay, scale, expo)
+            d *= w
+            out[start:stop] = d.sum(axis=1)
+
+        _run_chunks(n, rows, nw, fn)
+        return out
+
+    prune = m > 1
+    local = threading.local()
+
+    def fn_smooth(start: int, stop: int) -> None:
         u = ua[start:stop]
-        side, wk = b, w
+        keep: NDArray[np.bool_] | None = None
+        sig_lo = 0.0
         if prune:
-            keep = _gravity_keep(u, b, w, decay, scale)
-            if keep is not None:
-                side, wk = geodesy._Side(ub[keep]), w[keep]
-        d = geodesy._dense_block(u, side)
-        _decay_inplace(d, decay, scale, expo)
-        d *= wk
-        out[start:stop] = d.sum(axis=1)
+            keep, sig_lo = _gravity_prune(u, b, w, decay, scale)
+        if keep is None:
+            bk, wk = b, w
+        else:
+            bk, wk = geodesy._Side(ub[keep]), w[keep]
+        ws = getattr(local, "ws", None)
+        if ws is None:
+            ws = local.ws = np.empty((5, rows * m), dtype=np.float64)
+        _smooth_gravity_block(u, bk, wk, decay, scale, sig_lo, ws, out[start:stop])
 
-    _run_chunks(n, rows, nw, fn)
+    _run_chunks(n, rows, nw, fn_smooth)
     return out
+
+
+def _smooth_gravity_block(
+    u: FloatArray,
+    b: geodesy._Side,
+    w: FloatArray,
+    decay: str,
+    scale: float,
+    sig_lo: float,
+    ws: FloatArray,
+    out: FloatArray,
+) -> None:
+    """``out = sum_j w_j f(d_ij)`` for one block, exponential or gaussian ``f``.
+
+    The Lambert distance of :func:`siteplan.geodesy._dense_block` (same ``h^2``
+    products, same formula) fused with the decay and the mass sum in preallocated
+    buffers ``ws`` (5 rows of at least ``len(u) * len(w)``): ~27 passes over the block
+    instead of ~35 and no allocation. ``sig_lo`` is a lower bound of the central angle
+    of every pair of the block (0 if unknown): above 1e-3 rad no pair needs the
+    short-distance recomputation and the check is skipped.
+    """
+    r, mk = u.shape[0], b.u.shape[0]
+    if mk == 0:
+        out[:] = 0.0
+        return
+    size = r * mk
+    h2, bb, t, cc, e = (ws[i, :size].reshape(r, mk) for i in range(5))
+    bt = b.uT_half
+    zb = b.u[:, 2]
+    za = u[:, 2:3]
+    np.multiply(u[:, 0:1], bt[0], out=h2)
+    np.multiply(u[:, 1:2], bt[1], out=bb)
+    h2 += bb
+    np.multiply(za, bt[2], out=bb)
+    h2 += bb
+    h2 += 0.5
+    fix = None
+    if sig_lo <= 1e-3:
+        small = (h2 < geodesy._SMALL_H2) | (h2 > 1.0 - geodesy._SMALL_H2)
+        if small.any():
+            fix = np.nonzero(small)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.sqrt(h2, out=bb)  # h
+        np.arcsin(bb, out=t)  # t = sigma / 2
+        np.subtract(1.0, h2, out=cc)  # k^2
+        np.multiply(h2, cc, out=bb)
+        np.sqrt(bb, out=bb)  # h k
+        np.add(za, zb, out=e)
+        np.square(e, out=e)
+        e /= cc  # zs^2 / k^2
+        np.subtract(za, zb, out=cc)
+        np.square(cc, out=cc)
+        cc /= h2  # zd^2 / h^2
+        np.subtract(t, bb, out=h2)
+        e *= h2
+        bb += t
+        cc *= bb
+        e += cc  # (t - hk) zs^2 / k^2 + (t + hk) zd^2 / h^2
+    # d = 2 a t - a f / 4 * e
+    if decay == "exponential":
+        e *= 0.25 * geodesy.WGS84_F * geodesy.WGS84_A_KM / scale
+        t *= -2.0 * geodesy.WGS84_A_KM / scale
+        e += t  # -d / s
+        if fix is not None:
+            e[fix] = geodesy._dist_from_units(u[fix[0]], b.u[fix[1]]) * (-1.0 / scale)
+    else:
+        e *= -0.25 * geodesy.WGS84_F * geodesy.WGS84_A_KM / scale
+        t *= 2.0 * geodesy.WGS84_A_KM / scale
+        e += t  # d / s
+        if fix is not None:
+            e[fix] = geodesy._dist_from_units(u[fix[0]], b.u[fix[1]]) * (1.0 / scale)
+        np.square(e, out=e)
+        e *= -0.5
+    np.exp(e, out=e)
+    np.einsum("ij,j->i", e, w, out=out)
 
 
 def _gravity_keep(
     u: FloatArray, b: geodesy._Side, w: FloatArray, decay: str, scale: float
 ) -> NDArray[np.bool_] | None:
+    """Features of a block whose terms are not negligible (None: keep them all)."""
+    return _gravity_prune(u, b, w, decay, scale)[0]
+
+
+def _gravity_prune(
+    u: FloatArray, b: geodesy._Side, w: FloatArray, decay: str, scale: float
+) -> tuple[NDArray[np.bool_] | None, float]:
     """Features of a block whose terms are not negligible (None: keep them all).
 
     The block's sites lie in a spherical cap of centre ``c`` and angular radius ``r``;
@@ -409,7 +507,7 @@ def _gravity_keep(
     c = u.sum(axis=0)
     norm = float(np.sqrt(c @ c))
     if norm == 0.0:
-        return None
+        return None, 0.0
     c /= norm
     r = float(np.arccos(np.clip((u @ c).min(), -1.0, 1.0))) + 1e-7
     theta = np.arccos(np.clip(b.u @ c, -1.0, 1.0))
@@ -422,10 +520,10 @@ def _gravity_keep(
     order = np.argsort(upper, kind="stable")
     n_drop = int(np.searchsorted(np.cumsum(upper[order]), GRAVITY_NEGLIGIBLE * lower, "right"))
     if n_drop == 0:
-        return None
+        return None, float(sig_lo.min())
     keep = np.ones(w.size, dtype=bool)
     keep[order[:n_drop]] = False
-    return keep
+    return keep, float(sig_lo[keep].min())
 
 
 def _fca_weight(d: FloatArray, decay: str, radius: float) -> FloatArray:

@@ -172,9 +172,22 @@ def _coarse_cover(area: Any, resolution: int) -> NDArray[np.int64]:
     return np.unique(np.asarray(disk, dtype=np.int64))
 
 
+# cells_for_area results by (study-area WKB digest, resolution): recomputing the res-8
+# centres costs ~0.7 s of h3 calls (no array form in h3 4.5); entries are read-only
+# arrays, at most _CELL_CACHE_SIZE of them, and only below _CELL_CACHE_MAX cells
+_CELL_CACHE: dict[tuple[bytes, int], tuple[NDArray[np.int64], NDArray[np.float64],
+                                           NDArray[np.float64]]] = {}
+_CELL_CACHE_SIZE = 2
+_CELL_CACHE_MAX = 2_000_000
+
+
 def cells_for_area(pack: Pack, resolution: int) -> tuple[NDArray[np.int64], NDArray[np.float64],
                                                           NDArray[np.float64]]:
     """H3 cells covering the study area, with their centres.
+
+    Results are cached per study-area geometry (digest of its WKB) and resolution
+    for up to 2 million cells and returned as fresh copies, so repeated builds of the
+    same area skip the h3 centre computation.
 
     A cell belongs to the surface when its centre lies in (or on the boundary of) the
     union of the study-area layer's polygons, tested in the lon/lat plane like
@@ -198,6 +211,8 @@ def cells_for_area(pack: Pack, resolution: int) -> tuple[NDArray[np.int64], NDAr
     lon, lat : ndarray of float64, shape (n,)
         Cell centres, degrees.
     """
+    import hashlib
+
     import shapely
 
     res = check_resolution(resolution)
@@ -205,6 +220,23 @@ def cells_for_area(pack: Pack, resolution: int) -> tuple[NDArray[np.int64], NDAr
     if area.is_empty:
         raise DataError(f"pack '{pack.name}': the study-area layer "
                         f"'{pack.manifest.study_area}' has no polygon")
+    key = (hashlib.sha1(shapely.to_wkb(area)).digest(), res)
+    hit = _CELL_CACHE.get(key)
+    if hit is not None:
+        return hit[0].copy(), hit[1].copy(), hit[2].copy()
+    cells, lon, lat = _cells_for_area(pack, area, res)
+    if cells.size <= _CELL_CACHE_MAX:
+        while len(_CELL_CACHE) >= _CELL_CACHE_SIZE:
+            _CELL_CACHE.pop(next(iter(_CELL_CACHE)))
+        _CELL_CACHE[key] = (cells.copy(), lon.copy(), lat.copy())
+    return cells, lon, lat
+
+
+def _cells_for_area(pack: Pack, area: Any, res: int) -> tuple[NDArray[np.int64],
+                                                              NDArray[np.float64],
+                                                              NDArray[np.float64]]:
+    import shapely
+
     shapely.prepare(area)
     coarse = _coarse_cover(area, min(4, res - 2))
     mid_res = res - 2

@@ -271,3 +271,22 @@ def test_containing_zone_equals_geopandas_sjoin() -> None:
     scaled = shapely.transform(cells, lambda xy: xy * [c, 1.0])
     dist = shapely.distance(scaled[None, :], shapely.points(lon[o] * c, lat[o])[:, None])
     np.testing.assert_array_equal(idx[o], np.argmin(dist, axis=1))
+
+
+@pytest.mark.parametrize("decay", ["exponential", "gaussian"])
+def test_gravity_fused_block_equals_dense_formula(decay: str) -> None:
+    # sites on features (zero distance: the short-pair recomputation), near them and far
+    rng = np.random.default_rng(5)
+    flo, fla = morocco(rng, 40)
+    lon = np.concatenate([flo, flo + 1e-4, rng.uniform(-13, -1, 300)])
+    lat = np.concatenate([fla, fla - 1e-4, rng.uniform(21, 36, 300)])
+    mass = rng.uniform(1.0, 1e4, 40)
+    d = K.geodesy.distance_matrix_km(lon, lat, flo, fla)
+    f = np.exp(-d / 40.0) if decay == "exponential" else np.exp(-0.5 * (d / 40.0) ** 2)
+    np.testing.assert_allclose(
+        K.gravity(lon, lat, flo, fla, mass, decay, 40.0), f @ mass, rtol=1e-12, atol=1e-300
+    )
+    for kw in ({"chunk_size": 3, "workers": 1}, {"chunk_size": 50, "workers": 2}):
+        np.testing.assert_allclose(
+            K.gravity(lon, lat, flo, fla, mass, decay, 40.0, **kw), f @ mass, rtol=1e-12
+        )

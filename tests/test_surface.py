@@ -411,3 +411,17 @@ def test_cli_candidate_only_criterion_exit_2(tiny_pack, tmp_path) -> None:  # ty
                                    str(scen), "-r", "5"])
     assert res.exit_code == 2
     assert "cannot be computed on H3 cells" in res.output
+
+
+def test_cell_cover_cache_returns_independent_copies(tiny_pack) -> None:  # type: ignore[no-untyped-def]
+    from siteplan import surface
+
+    surface._CELL_CACHE.clear()
+    first = surface.cells_for_area(tiny_pack, 6)
+    fresh = [a.copy() for a in first]
+    for a in first:
+        a[:] = 0  # the caller owns what it gets: the cache is not affected
+    second = surface.cells_for_area(tiny_pack, 6)
+    for a, b in zip(second, fresh, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert len(surface._CELL_CACHE) == 1
