@@ -61,6 +61,16 @@ _DENSE_BLOCK_ELEMENTS = 1 << 16
 # Above this many features the chord screen of radius queries uses a KD-tree per chunk
 # instead of a dense Gram block.
 _DENSE_SCREEN_MAX = 4096
+# containing_zone: below this many sites every site is tested directly; above, a grid of
+# at most this many cells over the sites settles whole cells inside a single zone;
+# boundary cells with more than _ZONE_GRID_SPLIT sites are split, up to _ZONE_GRID_LEVELS.
+_ZONE_GRID_MIN = 5000
+_ZONE_GRID_CELLS = 16384
+_ZONE_GRID_LEVELS = 2
+_ZONE_GRID_SPLIT = 64
+_ZONE_GRID_FACTOR = 2
+# from this many outside sites, the nearest zone is found through its ring segments
+_NEAREST_SEGMENTS_MIN = 512
 
 
 # --------------------------------------------------------------------------- helpers
@@ -732,38 +742,172 @@ def containing_zone(
     if shapely.is_empty(geoms).any():
         raise DataError("containing_zone: a zone geometry is empty; fix the zone layer")
     n = ua_lon.size
-    index = np.full(n, -1, dtype=np.intp)
     if n == 0:
-        return index, np.zeros(0, dtype=bool)
-    # bounding-box candidates from a sort on longitude, then a prepared point-in-polygon
-    # test per zone; zones in descending order so that the lowest index wins ties
-    order = np.argsort(ua_lon, kind="stable")
-    xs = ua_lon[order]
-    bounds = shapely.bounds(geoms)
-    for z in range(geoms.size - 1, -1, -1):
-        x0, y0, x1, y1 = bounds[z]
-        cand = order[np.searchsorted(xs, x0, side="left") : np.searchsorted(xs, x1, side="right")]
-        yy = ua_lat[cand]
-        cand = cand[(yy >= y0) & (yy <= y1)]
-        if cand.size:
-            g = geoms[z]
-            shapely.prepare(g)
-            index[cand[shapely.intersects_xy(g, ua_lon[cand], ua_lat[cand])]] = z
+        return np.full(0, -1, dtype=np.intp), np.zeros(0, dtype=bool)
+    if n < _ZONE_GRID_MIN:
+        index = _inside_direct(ua_lon, ua_lat, geoms)
+    else:
+        index = _inside_grid(ua_lon, ua_lat, geoms)
     outside = index < 0
     if outside.any():
         index[outside] = _nearest_zone(ua_lon[outside], ua_lat[outside], geoms)
     return index, outside
 
 
+def _inside_direct(lon: FloatArray, lat: FloatArray, geoms: NDArray[Any]) -> IntArray:
+    """Lowest zone whose polygon intersects each point (-1: none); per-zone bbox filter."""
+    import shapely
+
+    index = np.full(lon.size, -1, dtype=np.intp)
+    # bounding-box candidates from a sort on longitude, then a prepared point-in-polygon
+    # test per zone; zones in descending order so that the lowest index wins ties
+    order = np.argsort(lon, kind="stable")
+    xs = lon[order]
+    bounds = shapely.bounds(geoms)
+    for z in range(geoms.size - 1, -1, -1):
+        x0, y0, x1, y1 = bounds[z]
+        cand = order[np.searchsorted(xs, x0, side="left") : np.searchsorted(xs, x1, side="right")]
+        yy = lat[cand]
+        cand = cand[(yy >= y0) & (yy <= y1)]
+        if cand.size:
+            g = geoms[z]
+            shapely.prepare(g)
+            index[cand[shapely.intersects_xy(g, lon[cand], lat[cand])]] = z
+    return index
+
+
+def _ranges(starts: IntArray, stops: IntArray) -> IntArray:
+    """Concatenation of ``arange(starts[i], stops[i])``."""
+    lens = stops - starts
+    total = int(lens.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.intp)
+    offsets = np.cumsum(lens) - lens
+    return np.repeat(starts - offsets, lens) + np.arange(total, dtype=np.intp)
+
+
+def _group(key: IntArray) -> tuple[IntArray, IntArray]:
+    """Distinct keys (sorted) and the position of each key among them."""
+    top = int(key.max()) + 1
+    if top <= max(1 << 22, 4 * key.size):
+        present = np.bincount(key, minlength=top) > 0
+        ukey = np.flatnonzero(present)
+        slot = np.cumsum(present) - 1
+        return ukey, slot[key]
+    ukey, inv = np.unique(key, return_inverse=True)
+    return ukey, inv.ravel()
+
+
+def _inside_grid(lon: FloatArray, lat: FloatArray, geoms: NDArray[Any]) -> IntArray:
+    """Same result as :func:`_inside_direct`, using a regular grid over the points.
+
+    A grid cell whose padded box lies properly inside one zone and intersects no other
+    zone gives that zone to all its points (each is interior to that zone and off all
+    the others, so the direct test says the same); a cell meeting no zone leaves its
+    points outside. Cells near a zone boundary holding many points are split 4 x 4
+    and tried again (up to ``_ZONE_GRID_LEVELS`` levels); the points left are tested
+    with the same prepared ``intersects_xy`` against the zones meeting their cell only
+    (a zone containing a point meets every box around it), lowest index first.
+    """
+    import shapely
+
+    n = lon.size
+    x0, x1 = float(lon.min()), float(lon.max())
+    y0, y1 = float(lat.min()), float(lat.max())
+    c = max(float(np.cos(np.radians(0.5 * (y0 + y1)))), 1e-3)
+    w, h = max((x1 - x0) * c, 1e-12), max(y1 - y0, 1e-12)
+    k = int(np.clip(n // 64, 256, _ZONE_GRID_CELLS))
+    nx = int(np.clip(round(np.sqrt(k * w / h)), 1, k))
+    ny = int(np.clip(round(k / nx), 1, k))
+    dx = (x1 - x0) / nx if x1 > x0 else 1.0
+    dy = (y1 - y0) / ny if y1 > y0 else 1.0
+    # the pad absorbs rounding in the binning (a few ulps)
+    pad = 1e-7 * max(dx, dy) + 1e-9 * (1.0 + max(abs(x0), abs(x1), abs(y0), abs(y1)))
+    shapely.prepare(geoms)
+    index = np.full(n, -1, dtype=np.intp)
+    act = np.arange(n, dtype=np.intp)  # points still undecided
+    pair_z: list[IntArray] = []
+    pair_p: list[IntArray] = []
+    f = 1
+    for level in range(_ZONE_GRID_LEVELS):
+        if act.size == 0:
+            break
+        mx, my = nx * f, ny * f
+        sx, sy = dx / f, dy / f
+        ix = ((lon[act] - x0) * (1.0 / sx)).astype(np.intp)
+        iy = ((lat[act] - y0) * (1.0 / sy)).astype(np.intp)
+        np.clip(ix, 0, mx - 1, out=ix)
+        np.clip(iy, 0, my - 1, out=iy)
+        ukey, pb = _group(iy * mx + ix)
+        bx, by = ukey % mx, ukey // mx
+        boxes = shapely.box(x0 + bx * sx - pad, y0 + by * sy - pad,
+                            x0 + (bx + 1) * sx + pad, y0 + (by + 1) * sy + pad)
+        tree = shapely.STRtree(boxes)
+        izi, ibi = tree.query(geoms, predicate="intersects")
+        hits = np.bincount(ibi, minlength=ukey.size)
+        pzi, pbi = tree.query(geoms, predicate="contains_properly")
+        ok = hits[pbi] == 1
+        box_zone = np.full(ukey.size, -1, dtype=np.intp)
+        box_zone[pbi[ok]] = pzi[ok]
+        index[act] = box_zone[pb]
+        counts = np.bincount(pb, minlength=ukey.size)
+        undecided = (hits > 0) & (box_zone < 0)
+        last = level == _ZONE_GRID_LEVELS - 1
+        final = undecided & ((counts <= _ZONE_GRID_SPLIT) | last)
+        # points of the final boxes against the zones meeting their box
+        sel = np.flatnonzero(final[pb])
+        if sel.size:
+            order = act[sel[np.argsort(pb[sel], kind="stable")]]
+            nb = np.bincount(pb[sel], minlength=ukey.size)
+            stop = np.cumsum(nb)
+            keep = final[ibi]
+            izi, ibi = izi[keep], ibi[keep]
+            pair_z.append(np.repeat(izi, nb[ibi]))
+            pair_p.append(order[_ranges(stop[ibi] - nb[ibi], stop[ibi])])
+        act = act[(undecided & ~final)[pb]]
+        f *= _ZONE_GRID_FACTOR
+    if pair_z:
+        pz = np.concatenate(pair_z)
+        pp = np.concatenate(pair_p)
+        hit = np.empty(pz.size, dtype=bool)
+
+        def fn(start: int, stop: int) -> None:
+            q = pp[start:stop]
+            hit[start:stop] = shapely.intersects_xy(geoms[pz[start:stop]], lon[q], lat[q])
+
+        _run_chunks(pz.size, 1 << 16, _workers(None), fn)
+        pz, pp = pz[hit], pp[hit]
+        best = np.full(n, np.iinfo(np.intp).max, dtype=np.intp)
+        np.minimum.at(best, pp, pz)
+        found = np.flatnonzero(best < np.iinfo(np.intp).max)
+        index[found] = best[found]
+    return index
+
+
 def _nearest_zone(lon: FloatArray, lat: FloatArray, geoms: NDArray[Any]) -> IntArray:
+    """Nearest zone in the scaled plane, ties to the lowest index.
+
+    With many points the tree holds the zones' ring segments instead of the zones:
+    GEOS measures a point outside a polygon as the minimum of the same point-segment
+    distances over its rings (in ring order), so the minima, and the ties, are the
+    same, while each query only touches a few short segments.
+    """
     import shapely
 
     b = shapely.total_bounds(geoms)
     c = float(np.cos(np.radians(0.5 * (b[1] + b[3]))))
     scaled = shapely.transform(geoms, lambda xy: xy * np.array([c, 1.0]))
+    owner = np.arange(geoms.size, dtype=np.intp)
+    if lon.size >= _NEAREST_SEGMENTS_MIN:
+        parts, part_zone = shapely.get_parts(scaled, return_index=True)
+        rings, ring_part = shapely.get_rings(parts, return_index=True)
+        xy, ring = shapely.get_coordinates(rings, return_index=True)
+        a = np.flatnonzero(ring[1:] == ring[:-1])
+        scaled = shapely.linestrings(np.stack([xy[a], xy[a + 1]], axis=1))
+        owner = part_zone[ring_part[ring[a]]]
     tree = shapely.STRtree(scaled)
     pts = shapely.points(lon * c, lat)
     pi, zi = tree.query_nearest(pts, all_matches=True)
     out = np.full(lon.size, np.iinfo(np.intp).max, dtype=np.intp)
-    np.minimum.at(out, pi, zi)
+    np.minimum.at(out, pi, owner[zi])
     return out

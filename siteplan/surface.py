@@ -277,14 +277,11 @@ def _cells_for_area(pack: Pack, area: Any, res: int) -> tuple[NDArray[np.int64],
 def zone_lookup(cells: NDArray[np.int64], lon: NDArray[np.float64], lat: NDArray[np.float64],
                 zone_geoms: Any, group_resolution: int | None = None
                 ) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
-    """Zone of every cell centre, identical to :func:`siteplan.kernels.containing_zone`.
+    """Zone of every cell centre: :func:`siteplan.kernels.containing_zone` itself.
 
-    Cells are grouped by their parent at ``group_resolution`` (default: two levels up);
-    a group whose (padded) bounding box lies properly inside exactly one zone and
-    touches no other gets that zone wholesale; the remaining cells (near a zone
-    boundary) go through :func:`~siteplan.kernels.containing_zone` itself. A point in
-    exactly one zone, off every other zone, gets that zone in both, so the results
-    are equal; the shortcut only saves point-in-polygon tests.
+    ``cells`` and ``group_resolution`` are accepted for compatibility and unused: the
+    kernel's own grid pre-assignment (whole grid cells inside a single zone settled at
+    once) is as fast as the former H3-parent grouping and works for any points.
 
     Returns
     -------
@@ -293,46 +290,12 @@ def zone_lookup(cells: NDArray[np.int64], lon: NDArray[np.float64], lat: NDArray
     outside : ndarray of bool, shape (n,)
         True where the centre is in no zone (it got the nearest one).
     """
-    import shapely
-
     from siteplan.kernels import containing_zone
 
-    geoms = np.asarray(getattr(zone_geoms, "values", zone_geoms), dtype=object).ravel()
-    n = int(np.size(cells))
-    index = np.full(n, -1, dtype=np.intp)
-    outside = np.zeros(n, dtype=bool)
-    if n == 0:
-        return index, outside
-    cells = np.asarray(cells, dtype=np.int64)
-    res = int((cells[0] >> _RES_SHIFT) & 0xF)
-    gres = res - 2 if group_resolution is None else group_resolution
-    if gres >= 0 and n > 1000 and geoms.size and all(isinstance(g, shapely.Geometry)
-                                                      for g in geoms):
-        parent = h3_parent(cells, gres)
-        if np.all(parent[1:] >= parent[:-1]):
-            starts = np.flatnonzero(np.concatenate(([True], parent[1:] != parent[:-1])))
-            pad = 1e-9
-            boxes = shapely.box(np.minimum.reduceat(lon, starts) - pad,
-                                np.minimum.reduceat(lat, starts) - pad,
-                                np.maximum.reduceat(lon, starts) + pad,
-                                np.maximum.reduceat(lat, starts) + pad)
-            # the zones are the (prepared) query geometries, the boxes the tree
-            tree = shapely.STRtree(boxes)
-            shapely.prepare(geoms)
-            _, bi = tree.query(geoms, predicate="intersects")
-            hits = np.bincount(bi, minlength=boxes.size)
-            zi, bi = tree.query(geoms, predicate="contains_properly")
-            ok = hits[bi] == 1
-            group_zone = np.full(boxes.size, -1, dtype=np.intp)
-            group_zone[bi[ok]] = zi[ok]
-            sizes = np.diff(np.append(starts, n))
-            index = np.repeat(group_zone, sizes)
-    todo = np.flatnonzero(index < 0)
-    if todo.size:
-        idx, out = containing_zone(lon[todo], lat[todo], geoms)
-        index[todo] = idx
-        outside[todo] = out
-    return index, outside
+    del cells, group_resolution
+    if np.size(lon) == 0:
+        return np.full(0, -1, dtype=np.intp), np.zeros(0, dtype=bool)
+    return containing_zone(lon, lat, zone_geoms)
 
 
 # --------------------------------------------------------------------------- model

@@ -290,3 +290,83 @@ def test_gravity_fused_block_equals_dense_formula(decay: str) -> None:
         np.testing.assert_allclose(
             K.gravity(lon, lat, flo, fla, mass, decay, 40.0, **kw), f @ mass, rtol=1e-12
         )
+
+
+def _zone_reference(lon, lat, zones):  # type: ignore[no-untyped-def]
+    """Brute force: lowest zone intersecting each point; else the nearest (scaled plane)."""
+    zones = np.asarray(zones, dtype=object)
+    idx = np.full(lon.size, -1)
+    for z in range(zones.size - 1, -1, -1):
+        idx[shapely.intersects_xy(zones[z], lon, lat)] = z
+    outside = idx < 0
+    b = shapely.total_bounds(zones)
+    c = float(np.cos(np.radians(0.5 * (b[1] + b[3]))))
+    scaled = shapely.transform(zones, lambda xy: xy * np.array([c, 1.0]))
+    o = np.flatnonzero(outside)
+    dist = shapely.distance(scaled[None, :], shapely.points(lon[o] * c, lat[o])[:, None])
+    idx[o] = np.argmin(dist, axis=1)  # first minimum: lowest index
+    return idx, outside
+
+
+def _assert_zone_paths_equal(lon, lat, zones, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    assert lon.size >= K._ZONE_GRID_MIN  # the grid path
+    ref_idx, ref_out = _zone_reference(lon, lat, zones)
+    idx, out = K.containing_zone(lon, lat, zones)
+    np.testing.assert_array_equal(out, ref_out)
+    np.testing.assert_array_equal(idx, ref_idx)
+    # the direct path (small inputs), the grid with more levels, segments off/on
+    monkeypatch.setattr(K, "_ZONE_GRID_MIN", lon.size + 1)
+    monkeypatch.setattr(K, "_NEAREST_SEGMENTS_MIN", 10**9)
+    idx2, out2 = K.containing_zone(lon, lat, zones)
+    monkeypatch.setattr(K, "_ZONE_GRID_MIN", 0)
+    monkeypatch.setattr(K, "_NEAREST_SEGMENTS_MIN", 0)
+    monkeypatch.setattr(K, "_ZONE_GRID_LEVELS", 4)
+    idx3, out3 = K.containing_zone(lon, lat, zones)
+    monkeypatch.undo()
+    for i, o in ((idx2, out2), (idx3, out3)):
+        np.testing.assert_array_equal(o, ref_out)
+        np.testing.assert_array_equal(i, ref_idx)
+
+
+def test_containing_zone_grid_squares_edges_vertices(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # 4 x 4 unit squares over [0, 4]^2 minus one (a hole: outside points inside the
+    # bounds), listed in shuffled order so that ties are not by position
+    rng = np.random.default_rng(3)
+    zones = np.array([shapely.box(i, j, i + 1, j + 1) for i in range(4) for j in range(4)
+                      if (i, j) != (2, 1)], dtype=object)
+    zones = zones[rng.permutation(zones.size)]
+    n = 6000
+    lon, lat = rng.uniform(-1.0, 5.0, n), rng.uniform(-1.0, 5.0, n)
+    g = rng.integers(-1, 6, (4, n)).astype(float)
+    u = rng.uniform(-1.0, 5.0, (2, n))
+    lon = np.concatenate([lon, g[0], u[0], g[2], [2.0, 2.5, 1.0]])  # edges x = k,
+    lat = np.concatenate([lat, u[1], g[1], g[3], [2.0, 1.5, 1.0]])  # y = k, vertices
+    clus = rng.normal(2.0, 0.01, (2, 3000))  # a cluster on the shared vertex (2, 2)
+    lon, lat = np.concatenate([lon, clus[0]]), np.concatenate([lat, clus[1]])
+    _assert_zone_paths_equal(lon, lat, zones, monkeypatch)
+    _, out = K.containing_zone(lon, lat, zones)
+    assert out.sum() > 1000 and (~out).sum() > 10_000
+
+
+@pytest.mark.parametrize("layer", ["provinces", "regions"])
+def test_containing_zone_grid_morocco(layer: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from siteplan.errors import LayerError
+    from siteplan.layers import Pack
+
+    try:
+        zones = np.asarray(Pack(None).layer(layer).geometry.array, dtype=object)
+    except LayerError:
+        pytest.skip("no Morocco pack")
+    rng = np.random.default_rng(11)
+    v = shapely.get_coordinates(zones)
+    v = v[rng.choice(len(v), 4000, replace=False)]  # vertices (shared ones included)
+    a = shapely.get_coordinates(zones)  # midpoints of edges
+    e = rng.choice(len(a) - 1, 2000, replace=False)
+    mid = 0.5 * (a[e] + a[e + 1])
+    lon, lat = morocco(rng, 15_000)
+    lon, lat = lon * 1.05 + 0.4, lat * 1.05 - 1.4  # a little beyond the bounds
+    centres = np.column_stack(morocco(rng, 8))
+    clus = centres[rng.integers(0, 8, 6000)] + rng.normal(0.0, 0.05, (6000, 2))
+    lon = np.concatenate([lon, v[:, 0], mid[:, 0], clus[:, 0]])
+    lat = np.concatenate([lat, v[:, 1], mid[:, 1], clus[:, 1]])
+    _assert_zone_paths_equal(lon, lat, zones, monkeypatch)
