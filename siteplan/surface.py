@@ -105,12 +105,28 @@ def h3_parent(cells: NDArray[np.int64], resolution: int) -> NDArray[np.int64]:
 def cell_centres(cells: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """(lon, lat) degrees of the cell centres.
 
-    h3 4.5 has no array form of ``cell_to_latlng``: the compiled scalar function is
-    mapped over a list (about 0.5 us per cell, the cost floor of this module).
+    h3 4.5 has no array form of ``cell_to_latlng``; ``h3ronpy`` (Rust bindings of the
+    H3 algorithms, MIT) has one, about 3x faster than mapping h3's compiled scalar
+    function over a list (0.24 s against 0.70 s for the 869,000 cells of resolution 8).
+    The two agree to 1e-13 degree (tested); h3 is the fallback when h3ronpy is absent.
     """
+    c = np.asarray(cells, dtype=np.int64)
+    if c.size == 0:
+        return np.empty(0), np.empty(0)
+    try:
+        from h3ronpy.vector import cells_to_coordinates
+    except ImportError:
+        return _cell_centres_h3(c)
+    batch = cells_to_coordinates(c.view(np.uint64))
+    lat = np.asarray(batch.column("lat"), dtype=np.float64)
+    lon = np.asarray(batch.column("lng"), dtype=np.float64)
+    return lon, lat
+
+
+def _cell_centres_h3(c: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Cell centres with h3's scalar ``cell_to_latlng`` (about 0.8 us per cell)."""
     from h3._cy import cell_to_latlng
 
-    c = np.asarray(cells)
     n = int(c.size)
     lon = np.empty(n, dtype=np.float64)
     lat = np.empty(n, dtype=np.float64)

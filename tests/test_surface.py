@@ -425,3 +425,23 @@ def test_cell_cover_cache_returns_independent_copies(tiny_pack) -> None:  # type
     for a, b in zip(second, fresh, strict=True):
         np.testing.assert_array_equal(a, b)
     assert len(surface._CELL_CACHE) == 1
+
+
+def test_cell_centres_agree_with_h3_itself() -> None:
+    """The vectorised centres (h3ronpy) equal h3's own scalar cell_to_latlng."""
+    import h3
+    import numpy as np
+
+    from siteplan.surface import _cell_centres_h3, cell_centres
+
+    rng = np.random.default_rng(7)
+    pts = [h3.latlng_to_cell(float(la), float(lo), 8)
+           for la, lo in zip(rng.uniform(21, 36, 2000), rng.uniform(-17, -1, 2000), strict=True)]
+    cells = np.array([h3.str_to_int(c) for c in pts], dtype=np.int64)
+    lon, lat = cell_centres(cells)
+    ref_lat = np.array([h3.cell_to_latlng(c)[0] for c in pts])
+    ref_lon = np.array([h3.cell_to_latlng(c)[1] for c in pts])
+    assert np.abs(lat - ref_lat).max() < 1e-12
+    assert np.abs(lon - ref_lon).max() < 1e-12
+    lon2, lat2 = _cell_centres_h3(cells)
+    assert np.array_equal(lon2, ref_lon) and np.array_equal(lat2, ref_lat)
