@@ -14,8 +14,6 @@ Prints figures and ratios measured in this run (no hard-coded results):
 
 from __future__ import annotations
 
-import os
-import platform
 import subprocess
 import sys
 import time
@@ -23,6 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _baseline import geopandas_baseline, machine
 
 REPO = Path(__file__).resolve().parents[1]
 SITEPLAN = [sys.executable, "-m", "siteplan.cli.__main__"]
@@ -35,18 +36,6 @@ def best_wall(cmd: list[str], repeat: int = 5) -> float:
         subprocess.run(cmd, check=True, capture_output=True, cwd=REPO)
         times.append(time.perf_counter() - t0)
     return min(times)
-
-
-def machine() -> str:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{platform.platform()}, {os.cpu_count()} cores, {model}"
 
 
 def twelve_criteria() -> Any:
@@ -79,45 +68,6 @@ def random_candidates(pack: Any, n: int, seed: int = 1) -> Any:
                             geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs="EPSG:4326")
 
 
-def geopandas_baseline(scen: Any, pack: Any, cand: Any) -> dict[str, np.ndarray]:
-    """The same criteria, computed the straightforward GeoPandas way (metres in EPSG:32629)."""
-    import geopandas as gpd
-
-    from siteplan.criteria import filter_mask
-
-    crs = "EPSG:32629"  # UTM 29N: a plain projected CRS over Morocco
-    sites = cand.to_crs(crs)
-    out: dict[str, np.ndarray] = {}
-    for c in scen.criteria:
-        p = c.params
-        if c.kind in ("nearest_distance", "gravity", "within_radius", "two_step_fca"):
-            layer = pack.layer(p["layer"])
-            if p.get("filter"):
-                layer = layer[filter_mask(layer, p["filter"], "bench", p["layer"])]
-            if layer.geometry.iloc[0].geom_type != "Point":
-                layer = layer.set_geometry(layer.geometry.representative_point())
-            feats = layer.to_crs(crs)
-        if c.kind == "nearest_distance":
-            j = gpd.sjoin_nearest(sites, feats[["geometry"]], distance_col="d")
-            out[c.name] = j.groupby(level=0)["d"].min().to_numpy() / 1000
-        elif c.kind in ("gravity", "within_radius", "two_step_fca"):
-            mass = (feats[p["column"]].fillna(0).to_numpy() if p.get("column")
-                    else np.ones(len(feats)))
-            total = np.zeros(len(sites))
-            for k, geom in enumerate(feats.geometry):
-                d = sites.distance(geom).to_numpy() / 1000
-                if c.kind == "gravity":
-                    total += mass[k] * np.exp(-d / float(p["scale_km"]))
-                else:
-                    total += mass[k] * (d <= float(p["radius_km"]))
-            out[c.name] = total
-        elif c.kind == "zone_attribute":
-            zones = pack.layer(p["zones"])[[p["column"], "geometry"]]
-            j = gpd.sjoin(cand, zones, how="left", predicate="within")
-            out[c.name] = j[~j.index.duplicated()][p["column"]].to_numpy()
-    return out
-
-
 def main() -> None:
     from siteplan.criteria import CriteriaContext, compute_criteria
     from siteplan.engine import rank
@@ -148,7 +98,7 @@ def main() -> None:
     ours = compute_criteria(scen.criteria, ctx, lon, lat, cand)
     t_crit = time.perf_counter() - t0
     t0 = time.perf_counter()
-    base = geopandas_baseline(scen, pack, cand)
+    base = geopandas_baseline(scen, pack, cand.geometry.x.to_numpy(), cand.geometry.y.to_numpy())
     t_base = time.perf_counter() - t0
     print(f"criteria only (siteplan kernels)   {t_crit:7.3f} s")
     print(f"criteria, GeoPandas baseline       {t_base:7.3f} s")

@@ -22,30 +22,19 @@ Prints figures measured in this run (no hard-coded results):
 from __future__ import annotations
 
 import os
-import platform
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _baseline import geopandas_baseline, machine
+
 REPO = Path(__file__).resolve().parents[1]
 SITEPLAN = [sys.executable, "-m", "siteplan.cli.__main__"]
-
-
-def machine() -> str:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{platform.platform()}, nproc {os.cpu_count()}, {model}"
 
 
 def child(cmd: list[str]) -> tuple[float, float, str]:
@@ -73,52 +62,6 @@ def copy_bandwidth() -> float:
         np.copyto(b, a)
         best = min(best, time.perf_counter() - t0)
     return 2 * a.nbytes / best
-
-
-def geopandas_baseline(scen: Any, pack: Any, lon: np.ndarray, lat: np.ndarray
-                       ) -> dict[str, np.ndarray]:
-    """The criteria the straightforward GeoPandas way (metres in EPSG:32629).
-
-    Nearest distances by ``sjoin_nearest``, zone attributes by ``sjoin`` (within),
-    gravity and radius counts by ``.distance`` to each feature (2SFCA reduced to its
-    step-2 sum over universities within the radius: a lower bound of its cost).
-    """
-    import geopandas as gpd
-
-    from siteplan.criteria import filter_mask
-
-    crs = "EPSG:32629"
-    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
-    sites = pts.to_crs(crs)
-    out: dict[str, np.ndarray] = {}
-    for c in scen.criteria:
-        p = c.params
-        if c.kind in ("nearest_distance", "gravity", "within_radius", "two_step_fca"):
-            layer = pack.layer(p["layer"])
-            if p.get("filter"):
-                layer = layer[filter_mask(layer, p["filter"], "bench", p["layer"])]
-            if layer.geometry.iloc[0].geom_type != "Point":
-                layer = layer.set_geometry(layer.geometry.representative_point())
-            feats = layer.to_crs(crs)
-        if c.kind == "nearest_distance":
-            j = gpd.sjoin_nearest(sites, feats[["geometry"]], distance_col="d")
-            out[c.name] = j.groupby(level=0)["d"].min().to_numpy() / 1000
-        elif c.kind in ("gravity", "within_radius", "two_step_fca"):
-            mass = (feats[p["column"]].fillna(0).to_numpy(dtype=float) if p.get("column")
-                    else np.ones(len(feats)))
-            total = np.zeros(len(sites))
-            for k, geom in enumerate(feats.geometry):
-                d = sites.distance(geom).to_numpy() / 1000
-                if c.kind == "gravity":
-                    total += mass[k] * np.exp(-d / float(p["scale_km"]))
-                else:
-                    total += mass[k] * (d <= float(p["radius_km"]))
-            out[c.name] = total
-        elif c.kind == "zone_attribute":
-            zones = pack.layer(p["zones"])[[p["column"], "geometry"]]
-            j = gpd.sjoin(pts, zones, how="left", predicate="within")
-            out[c.name] = j[~j.index.duplicated()][p["column"]].to_numpy()
-    return out
 
 
 def main() -> None:
