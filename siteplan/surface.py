@@ -380,9 +380,16 @@ class SurfaceModel:
     @classmethod
     def build(cls, scenario: Scenario | str | os.PathLike[str] | None = None, *,
               pack: Pack | None = None, resolution: int = 7, chunk_size: int = DEFAULT_CHUNK,
-              max_memory_mb: float | None = None, progress: bool | None = None
-              ) -> SurfaceModel:
+              max_memory_mb: float | None = None, progress: bool | None = None,
+              all_criteria: bool = False) -> SurfaceModel:
         """Cover the study area, compute every criterion on the cells and normalise.
+
+        The criteria named by hard constraints are computed first; by default the other
+        criteria are then computed only on the cells that pass those constraints (cells
+        that fail one are excluded whatever their other values), and are NaN in
+        ``raw`` for the others. ``all_criteria=True`` computes everything everywhere.
+        Either way the NaN policy's imputed values are taken over the cells whose
+        criteria were computed.
 
         Parameters
         ----------
@@ -400,6 +407,8 @@ class SurfaceModel:
             to fit, and a UsageError says so when not even a chunk of 10,000 cells fits.
         progress
             Show a rich progress bar on stderr (default: when stderr is a terminal).
+        all_criteria
+            Compute every criterion on every cell, also on cells a constraint excludes.
 
         Raises
         ------
@@ -459,16 +468,31 @@ class SurfaceModel:
         # constraint failures in float64 on the exact values (imputed cells added later)
         fails = {k: np.zeros(n, dtype=bool) for k in range(len(scen.constraints))}
         col_of = {name: j for j, name in enumerate(names)}
+        constrained = {k.criterion for k in scen.constraints}
+        first = [c for c in scen.criteria if c.name in constrained]
+        rest = [c for c in scen.criteria if c.name not in constrained]
+        skipped = np.zeros(n, dtype=bool)  # cells whose other criteria were not computed
         with _progress(progress, n, f"criteria at H3 res {res}") as advance:
             for start in range(0, n, chunk):
                 stop = min(n, start + chunk)
                 zc = {layer: idx[start:stop] for layer, idx in zone_idx.items()}
-                vals = compute_criteria(scen.criteria, ctx, lon[start:stop], lat[start:stop],
+                vals = compute_criteria(first, ctx, lon[start:stop], lat[start:stop],
                                         attributes=None, zone_cache=zc)
-                for j, name in enumerate(names):
-                    raw[start:stop, j] = vals[name]
+                failing = np.zeros(stop - start, dtype=bool)
                 for k, con in enumerate(scen.constraints):
                     fails[k][start:stop] = constraint_fails(vals[con.criterion], con)
+                    failing |= fails[k][start:stop]
+                keep = np.ones(stop - start, dtype=bool) if all_criteria else ~failing
+                skipped[start:stop] = ~keep
+                if keep.any():
+                    sub_zc = {layer: idx[keep] for layer, idx in zc.items()}
+                    vals.update({k: _spread(v, keep) for k, v in compute_criteria(
+                        rest, ctx, lon[start:stop][keep], lat[start:stop][keep],
+                        attributes=None, zone_cache=sub_zc).items()})
+                else:
+                    vals.update({c.name: np.full(stop - start, np.nan) for c in rest})
+                for j, name in enumerate(names):
+                    raw[start:stop, j] = vals[name]
                 advance(stop - start)
         timings["criteria"] = time.perf_counter() - t0
 
@@ -482,10 +506,12 @@ class SurfaceModel:
             if c.name not in used:
                 continue
             col = raw[:, col_of[c.name]]
-            miss = resolve_missing(col, c, scen.nan_policy, "H3 cell")
+            computed = ~skipped if c.name not in constrained else np.ones(n, dtype=bool)
+            miss = resolve_missing(col[computed], c, scen.nan_policy, "H3 cell")
             if miss is None:
                 continue
-            nan = miss.mask
+            nan = np.zeros(n, dtype=bool)
+            nan[computed] = miss.mask
             if miss.fill is None:
                 excluded |= nan
                 exclusions[f"no value for {c.display} (nan_policy = exclude)"] = int(nan.sum())
@@ -665,13 +691,21 @@ def _progress(show: bool | None, total: int, label: str) -> Iterator[Callable[[i
         yield lambda k: bar.advance(task, k)
 
 
+def _spread(values: NDArray[np.float64], keep: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """Values computed for the ``keep`` cells, laid out over all cells (NaN elsewhere)."""
+    out = np.full(keep.size, np.nan)
+    out[keep] = values
+    return out
+
+
 def build_surface(scenario: Scenario | str | os.PathLike[str] | None = None, *,
                   pack: Pack | None = None, resolution: int = 7,
                   chunk_size: int = DEFAULT_CHUNK, max_memory_mb: float | None = None,
-                  progress: bool | None = None) -> SurfaceModel:
+                  progress: bool | None = None, all_criteria: bool = False) -> SurfaceModel:
     """Shorthand for :meth:`SurfaceModel.build`."""
     return SurfaceModel.build(scenario, pack=pack, resolution=resolution, chunk_size=chunk_size,
-                              max_memory_mb=max_memory_mb, progress=progress)
+                              max_memory_mb=max_memory_mb, progress=progress,
+                              all_criteria=all_criteria)
 
 
 # --------------------------------------------------------------------------- hotspots

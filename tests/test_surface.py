@@ -43,7 +43,7 @@ def tiny_model(tiny_pack, tiny_scenario):  # type: ignore[no-untyped-def]
     from siteplan.surface import SurfaceModel
 
     return SurfaceModel.build(tiny_scenario, pack=tiny_pack, resolution=6, chunk_size=97,
-                              progress=False)
+                              progress=False, all_criteria=True)
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +64,8 @@ def morocco():  # type: ignore[no-untyped-def]
 def morocco_model(morocco):  # type: ignore[no-untyped-def]
     from siteplan.surface import SurfaceModel
 
-    return SurfaceModel.build("balanced-2030", pack=morocco, resolution=5, progress=False)
+    return SurfaceModel.build("balanced-2030", pack=morocco, resolution=5, progress=False,
+                              all_criteria=True)
 
 
 def _h3_fill(pack, res: int) -> np.ndarray:  # type: ignore[no-untyped-def]
@@ -203,7 +204,8 @@ def test_cell_criteria_equal_candidate_criteria_morocco(morocco_model, morocco) 
 def test_chunking_does_not_change_values(tiny_pack, tiny_scenario, tiny_model) -> None:  # type: ignore[no-untyped-def]
     from siteplan.surface import SurfaceModel
 
-    whole = SurfaceModel.build(tiny_scenario, pack=tiny_pack, resolution=6, progress=False)
+    whole = SurfaceModel.build(tiny_scenario, pack=tiny_pack, resolution=6, progress=False,
+                               all_criteria=True)
     np.testing.assert_array_equal(whole.raw, tiny_model.raw)
     np.testing.assert_array_equal(whole.valid, tiny_model.valid)
 
@@ -445,3 +447,23 @@ def test_cell_centres_agree_with_h3_itself() -> None:
     assert np.abs(lon - ref_lon).max() < 1e-12
     lon2, lat2 = _cell_centres_h3(cells)
     assert np.array_equal(lon2, ref_lon) and np.array_equal(lat2, ref_lat)
+
+
+def test_skipping_excluded_cells_changes_no_score(morocco_model, morocco) -> None:  # type: ignore[no-untyped-def]
+    """By default the criteria of cells a hard constraint excludes are not computed: the
+    valid cells, their values and their scores are exactly those of a full computation,
+    and only the excluded cells' non-constraint criteria are left empty."""
+    from siteplan.surface import SurfaceModel
+
+    lean = SurfaceModel.build("balanced-2030", pack=morocco, resolution=5, progress=False)
+    full = morocco_model
+    np.testing.assert_array_equal(lean.valid, full.valid)
+    np.testing.assert_array_equal(lean.values, full.values)
+    np.testing.assert_array_equal(lean.score(), full.score())
+    constrained = {k.criterion for k in lean.scenario.constraints}
+    for j, name in enumerate(lean.criteria):
+        if name in constrained:
+            np.testing.assert_array_equal(lean.raw[:, j], full.raw[:, j])
+        else:
+            np.testing.assert_array_equal(lean.raw[lean.valid, j], full.raw[full.valid, j])
+            assert np.isnan(lean.raw[~lean.valid, j]).all(), name

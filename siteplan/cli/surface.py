@@ -40,15 +40,20 @@ from siteplan.cli.options import (
                    "and the hotspots.")
 @click.option("--max-memory-mb", type=click.FloatRange(min=1), default=None,
               help="Approximate memory budget; the computation is chunked to fit.")
+@click.option("--all-criteria", is_flag=True,
+              help="Also compute the criteria of cells a hard constraint already excludes "
+                   "(by default they are left empty in the output).")
 def surface(scenario: str, resolution: int, weights: dict[str, float], method: str | None,
             pack: str | None, layer_overrides: tuple[str, ...], output: str | None,
             overwrite: bool, n_hotspots: int, spacing: float, hotspots_out: str | None,
-            map_path: str | None, max_memory_mb: float | None) -> None:
+            map_path: str | None, max_memory_mb: float | None, all_criteria: bool) -> None:
     """Score every H3 cell of the study area under a scenario and report hotspots.
 
     Criteria are computed at the cell centres by the same code as for candidates;
     value functions are fitted over the territory's valid cells, so cell scores
-    compare cells with each other (not with a candidate ranking).
+    compare cells with each other (not with a candidate ranking). Cells that fail a
+    hard constraint are excluded, and their other criteria are not computed unless
+    --all-criteria is given.
 
     \b
     $ siteplan surface --resolution 7 -o surface.parquet
@@ -81,7 +86,8 @@ def surface(scenario: str, resolution: int, weights: dict[str, float], method: s
     if method:
         scen = scen.with_method(method)
     p = make_pack(pack, layer_overrides, scen.layers)
-    model = SurfaceModel.build(scen, pack=p, resolution=res, max_memory_mb=max_memory_mb)
+    model = SurfaceModel.build(scen, pack=p, resolution=res, max_memory_mb=max_memory_mb,
+                               all_criteria=all_criteria)
     scores = model.score()
     spots = hotspots(model, scores, k=n_hotspots, min_spacing_km=spacing, pack=p)
     _print_summary(model, scores, spots)
