@@ -57,6 +57,9 @@ features whose terms add up to at most this fraction of a site's total are skipp
 # and thousands of Python-level iterations); the Lambert block of the smooth gravity
 # decays does ~30 passes and is kept nearer the L2 size.
 _SCREEN_BLOCK_ELEMENTS = 1 << 18
+# ... but at most this many sites per block: the screens first set aside the features
+# that are out of reach of the block's bounding cap, which needs compact blocks
+_SCREEN_BLOCK_ROWS = 4096
 _DENSE_BLOCK_ELEMENTS = 1 << 16
 # Above this many features the chord screen of radius queries uses a KD-tree per chunk
 # instead of a dense Gram block.
@@ -109,7 +112,8 @@ def _positive(x: float, what: str) -> float:
 
 def _rows(m: int, chunk_size: int | None, elements: int = _SCREEN_BLOCK_ELEMENTS) -> int:
     if chunk_size is None:
-        return geodesy._chunk_rows(m, elements)
+        rows = geodesy._chunk_rows(m, elements)
+        return min(rows, _SCREEN_BLOCK_ROWS) if elements == _SCREEN_BLOCK_ELEMENTS else rows
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)):
         raise UsageError(f"chunk_size must be a positive integer, got {chunk_size!r}")
     if chunk_size < 1:
@@ -160,14 +164,60 @@ def _screen_h2(radius_km: float) -> float:
     return float(np.sin(sig / 2.0) ** 2) + 1e-14
 
 
+def _block_cap(u: FloatArray) -> tuple[FloatArray, float] | None:
+    """Centre (unit vector) and angular radius (rad) of a spherical cap holding ``u``.
+
+    ``None`` when the block is empty or its points have no meaningful mean direction.
+    The radius is rounded up by 1e-7 rad (0.6 m) so that it bounds the computed
+    angles, not only the exact ones.
+    """
+    if u.shape[0] == 0:
+        return None
+    c = u.sum(axis=0)
+    norm = float(np.sqrt(c @ c))
+    if norm < 1e-6 * u.shape[0]:
+        return None
+    c /= norm
+    r = float(np.arccos(np.clip((u @ c).min(), -1.0, 1.0))) + 1e-7
+    return c, r
+
+
+def _cap_angles(u: FloatArray, c: FloatArray) -> FloatArray:
+    """Central angles (rad) from the cap centre ``c`` to every row of ``u``."""
+    return np.arccos(np.clip(u @ c, -1.0, 1.0))
+
+
 def _pairs_in_chunk(
     ua: FloatArray, b: geodesy._Side, radius_km: float, tree: Any
 ) -> tuple[IntArray, IntArray, FloatArray]:
-    """Pairs (local row, feature, km) with geodesic distance <= radius_km."""
+    """Pairs (local row, feature, km) with geodesic distance <= radius_km.
+
+    A block of sites first sets aside the features farther than the screening angle
+    from its whole bounding cap (``theta_j - r`` above it: by the triangle inequality
+    no site of the block can reach them), so a spatially compact block screens only
+    the few features around it. The pairs found, their order and their distances are
+    the same as without this step.
+    """
     if tree is None:
-        h2 = ua @ b.uT_half
+        screen = _screen_h2(radius_km)
+        sel: IntArray | None = None
+        bs = b
+        cap = _block_cap(ua) if b.u.shape[0] > 1 else None
+        if cap is not None:
+            sig = 2.0 * np.arcsin(np.sqrt(min(screen, 1.0)))
+            sel = np.flatnonzero(_cap_angles(b.u, cap[0]) - cap[1] <= sig + 1e-9)
+            if sel.size == b.u.shape[0]:
+                sel = None
+            elif sel.size == 0:
+                none = np.empty(0, dtype=np.intp)
+                return none, none.copy(), np.empty(0, dtype=np.float64)
+            else:
+                bs = geodesy._Side(np.ascontiguousarray(b.u[sel]))
+        h2 = ua @ bs.uT_half
         h2 += 0.5
-        ii, jj = _nonzero2d(h2 <= _screen_h2(radius_km))
+        ii, jj = _nonzero2d(h2 <= screen)
+        if sel is not None:
+            jj = sel[jj]
     else:
         from scipy.spatial import cKDTree
 
@@ -273,13 +323,22 @@ def nearest_distance(
 
     def fn(start: int, stop: int) -> None:
         u = ua[start:stop]
-        h2 = u @ b.uT_half
+        bs = b
+        cap = _block_cap(u) if m > 1 else None
+        if cap is not None:
+            # a feature beyond ratio x (the farthest any site of the block can be from
+            # its nearest feature) is nobody's nearest: set it aside for this block
+            theta = _cap_angles(b.u, cap[0])
+            sel = np.flatnonzero(theta - cap[1] <= ratio * float((theta + cap[1]).min()) + 1e-9)
+            if sel.size < m:
+                bs = geodesy._Side(np.ascontiguousarray(b.u[sel]))
+        h2 = u @ bs.uT_half
         h2 += 0.5
         hmin = np.clip(h2.min(axis=1), 0.0, 1.0)
         sig_lim = np.minimum(np.pi, 2.0 * np.arcsin(np.sqrt(hmin)) * ratio)
         lim = np.sin(sig_lim / 2.0) ** 2 + 1e-14
         ii, jj = _nonzero2d(h2 <= lim[:, None])
-        d = geodesy._dist_from_units(u[ii], b.u[jj])
+        d = geodesy._dist_from_units(u[ii], bs.u[jj])
         first = np.concatenate(([0], np.flatnonzero(np.diff(ii)) + 1))
         out[start:stop] = np.minimum.reduceat(d, first)
 

@@ -186,6 +186,48 @@ def test_kernels_against_brute_force_and_chunking() -> None:
         )
 
 
+def test_compact_blocks_set_features_aside_without_changing_results(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Nearest, radius and 2SFCA screens skip the features out of a block's reach.
+
+    Sites come in compact clusters (as H3 cells do), so most features are set aside per
+    block; the results must be bitwise those of the unscreened kernels and match
+    pyproj brute force.
+    """
+    rng = np.random.default_rng(31)
+    clon, clat = morocco(rng, 40)
+    lon = np.repeat(clon, 256) + rng.uniform(-0.1, 0.1, 40 * 256)
+    lat = np.repeat(clat, 256) + rng.uniform(-0.1, 0.1, 40 * 256)
+    flo, fla = morocco(rng, 50)
+    mass = rng.uniform(1, 10, 50)
+    cap = K._block_cap(K._coords(lon[:256], lat[:256], "s"))
+    assert cap is not None
+    theta = K._cap_angles(K._coords(flo, fla, "f"), cap[0])
+    assert (theta - cap[1] > 100.0 / K.geodesy.WGS84_B_KM).sum() > 40  # most are out of reach
+
+    def run() -> list[np.ndarray]:
+        kw = {"chunk_size": 256, "workers": 1}
+        return [
+            K.nearest_distance(lon, lat, flo, fla, **kw),
+            K.within_radius(lon, lat, flo, fla, 150.0, **kw),
+            K.within_radius(lon, lat, flo, fla, 150.0, values=mass, **kw),
+            K.two_step_fca(lon, lat, flo, fla, mass, flo[:9], fla[:9], 1.0, 70.0, "gaussian", **kw),
+            K.gravity(lon, lat, flo, fla, mass, "cutoff", 45.0, **kw),
+        ]
+
+    screened = run()
+    monkeypatch.setattr(K, "_block_cap", lambda u: None)
+    plain = run()
+    for a, b in zip(screened, plain, strict=True):
+        np.testing.assert_array_equal(a, b)
+    d = ref_km(lon[:, None], lat[:, None], flo, fla)
+    np.testing.assert_allclose(screened[0], d.min(1), rtol=1e-5)
+    ok = ~(np.abs(d - 150.0) < 1e-3).any(1)
+    np.testing.assert_array_equal(screened[1][ok], (d <= 150.0).sum(1)[ok])
+    assert screened[1].max() >= 2 and (screened[1] == 0).any()
+
+
 @pytest.mark.parametrize("decay", ["exponential", "gaussian"])
 def test_gravity_skips_only_negligible_features(
     decay: str, monkeypatch: pytest.MonkeyPatch
