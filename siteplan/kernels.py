@@ -12,7 +12,11 @@ features: scoring a point as a candidate or as an H3 cell gives the same number.
 Distances are WGS84 geodesic kilometres from :mod:`siteplan.geodesy` (Andoyer-Lambert,
 ~1e-6 relative error over Morocco). Kernels with a finite support (``cutoff`` decay,
 2SFCA catchments, radius counts) only evaluate the pairs that a chord screen proves
-may lie within the radius, using ``b * sigma <= geodesic``.
+may lie within the radius, using ``b * sigma <= geodesic``. Before that screen, and in
+:func:`nearest_distance`, a block of sites sets aside the features that no site of the
+block can reach (or have as its nearest), from the block's bounding spherical cap and
+the triangle inequality: spatially compact inputs such as H3 cells (sorted by index)
+then screen only the features around each block. This changes no result bit.
 """
 
 from __future__ import annotations
@@ -276,7 +280,9 @@ def nearest_distance(
 
     Exact: a dense chord block keeps, for every site, the features whose central angle
     is within ``a / b`` of the smallest one (since ``b sigma <= geodesic <= a sigma`` no
-    other can be nearest) and takes the minimum geodesic over them. Above 4,096
+    other can be nearest) and takes the minimum geodesic over them. Features that are
+    farther from the block's bounding cap than ``a / b`` times the largest possible
+    nearest angle in the cap are set aside first. Above 4,096
     features it uses :func:`siteplan.geodesy.nearest_km` (KD-tree) instead.
 
     Parameters

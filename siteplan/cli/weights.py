@@ -125,7 +125,7 @@ def weights() -> None:
     (ROC, rank-sum) or objective weights (entropy, CRITIC) from the decision matrix.
 
     Every sub-command prints the weights and can write them into a scenario file with
-    --into (the file is rewritten: comments are not kept).
+    --into (only the weight lines change; comments and layout are kept).
 
     \b
     $ siteplan weights ahp judgements.csv
