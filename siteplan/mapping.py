@@ -470,8 +470,10 @@ def site_popup_html(ranking: Ranking, row: Any, n_ranked: int) -> str:
         head.append(f'<div class="sp-status">Rank <b class="sp-rank">{int(row["rank"])}</b> of '
                     f'{n_ranked} &middot; score <b class="sp-score">{float(row["score"]):.3f}'
                     "</b></div>")
+    additive = ranking.method == "wlc"
     table = ['<table class="sp-breakdown"><thead><tr><th>criterion</th><th>value</th>'
-             "<th>score</th><th>weight</th><th>contrib.</th></tr></thead><tbody>"]
+             "<th>score</th><th>weight</th>"
+             f'<th>{"contrib." if additive else "w &times; score"}</th></tr></thead><tbody>']
     bars: list[tuple[str, float, float]] = []
     for info in ranking.criteria:
         w = float(ranking.weights.get(info.name, 0.0))
@@ -493,8 +495,16 @@ def site_popup_html(ranking: Ranking, row: Any, n_ranked: int) -> str:
             bars.append((info.label, w, contrib))
     table.append("</tbody></table>")
     notes = "".join(f"<li>{esc(n)}</li>" for n in row["notes"])
-    chart = (_bar_chart_svg(bars) + '<div class="sp-hint">orange: contribution to the score; '
-             "grey: the criterion's weight (its maximum contribution)</div>") if bars and \
+    if additive:
+        hint = ("orange: contribution to the score; grey: the criterion's weight (its maximum "
+                "contribution)")
+    else:
+        from siteplan.scenario import METHOD_NAMES
+
+        hint = (f"orange: weight &times; normalised score; grey: the weight. The score comes from "
+                f"{esc(METHOD_NAMES.get(ranking.method, ranking.method))}, which does not add "
+                "these up: they show each criterion's weighted standing")
+    chart = (_bar_chart_svg(bars) + f'<div class="sp-hint">{hint}</div>') if bars and \
         not excluded else ""
     tail = [chart,
             f'<ul class="sp-notes">{notes}</ul>' if notes else "",

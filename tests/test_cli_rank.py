@@ -126,6 +126,11 @@ def test_explain_command(tiny_pack_dir: Path) -> None:
     assert "Delta" in res.output and "contribution" in res.output and "km" in res.output
     res = run(*base(tiny_pack_dir), "--explain", "Gamma")
     assert res.exit_code == 0 and "Gamma" in res.output
+    res = run("explain", "d", "--scenario", TINY, "--pack", str(tiny_pack_dir),
+              "--method", "vikor")
+    assert res.exit_code == 0, res.output
+    assert "contribution" not in res.output and "w x score" in res.output
+    assert "VIKOR" in res.output and "does not add up" in res.output
 
 
 def test_scenario_commands(tmp_path: Path) -> None:

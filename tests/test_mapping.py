@@ -139,6 +139,18 @@ def test_popup_breakdown_matches_explain(tiny: tuple[Ranking, Pack]) -> None:
     assert "<svg" in html_ and "<img" not in html_
 
 
+def test_popup_says_weighted_scores_do_not_add_up_outside_wlc(
+    tiny: tuple[Ranking, Pack],
+) -> None:
+    r, _ = tiny
+    wlc = mapping.site_popup_html(r, r.sites.iloc[0], len(r.included))
+    assert "contrib.</th>" in wlc and "contribution to the score" in wlc
+    t = r.rescore(method="topsis")
+    html_ = mapping.site_popup_html(t, t.sites.iloc[0], len(t.included))
+    assert "contrib.</th>" not in html_ and "contribution to the score" not in html_
+    assert "w &times; score</th>" in html_ and "TOPSIS" in html_ and "does not add" in html_
+
+
 def test_unknown_indicator_lists_numeric_columns(tiny: tuple[Ranking, Pack]) -> None:
     r, pack = tiny
     with pytest.raises(UsageError, match=r"numeric columns: .*unemployment_rate"):

@@ -63,9 +63,17 @@ def print_explain(r: Any, site: str) -> None:
     rows = [(t.label, fmt(t.value), t.unit, t.direction,
              "" if t.weight == 0 else f"{t.score:.3f}", f"{t.weight:.1%}" if t.weight else "-",
              f"{t.contribution:.3f}" if t.weight else "-") for t in table.itertuples()]
+    additive = r.method == "wlc"
     print_table(f"{row['name']} ({row['province']}, {row['region']}): {status}",
-                ["criterion", "value", "unit", "direction", "score", "weight", "contribution"],
+                ["criterion", "value", "unit", "direction", "score", "weight",
+                 "contribution" if additive else "w x score"],
                 rows, ["left", "right", "left", "left", "right", "right", "right"])
+    if not additive:
+        from siteplan.scenario import METHOD_NAMES
+
+        click.echo(f"note: the score comes from {METHOD_NAMES.get(r.method, r.method)}, which "
+                   "does not add up the weighted scores; 'w x score' shows each criterion's "
+                   "weighted standing, not a share of the score")
     for note in row["notes"]:
         click.echo(f"note: {note}")
 
