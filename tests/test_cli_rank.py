@@ -50,7 +50,7 @@ def test_format_option_overrides_extension(tiny_pack_dir: Path, tmp_path: Path) 
     assert res.exit_code == 0, res.output
     assert json.loads(out.read_text())["scenario"] == "tiny"
     res = run(*base(tiny_pack_dir), "-o", str(tmp_path / "r.docx"))
-    assert res.exit_code == 1 and "cannot tell the format" in res.output
+    assert res.exit_code == 2 and "cannot be written as '.docx'" in res.output
 
 
 def test_existing_output_is_kept_without_overwrite(tiny_pack_dir: Path, tmp_path: Path) -> None:
@@ -150,3 +150,34 @@ def test_version_and_help() -> None:
     assert res.exit_code == 0 and "siteplan" in res.output
     res = run("rank", "--help")
     assert "$ siteplan rank" in res.output
+
+
+def test_a_failing_output_option_writes_nothing(tiny_pack_dir: Path, tmp_path: Path) -> None:
+    """Every output path is checked before the work: a bad one fails with no file written."""
+    out = tmp_path / "out"
+    out.mkdir()
+    table = out / "r.json"
+    res = run(*base(tiny_pack_dir), "-o", str(table), "--png", str(out / "r.jpg"))
+    assert res.exit_code == 2 and "--png" in res.output and ".png, .svg" in res.output
+    res = run(*base(tiny_pack_dir), "-o", str(table), "--map", str(out / "r.txt"))
+    assert res.exit_code == 2 and "--map" in res.output and ".html" in res.output
+    assert list(out.iterdir()) == []
+
+
+def test_map_is_not_replaced_without_overwrite(tiny_pack_dir: Path, tmp_path: Path) -> None:
+    kept = tmp_path / "keep.html"
+    kept.write_text("planner's annotated map")
+    res = run(*base(tiny_pack_dir), "--map", str(kept))
+    assert res.exit_code == 1 and "--overwrite" in res.output
+    assert kept.read_text() == "planner's annotated map"
+    res = run(*base(tiny_pack_dir), "--map", str(kept), "--overwrite")
+    assert res.exit_code == 0 and "<html" in kept.read_text().lower()
+
+
+def test_site_names_are_printed_literally(tiny_pack_dir: Path, tmp_path: Path) -> None:
+    """Names from user files are not rich markup: '[/]' must neither crash nor vanish."""
+    cands = tmp_path / "c.csv"
+    cands.write_text("id,name,lon,lat\na1,[/],0.3,0.3\nb2,[red]Casa[/red],1.4,0.6\n")
+    res = run(*base(tiny_pack_dir), "--candidates", str(cands))
+    assert res.exit_code == 0, res.output
+    assert "[/]" in res.output and "[red]Casa[/red]" in res.output

@@ -401,6 +401,25 @@ def test_cli_surface(tiny_pack, tmp_path) -> None:  # type: ignore[no-untyped-de
     assert res.exit_code == 2 and "5 to 9" in res.output
 
 
+def test_cli_surface_checks_every_output_before_the_work(tiny_pack, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from siteplan.cli import cli
+
+    args = ["surface", "--pack", str(tiny_pack.root), "--scenario", str(TINY_SCENARIO),
+            "-r", "6", "-o", str(tmp_path / "s.parquet")]
+    res = CliRunner().invoke(cli, [*args, "--hotspots-out", str(tmp_path / "h.txt")])
+    assert res.exit_code == 2 and ".csv, .gpkg, .geojson" in res.output
+    res = CliRunner().invoke(cli, [*args, "--map", str(tmp_path / "m.txt")])
+    assert res.exit_code == 2 and "--map" in res.output
+    assert list(tmp_path.iterdir()) == []
+    kept = tmp_path / "keep.html"
+    kept.write_text("annotated")
+    res = CliRunner().invoke(cli, [*args, "--map", str(kept)])
+    assert res.exit_code == 1 and "--overwrite" in res.output
+    assert kept.read_text() == "annotated" and not (tmp_path / "s.parquet").exists()
+
+
 def test_cli_candidate_only_criterion_exit_2(tiny_pack, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from click.testing import CliRunner
 

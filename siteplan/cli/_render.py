@@ -20,15 +20,21 @@ def console() -> Any:
 
 def print_table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]],
                 justify: Sequence[str] | None = None) -> None:
-    """Print a table with rich (plain text when stdout is not a terminal)."""
-    from rich.table import Table
+    """Print a table with rich (plain text when stdout is not a terminal).
 
-    t = Table(title=title, show_lines=False, header_style="bold")
+    Every string is shown literally: site names such as ``[red]x[/red]`` or ``[/]`` come
+    from user files and must be neither interpreted as rich markup nor crash the table.
+    """
+    from rich.table import Table
+    from rich.text import Text
+
+    t = Table(title=None if title is None else Text(title), show_lines=False,
+              header_style="bold")
     for i, c in enumerate(columns):
-        t.add_column(str(c), justify=(justify[i] if justify else "left"),  # type: ignore[arg-type]
+        t.add_column(Text(str(c)), justify=(justify[i] if justify else "left"),  # type: ignore[arg-type]
                      overflow="fold")
     for r in rows:
-        t.add_row(*["" if v is None else str(v) for v in r])
+        t.add_row(*[Text("" if v is None else str(v)) for v in r])
     console().print(t)
 
 

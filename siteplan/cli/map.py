@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from siteplan.cli._render import echo_written
-from siteplan.cli.options import make_pack, pack_options
+from siteplan.cli.options import HTML_SUFFIXES, check_output, make_pack, pack_options
 
 
 @click.command("map")
@@ -54,7 +54,7 @@ def map_cmd(ranking: str, output: str | None, indicator: str | None, zones: str,
     $ siteplan map ranking.json --tiles "http://tiles.local/{z}/{x}/{y}.png"
     $ siteplan map ranking.json --online
     """
-    from siteplan._atomic import check_writable
+    from siteplan.charts import STATIC_FORMATS
     from siteplan.engine import Ranking
     from siteplan.mapping import save_map, save_png
 
@@ -62,9 +62,9 @@ def map_cmd(ranking: str, output: str | None, indicator: str | None, zones: str,
     if output is None:
         slug = re.sub(r"[^A-Za-z0-9._-]+", "-", r.scenario.name).strip("-.") or "ranking"
         output = str(Path("maps") / f"{slug}-ranking.html")
-    check_writable(output, overwrite)  # fail before the work, not after
-    if png_path:
-        check_writable(png_path, overwrite)
+    # every output is checked before the work, so that a failing command writes nothing
+    check_output(output, overwrite, HTML_SUFFIXES, "-o", "a map")
+    check_output(png_path, overwrite, tuple(STATIC_FORMATS), "--png", "a static map")
     p = (make_pack(pack, layer_overrides, r.scenario.layers)
          if pack or layer_overrides or r.scenario.layers else None)
     echo_written(save_map(r, output, overwrite=overwrite, pack=p, indicator=indicator,

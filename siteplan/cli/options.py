@@ -83,3 +83,27 @@ def make_pack(pack: str | None, layer_overrides: Sequence[str], scenario_layers:
     overrides = dict(scenario_layers or {})
     overrides.update({k: str(v) for k, v in parse_layer_overrides(layer_overrides).items()})
     return Pack(pack, overrides=overrides)
+
+
+HTML_SUFFIXES = (".html", ".htm")
+
+
+def check_output(path: str | None, overwrite: bool, suffixes: Sequence[str], option: str,
+                 what: str) -> None:
+    """Check an output path before any work: known extension (exit 2) and not an existing
+    file unless --overwrite (exit 1), so that a command that fails writes nothing.
+
+    ``suffixes`` are the accepted extensions (lower case, with the dot); empty accepts any.
+    """
+    if not path:
+        return
+    from pathlib import Path
+
+    from siteplan._atomic import check_writable
+    from siteplan.errors import UsageError
+
+    suffix = Path(path).suffix.lower()
+    if suffixes and suffix not in suffixes:
+        raise UsageError(f"{option} {path}: {what} cannot be written as "
+                         f"'{suffix or 'no extension'}'; use {', '.join(suffixes)}")
+    check_writable(path, overwrite)

@@ -9,7 +9,9 @@ import click
 
 from siteplan.cli._render import echo_written, fmt, print_table
 from siteplan.cli.options import (
+    HTML_SUFFIXES,
     candidates_option,
+    check_output,
     make_pack,
     method_option,
     output_options,
@@ -115,12 +117,20 @@ def rank(scenario: str, method: str | None, weights: dict[str, float], candidate
     $ siteplan rank -w talent=30 -w unemployment=20 -o ranking.xlsx --map
     $ siteplan rank --candidates my_sites.gpkg -o ranking.json
     """
-    from siteplan.outputs import write_ranking
+    from siteplan.charts import STATIC_FORMATS
+    from siteplan.outputs import FORMATS, write_ranking
+    from siteplan.scenario import load_scenario
 
-    if output:
-        from siteplan._atomic import check_writable
-
-        check_writable(output, overwrite)  # fail before the work, not after
+    # every output is checked before the work, so that a failing command writes nothing
+    if output and fmt is None:
+        check_output(output, overwrite, tuple(k for k, v in FORMATS.items()
+                                              if v in RANKING_FORMATS), "-o", "a ranking")
+    check_output(output, overwrite, (), "-o", "a ranking")
+    if map_path is not None:
+        check_output(map_path or str(Path("maps") / f"{load_scenario(scenario).name}"
+                                                   "-ranking.html"),
+                     overwrite, HTML_SUFFIXES, "--map", "a map")
+    check_output(png_path, overwrite, tuple(STATIC_FORMATS), "--png", "a static map")
     r = run_rank(scenario, method, weights, candidates, pack, layer_overrides)
     print_ranking(r, top)
     if explain_site:
@@ -133,7 +143,7 @@ def rank(scenario: str, method: str | None, weights: dict[str, float], candidate
         if map_path is not None:
             path = Path(map_path) if map_path else Path("maps") / f"{r.scenario.name}-ranking.html"
             echo_written(save_map(r, path, self_contained=self_contained, tiles=tiles,
-                                  indicator=indicator, overwrite=True))
+                                  indicator=indicator, overwrite=overwrite))
         if png_path:
             echo_written(save_png(r, png_path, indicator=indicator, overwrite=overwrite))
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import click
 
 from siteplan.cli._render import echo_written, print_table
 from siteplan.cli.options import (
+    HTML_SUFFIXES,
+    check_output,
     make_pack,
     method_option,
     pack_options,
@@ -33,7 +34,7 @@ from siteplan.cli.options import (
 @click.option("--spacing", type=click.FloatRange(min=0), default=25.0, show_default=True,
               help="Minimum geodesic distance between two hotspots, km.")
 @click.option("--hotspots-out", type=click.Path(), default=None,
-              help="Write the hotspots as a candidate file (.csv or .gpkg) for "
+              help="Write the hotspots as a candidate file (.csv, .gpkg or .geojson) for "
                    "'siteplan rank --candidates'.")
 @click.option("--map", "map_path", type=click.Path(), default=None,
               help="Write an HTML map: the ranking of the pack's candidates, the surface "
@@ -61,9 +62,10 @@ def surface(scenario: str, resolution: int, weights: dict[str, float], method: s
     $ siteplan rank --candidates hot.csv
     $ siteplan surface -r 6 --map maps/surface.html
     """
-    from siteplan._atomic import check_writable
     from siteplan.scenario import load_scenario
     from siteplan.surface import (
+        HOTSPOT_FORMATS,
+        SURFACE_FORMATS,
         SurfaceModel,
         check_resolution,
         hotspot_overlay,
@@ -74,12 +76,11 @@ def surface(scenario: str, resolution: int, weights: dict[str, float], method: s
     )
 
     res = check_resolution(resolution)
-    for path in (output, hotspots_out):
-        if path:
-            check_writable(path, overwrite)  # fail before the work, not after
-    if map_path and Path(map_path).suffix.lower() not in (".html", ".htm"):
-        raise click.BadParameter(f"'{map_path}': a map is written as HTML; give a .html path",
-                                 param_hint="--map")
+    # every output is checked before the work, so that a failing command writes nothing
+    check_output(output, overwrite, tuple(SURFACE_FORMATS), "-o", "a surface")
+    check_output(hotspots_out, overwrite, tuple(HOTSPOT_FORMATS), "--hotspots-out",
+                 "hotspots")
+    check_output(map_path, overwrite, HTML_SUFFIXES, "--map", "a map")
     scen = load_scenario(scenario)
     if weights:
         scen = scen.with_weights(weights)
@@ -103,7 +104,8 @@ def surface(scenario: str, resolution: int, weights: dict[str, float], method: s
         overlays = [surface_overlay(model, scores)]
         if len(spots):
             overlays.append(hotspot_overlay(spots))
-        echo_written(save_map(ranking, map_path, pack=p, overlays=overlays, overwrite=True))
+        echo_written(save_map(ranking, map_path, pack=p, overlays=overlays,
+                              overwrite=overwrite))
 
 
 def _print_summary(model: Any, scores: Any, spots: Any) -> None:
