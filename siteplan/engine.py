@@ -368,7 +368,22 @@ class Ranking:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], where: str = "<ranking>") -> Ranking:
-        """Rebuild a ranking from :meth:`to_dict` output (for ``siteplan map``)."""
+        """Rebuild a ranking from :meth:`to_dict` output (for ``siteplan map``).
+
+        A malformed document (edited by hand, truncated, from another tool) gives a
+        DataError naming ``where``, never a bare TypeError/ValueError.
+        """
+        try:
+            return cls._from_dict(d, where)
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+            if isinstance(exc, DataError | UsageError):
+                raise
+            raise DataError(f"{where}: not a valid siteplan ranking ({type(exc).__name__}: "
+                            f"{exc}); give the JSON or GeoPackage written by 'siteplan rank' "
+                            "unchanged") from None
+
+    @classmethod
+    def _from_dict(cls, d: Mapping[str, Any], where: str) -> Ranking:
         import geopandas as gpd
         import pandas as pd
 
@@ -392,12 +407,23 @@ class Ranking:
                                c.get("description", "")) for c in d["criteria"]]
         ids = [str(s["id"]) for s in sites]
         names = [c.name for c in infos]
-        raw = pd.DataFrame([[_nan(s.get("criteria", {}).get(n, {}).get("value")) for n in names]
-                            for s in sites], index=ids, columns=names, dtype=float)
         wnames = list(d["weights"])
-        values = pd.DataFrame([[_nan(s.get("criteria", {}).get(n, {}).get("score"))
-                                for n in wnames] for s in sites], index=ids, columns=wnames,
-                              dtype=float)
+
+        def num(s: Mapping[str, Any], field: str, v: Any) -> float:
+            try:
+                return _nan(v)
+            except (TypeError, ValueError):
+                raise DataError(f"{where}: site '{s['id']}' {field} is {v!r}, not a number; "
+                                "give the file written by 'siteplan rank' unchanged") from None
+
+        def crit(s: Mapping[str, Any], n: str, key: str) -> float:
+            return num(s, f"criterion '{n}' {key}",
+                       (s.get("criteria") or {}).get(n, {}).get(key))
+
+        raw = pd.DataFrame([[crit(s, n, "value") for n in names] for s in sites], index=ids,
+                           columns=names, dtype=float)
+        values = pd.DataFrame([[crit(s, n, "score") for n in wnames] for s in sites],
+                              index=ids, columns=wnames, dtype=float)
         frame = pd.DataFrame({
             "rank": pd.array([s.get("rank") for s in sites], dtype="Int64"),
             "id": ids, "name": [str(s["name"]) for s in sites],
@@ -405,8 +431,9 @@ class Ranking:
             "province": [s.get("province") for s in sites],
             "region_code": [s.get("region_code") for s in sites],
             "region": [s.get("region") for s in sites],
-            "lon": [float(s["lon"]) for s in sites], "lat": [float(s["lat"]) for s in sites],
-            "score": [_nan(s.get("score")) for s in sites],
+            "lon": [num(s, "lon", s["lon"]) for s in sites],
+            "lat": [num(s, "lat", s["lat"]) for s in sites],
+            "score": [num(s, "score", s.get("score")) for s in sites],
             "excluded": [bool(s.get("excluded", False)) for s in sites],
             "reasons": [list(s.get("reasons", [])) for s in sites],
             "notes": [list(s.get("notes", [])) for s in sites],

@@ -488,8 +488,26 @@ class Pack:
                 spec = spec.relaxed(path.name, f"{spec.title} (user file {path.name})",
                                     (str(path),))
             layer = name if (self._gpkg is not None and name not in self.overrides) else None
-            self._cache[name] = read_layer_file(path, spec, layer=layer)
+            gdf = read_layer_file(path, spec, layer=layer)
+            if name in self.overrides:
+                self._check_user_points(name, path, gdf)
+            self._cache[name] = gdf
         return self._cache[name].copy()
+
+    def _check_user_points(self, name: str, path: Path, gdf: gpd.GeoDataFrame) -> None:
+        """A user's point layer must lie in the study area: all outside is an error (lon and
+        lat swapped, wrong CRS), some outside a warning."""
+        if (self.spec(name).geometry != "Point" or name == self.manifest.study_area
+                or not len(gdf)):
+            return
+        far = points_outside(gdf, self)
+        if len(far) == len(gdf):
+            raise LayerError(f"{path}: none of the {len(gdf)} points of layer '{name}' lies in "
+                             "the study area; are lon and lat swapped, or is the CRS wrong?")
+        if far:
+            warnings.warn(f"{path.name}: {len(far)} point(s) of layer '{name}' lie outside the "
+                          f"study area (more than {OUTSIDE_TOLERANCE_KM:g} km): "
+                          f"{', '.join(far[:10])}", stacklevel=2)
 
     def study_area(self) -> BaseGeometry:
         """Union of the study-area layer's polygons (cached)."""
@@ -512,6 +530,9 @@ class Pack:
             except LayerError as exc:
                 problems.append(str(exc))
                 continue
+            if name in self.overrides:
+                problems.extend(self._user_layer_gaps(name, gdf))
+                continue  # points outside were checked when the user's file was read
             if self.spec(name).geometry == "Point" and name != self.manifest.study_area:
                 far = points_outside(gdf, self)
                 if far:
@@ -519,6 +540,20 @@ class Pack:
                                     f"(more than {OUTSIDE_TOLERANCE_KM:g} km): "
                                     f"{', '.join(far[:10])}")
         return problems
+
+    def _user_layer_gaps(self, name: str, gdf: gpd.GeoDataFrame) -> list[str]:
+        """Warnings for a user's replacement layer: no rows, or columns of the pack's layer
+        that it lacks (criteria that read them will fail)."""
+        path = self.path_of(name).name
+        out = []
+        if not len(gdf):
+            out.append(f"warning: {path}: layer '{name}' has no features; criteria on it "
+                       "will fail or give zeros")
+        missing = [c for c in self.spec(name).columns if c not in gdf.columns]
+        if missing:
+            out.append(f"warning: {path}: layer '{name}' lacks the pack's column(s) "
+                       f"{', '.join(missing)}; criteria or filters that read them will fail")
+        return out
 
     def describe(self) -> list[dict[str, Any]]:
         """One row per layer: name, rows, geometry, source, licence, date, file."""

@@ -644,6 +644,8 @@ def _point_layer(m: folium.Map, pack: Pack, spec: tuple[Any, ...],
     try:
         gdf = pack.layer(name)
     except (LayerError, OSError) as exc:
+        if name in pack.overrides:
+            raise  # the user asked for this file: a broken one is an error, not a gap
         log.warning("map: layer '%s' skipped (%s)", name, exc)
         return
     if gdf.empty:

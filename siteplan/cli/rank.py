@@ -62,9 +62,12 @@ def print_explain(r: Any, site: str) -> None:
     table = r.explain(site)
     status = (f"rank {int(row['rank'])}, score {row['score']:.3f}" if not row["excluded"]
               else "excluded: " + "; ".join(row["reasons"]))
-    rows = [(t.label, fmt(t.value), t.unit, t.direction,
-             "" if t.weight == 0 else f"{t.score:.3f}", f"{t.weight:.1%}" if t.weight else "-",
-             f"{t.contribution:.3f}" if t.weight else "-") for t in table.itertuples()]
+    def num(x: float, weighted: bool) -> str:
+        return "-" if not weighted or x != x else f"{x:.3f}"  # x != x: NaN (excluded site)
+
+    rows = [(t.label, fmt(t.value), t.unit, t.direction, num(t.score, bool(t.weight)),
+             f"{t.weight:.1%}" if t.weight else "-", num(t.contribution, bool(t.weight)))
+            for t in table.itertuples()]
     additive = r.method == "wlc"
     print_table(f"{row['name']} ({row['province']}, {row['region']}): {status}",
                 ["criterion", "value", "unit", "direction", "score", "weight",
