@@ -11,7 +11,7 @@ Schema (see ``siteplan scenario show balanced-2030`` for a complete example)::
     name = "balanced-2030"; title = "..."; description = "..."
     method = "wlc"                  # wlc | wp | topsis | vikor | owa
     nan_policy = "exclude"          # exclude | impute-median | impute-worst
-    [method_options]                # vikor_v = 0.5, owa_alpha = 1.0
+    [method_options]                # vikor_v = 0.5, owa_alpha = 1.0, wp_floor = 0.001
     [layers]                        # layer overrides: name = "path"
     [[criteria]]                    # name, kind, weight, direction, normalize, ...
     [[constraints]]                 # criterion, min and/or max, reason
@@ -20,6 +20,7 @@ Schema (see ``siteplan scenario show balanced-2030`` for a complete example)::
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 import re
@@ -56,6 +57,18 @@ KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str, str]] = {
 #: kinds that need a candidate's own attributes (cannot be computed on surface cells)
 CANDIDATE_ONLY_KINDS = ("attribute",)
 DECAYS = ("exponential", "power", "gaussian", "cutoff")
+#: keys of the ``[scenario]`` table
+SCENARIO_KEYS = ("name", "title", "description", "method", "nan_policy")
+#: keys of the ``[method_options]`` table -> (default, rule, advice); see :func:`_method_option`
+METHOD_OPTIONS: dict[str, tuple[float, str, str]] = {
+    "vikor_v": (0.5, "must be a number in [0, 1]",
+                "VIKOR's weight of group utility against individual regret"),
+    "owa_alpha": (1.0, "must be a positive finite number",
+                  "OWA risk attitude: 1 neutral as WLC, below 1 optimistic, above 1 "
+                  "pessimistic"),
+    "wp_floor": (0.001, "must be a number in (0, 1]",
+                 "the weighted product's floor for zero value scores"),
+}
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
 
 
@@ -189,6 +202,44 @@ def _check_weights_total(s: Scenario, where: str) -> None:
                          "one criterion a positive weight")
 
 
+def _table(raw: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
+    """The TOML table ``[key]`` of a scenario document (empty when absent)."""
+    value = raw.get(key, {})
+    if not isinstance(value, Mapping):
+        raise ScenarioError(f"{where}: '{key}' must be a table; write it as [{key}] with "
+                            "key = value lines below")
+    return dict(value)
+
+
+def _check_keys(table: Mapping[str, Any], allowed: Sequence[str], name: str,
+                where: str) -> None:
+    """Reject keys of the table ``[name]`` not in ``allowed``, suggesting the closest one."""
+    unknown = sorted(str(k) for k in set(table) - set(allowed))
+    if not unknown:
+        return
+    parts = []
+    for key in unknown:
+        close = difflib.get_close_matches(key, allowed, n=1)
+        parts.append(f"{key} (did you mean '{close[0]}'?)" if close else key)
+    them = "it" if len(unknown) == 1 else "them"
+    raise ScenarioError(f"{where}: unknown key(s) in [{name}]: {', '.join(parts)}; fix the "
+                        f"spelling or remove {them}; valid keys: {', '.join(allowed)}")
+
+
+def _method_option(key: str, value: Any, where: str) -> float:
+    """A checked ``[method_options]`` value (ranges as in :mod:`siteplan.scoring.aggregate`)."""
+    default, rule, advice = METHOD_OPTIONS[key]
+    number = not isinstance(value, bool) and isinstance(value, int | float)
+    v = float(value) if number else math.nan
+    ok = number and math.isfinite(v) and {
+        "vikor_v": 0 <= v <= 1, "owa_alpha": v > 0, "wp_floor": 0 < v <= 1}[key]
+    if not ok:
+        shown = repr(v) if number else repr(value)
+        raise ScenarioError(f"{where}: method_options.{key} = {shown}: {rule} ({advice}); "
+                            f"give e.g. {key} = {default!r} (the default)")
+    return v
+
+
 def _normalize_spec(raw: Any, where: str) -> dict[str, Any]:
     spec = {"method": raw} if isinstance(raw, str) else dict(raw or {"method": "minmax"})
     method = str(spec.get("method", "minmax"))
@@ -277,12 +328,16 @@ def _constraint(raw: Mapping[str, Any], names: Sequence[str], i: int, where: str
 
 def scenario_from_dict(raw: Mapping[str, Any], where: str = "<scenario>") -> Scenario:
     """Validate a parsed TOML document and build a :class:`Scenario`."""
-    head = dict(raw.get("scenario", {}))
     unknown = sorted(set(raw) - {"scenario", "method_options", "layers", "criteria",
                                  "constraints", "targets", "plan"})
     if unknown:
         raise ScenarioError(f"{where}: unknown table(s) {', '.join(unknown)}; allowed: scenario, "
                             "method_options, layers, criteria, constraints, targets, plan")
+    head = _table(raw, "scenario", where)
+    _check_keys(head, SCENARIO_KEYS, "scenario", where)
+    raw_options = _table(raw, "method_options", where)
+    _check_keys(raw_options, tuple(METHOD_OPTIONS), "method_options", where)
+    options = {key: _method_option(key, value, where) for key, value in raw_options.items()}
     name = str(head.get("name", Path(where).stem))
     method = head.get("method", "wlc")
     if method not in METHODS:
@@ -304,7 +359,7 @@ def scenario_from_dict(raw: Mapping[str, Any], where: str = "<scenario>") -> Sce
                         for i, c in enumerate(raw.get("constraints", [])))
     layers = {str(k): str(v) for k, v in dict(raw.get("layers", {})).items()}
     s = Scenario(name=name, criteria=criteria, constraints=constraints, method=str(method),
-                 method_options=dict(raw.get("method_options", {})), nan_policy=str(nan_policy),
+                 method_options=options, nan_policy=str(nan_policy),
                  title=str(head.get("title", "")), description=str(head.get("description", "")),
                  layers=layers, targets=dict(raw.get("targets", {})),
                  plan=dict(raw.get("plan", {})), source=where)
