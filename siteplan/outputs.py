@@ -71,18 +71,73 @@ def ranking_table(r: Ranking, criteria_values: bool = True) -> pd.DataFrame:
     return out
 
 
-def markdown_table(df: pd.DataFrame, floatfmt: str = ".4g") -> str:
-    """A GitHub-style Markdown table (cells escaped for '|')."""
+def markdown_escape(text: Any) -> str:
+    """``text`` made safe for a Markdown table cell or heading.
+
+    ``&``, ``<`` and ``>`` become HTML entities (a site named ``<img onerror=...>`` is shown,
+    not rendered, by Markdown viewers that allow HTML), ``|`` is escaped so that it does not
+    split a table cell, and line breaks become spaces so that a cell or heading stays on one
+    line. Rendered, the text reads exactly as given.
+    """
+    out = (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+           .replace("|", "\\|"))
+    return " ".join(out.splitlines())
+
+
+def markdown_number(v: Any) -> str:
+    """A number as a reader wants it in a report: nothing lost, no scientific notation.
+
+    Integral values are written as integers with thousands separators (152,514); others
+    keep 6 significant digits, and never fewer than every digit before the decimal point
+    (-7.99994, 1,767.9, 0.123457, 1,234,568). Only magnitudes below 1e-6 use an exponent.
+    NaN is empty; infinities are ``inf`` / ``-inf``.
+    """
+    import math
+    import numbers
+
+    if isinstance(v, numbers.Integral):
+        return f"{int(v):,}"
+    x = float(v)
+    if math.isnan(x):
+        return ""
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if x.is_integer():
+        return f"{int(x):,}"
+    ax = abs(x)
+    if ax < 1e-6:
+        return f"{x:.6g}"
+    decimals = max(0, 5 - math.floor(math.log10(ax)))  # 6 significant digits
+    text = f"{x:,.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def markdown_table(df: pd.DataFrame, floatfmt: str | None = None) -> str:
+    """A GitHub-style Markdown table.
+
+    Numbers are written by :func:`markdown_number` (or ``format(v, floatfmt)`` for floats
+    when ``floatfmt`` is given); every other cell and every column name is escaped by
+    :func:`markdown_escape`, so user text (site names) is shown literally.
+    """
+    import numbers
+
+    import numpy as np
     import pandas as pd
 
     def cell(v: Any) -> str:
-        if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA:
+        if v is None or v is pd.NA or v is pd.NaT:
             return ""
-        if isinstance(v, float):
-            return format(v, floatfmt)
-        return str(v).replace("|", "\\|").replace("\n", " ")
+        if isinstance(v, bool | np.bool_):
+            return str(bool(v))
+        if isinstance(v, numbers.Real):
+            if floatfmt is not None and not isinstance(v, numbers.Integral):
+                return "" if v != v else format(v, floatfmt)  # v != v: NaN
+            return markdown_number(v)
+        return markdown_escape(v)
 
-    head = "| " + " | ".join(str(c) for c in df.columns) + " |"
+    head = "| " + " | ".join(markdown_escape(c) for c in df.columns) + " |"
     sep = "| " + " | ".join("---" for _ in df.columns) + " |"
     rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
     return "\n".join([head, sep, *rows]) + "\n"
@@ -180,11 +235,41 @@ def _write_xlsx(r: Ranking, tmp: Path) -> None:
     meta_rows += [("constraint", f"{k.describe()} ({k.reason})") for k in r.scenario.constraints]
     meta_rows += [("source", s) for s in r.sources]
     meta = pd.DataFrame(meta_rows, columns=["item", "value"])
-    with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
-        table.to_excel(xl, sheet_name="sites", index=False)
-        values.to_excel(xl, sheet_name="criteria", index=False)
-        weights_table(r).to_excel(xl, sheet_name="weights", index=False)
-        meta.to_excel(xl, sheet_name="method and sources", index=False)
+    write_xlsx_sheets(tmp, {"sites": table, "criteria": values, "weights": weights_table(r),
+                            "method and sources": meta})
+
+
+def write_xlsx_sheets(path: str | os.PathLike[str], sheets: Mapping[str, pd.DataFrame]) -> None:
+    """Write each table (without its index) to a sheet of one workbook, strings as text.
+
+    Every XLSX that siteplan writes goes through here. siteplan never writes a formula, so
+    a string that openpyxl would store as a live formula (``=HYPERLINK(...)`` as a site
+    name) or as an error value (``#N/A``) is stored as the same text instead
+    (see :func:`cells_as_text`). Sheet names are cut to Excel's 31 characters.
+    """
+    import pandas as pd
+
+    with pd.ExcelWriter(path, engine="openpyxl") as xl:
+        for name, df in sheets.items():
+            df.to_excel(xl, sheet_name=name[:31], index=False)
+        cells_as_text(xl.book)
+
+
+def cells_as_text(book: Any) -> int:
+    """Turn every formula or error cell of an openpyxl workbook into a text cell.
+
+    The text is kept exactly; the cell also gets Excel's quote prefix, so that editing it
+    in a spreadsheet does not turn it into a formula. Returns the number of cells changed.
+    """
+    changed = 0
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if c.data_type in ("f", "e") and isinstance(c.value, str):
+                    c.data_type = "s"
+                    c.quotePrefix = True
+                    changed += 1
+    return changed
 
 
 def ranking_markdown(r: Ranking, top: int | None = None) -> str:
@@ -196,7 +281,7 @@ def ranking_markdown(r: Ranking, top: int | None = None) -> str:
     if top:
         inc = inc.head(top)
     cols = ["rank", "name", "province", "region", "score", "strongest", "weakest"]
-    lines = [f"# Ranking: {r.scenario.title or r.scenario.name}", "",
+    lines = [f"# Ranking: {markdown_escape(r.scenario.title or r.scenario.name)}", "",
              f"Method: {METHOD_NAMES[r.method]}. Scenario `{r.scenario.name}`.", "",
              "## Weights", "", markdown_table(weights_table(r)[["criterion", "label", "unit",
                                                                  "direction", "weight"]]),
@@ -204,7 +289,7 @@ def ranking_markdown(r: Ranking, top: int | None = None) -> str:
     exc = t[t["excluded"]]
     if len(exc):
         lines += ["## Excluded", "", markdown_table(exc[["name", "province", "reasons"]])]
-    lines += ["## Sources", ""] + [f"- {s}" for s in r.sources] + [""]
+    lines += ["## Sources", ""] + [f"- {markdown_escape(s)}" for s in r.sources] + [""]
     return "\n".join(lines)
 
 
@@ -240,8 +325,6 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike[str], fmt: str | None 
                 overwrite: bool = False, sheets: Mapping[str, pd.DataFrame] | None = None,
                 allowed: Sequence[str] = ("csv", "xlsx", "md", "json")) -> Path:
     """Write a plain table as CSV, XLSX (with optional extra sheets), Markdown or JSON records."""
-    import pandas as pd
-
     p = check_writable(path, overwrite)
     kind = format_for(p, fmt, allowed)
     if kind == "csv":
@@ -251,10 +334,5 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike[str], fmt: str | None 
     if kind == "json":
         return write_json(df.to_dict(orient="records"), p, overwrite)
 
-    def xlsx(tmp: Path) -> None:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
-            df.to_excel(xl, sheet_name="table", index=False)
-            for name, extra in (sheets or {}).items():
-                extra.to_excel(xl, sheet_name=name[:31], index=False)
-
-    return write_with(p, xlsx, overwrite)
+    return write_with(p, lambda tmp: write_xlsx_sheets(tmp, {"table": df, **(sheets or {})}),
+                      overwrite)

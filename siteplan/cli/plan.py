@@ -11,7 +11,9 @@ import click
 
 from siteplan.cli._render import echo_written, print_table
 from siteplan.cli.options import (
+    HTML_SUFFIXES,
     candidates_option,
+    check_output,
     make_pack,
     method_option,
     pack_options,
@@ -77,6 +79,16 @@ def _targets(output: str | None, kind: str, extra: Sequence[str | None],
     return paths
 
 
+def _check_report_output(output: str | None, fmt: str | None, overwrite: bool,
+                         what: str) -> None:
+    """-o: a known extension unless --format names the format (exit 2), not an existing file
+    unless --overwrite (exit 1)."""
+    if fmt and fmt != "table":
+        check_output(output, overwrite, (), "-o", what)
+    else:
+        check_output(output, overwrite, tuple(_EXT), "-o", what)
+
+
 def _check_all(paths: Sequence[Path], overwrite: bool) -> None:
     from siteplan._atomic import check_writable
     from siteplan.errors import OutputError
@@ -90,23 +102,22 @@ def _check_all(paths: Sequence[Path], overwrite: bool) -> None:
 
 
 def _markdown(title: str, tables: Mapping[str, Any], extra: str = "") -> str:
-    from siteplan.outputs import markdown_table
+    """A Markdown report; ``title`` and the table names are escaped, ``extra`` is Markdown."""
+    from siteplan.outputs import markdown_escape, markdown_table
 
-    parts = [f"# {title}\n"]
+    parts = [f"# {markdown_escape(title)}\n"]
     if extra:
         parts.append(extra + "\n")
     for name, df in tables.items():
-        parts.append(f"## {name}\n\n{markdown_table(df)}")
+        parts.append(f"## {markdown_escape(name)}\n\n{markdown_table(df)}")
     return "\n".join(parts)
 
 
 def _write_tables(tables: Mapping[str, Any], output: str, kind: str, overwrite: bool,
                   title: str, doc: Mapping[str, Any], extra_md: str = "") -> list[Path]:
     """Write a report's tables as json / csv (one file per table) / xlsx / md."""
-    import pandas as pd
-
     from siteplan._atomic import write_text_atomic, write_with
-    from siteplan.outputs import write_json
+    from siteplan.outputs import write_json, write_xlsx_sheets
 
     if kind == "json":
         return [write_json(doc, output, overwrite)]
@@ -118,12 +129,7 @@ def _write_tables(tables: Mapping[str, Any], output: str, kind: str, overwrite: 
     if kind == "md":
         return [write_text_atomic(output, _markdown(title, tables, extra_md), overwrite)]
 
-    def xlsx(tmp: Path) -> None:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
-            for name, df in tables.items():
-                df.to_excel(xl, sheet_name=name[:31], index=False)
-
-    return [write_with(output, xlsx, overwrite)]
+    return [write_with(output, lambda tmp: write_xlsx_sheets(tmp, tables), overwrite)]
 
 
 def _info_frames(d: Mapping[str, Any]) -> dict[str, Any]:
@@ -313,13 +319,19 @@ def plan(k: int, scenario: str, method: str | None, weights: dict[str, float],
     $ siteplan plan --sites 5 --objective coverage --coverage-km 50 --lorenz lorenz.png
     """
     from siteplan.engine import rank as rank_api
+    from siteplan.plan_charts import _FORMATS as chart_suffixes
     from siteplan.planning import make_plan
     from siteplan.scenario import load_scenario
 
+    # every output is checked before the work, so that a failing command writes nothing
+    _check_report_output(output, fmt, overwrite, "a plan")
     kind = _out_format(output, fmt)
     map_file = None
     if map_path is not None:
         map_file = map_path or str(Path("maps") / f"{load_scenario(scenario).name}-plan.html")
+    check_output(map_file, overwrite, HTML_SUFFIXES, "--map", "a map")
+    check_output(png_path, overwrite, chart_suffixes, "--png", "a chart")
+    check_output(lorenz_path, overwrite, chart_suffixes, "--lorenz", "a chart")
     _check_all(_targets(output, kind, [png_path, lorenz_path, map_file],
                         ["sites", "regions", "equity"]), overwrite)
 
@@ -373,17 +385,21 @@ def plan(k: int, scenario: str, method: str | None, weights: dict[str, float],
 
 
 def _md_intro(d: Mapping[str, Any]) -> str:
+    """The Markdown lines above the plan's tables (every text from the data escaped)."""
+    from siteplan.outputs import markdown_escape as esc
+
     gap = d["gap"]
     lines = [
-        f"Scenario **{d['scenario']}** ({d['method']}), K = {d['k']}; solver {d['solver']}, "
-        f"status {d['status']}, gap {'n/a' if gap is None else f'{gap:.2e}'}.",
+        f"Scenario **{esc(d['scenario'])}** ({esc(d['method'])}), K = {d['k']}; solver "
+        f"{esc(d['solver'])}, status {esc(d['status'])}, gap "
+        f"{'n/a' if gap is None else f'{gap:.2e}'}.",
         "",
-        f"Targets {d['targets']['year']}: {d['targets']['target_jobs']:,} jobs, "
+        f"Targets {esc(d['targets']['year'])}: {d['targets']['target_jobs']:,} jobs, "
         f"{d['targets']['target_exports_mad_bn']:g} bn MAD (sources: "
-        f"{'; '.join(d['targets']['sources'])}).",
+        f"{esc('; '.join(d['targets']['sources']))}).",
         "",
     ]
-    lines += [f"- **{e['what']}**: {e['method']}" for e in d["estimates"]]
+    lines += [f"- **{esc(e['what'])}**: {esc(e['method'])}" for e in d["estimates"]]
     return "\n".join(lines)
 
 
@@ -421,6 +437,7 @@ def compare(items: tuple[str, ...], k: int | None, candidates: str | None, pack:
 
     if len(items) < 2:
         raise UsageError("compare: give at least two scenarios or plan JSON files")
+    _check_report_output(output, fmt, overwrite, "a comparison")
     kind = _out_format(output, fmt)
     _check_all(_targets(output, kind, [], ["chosen", "regions", "equity", "kendall"]),
                overwrite)

@@ -10,7 +10,9 @@ import click
 
 from siteplan.cli._render import echo_written, print_table
 from siteplan.cli.options import (
+    HTML_SUFFIXES,
     candidates_option,
+    check_output,
     make_pack,
     method_option,
     pack_options,
@@ -20,6 +22,7 @@ from siteplan.cli.options import (
 from siteplan.errors import UsageError
 
 FORMATS = ("table", "json", "csv", "xlsx", "md")
+FILE_FORMATS = ("json", "csv", "xlsx", "md")  # what -o writes
 
 
 def parse_bounds(ctx: click.Context | None, param: click.Parameter | None,
@@ -42,6 +45,22 @@ def parse_bounds(ctx: click.Context | None, param: click.Parameter | None,
                                      "(0.25 = 25 % of the total weight)", ctx=ctx, param=param)
         out[key.strip()] = (lo, hi)
     return out
+
+
+def _check_distinct(paths: Sequence[str | None]) -> None:
+    """The output files must differ (else the second would replace the first)."""
+    from pathlib import Path
+
+    from siteplan.errors import OutputError
+
+    seen: set[Path] = set()
+    for path in paths:
+        if not path:
+            continue
+        key = Path(path).resolve()
+        if key in seen:
+            raise OutputError(f"{path}: given twice as an output; choose different paths")
+        seen.add(key)
 
 
 def _pct(x: float) -> str:
@@ -90,14 +109,17 @@ def print_report(rep: Any) -> None:
 
 
 def report_markdown(rep: Any) -> str:
-    """A Markdown report: settings, per-site table, OAT intervals, verdict rule."""
-    from siteplan.outputs import markdown_table
+    """A Markdown report: settings, per-site table, OAT intervals, verdict rule.
+
+    Every text taken from the data (scenario title, site names) is escaped.
+    """
+    from siteplan.outputs import markdown_escape, markdown_table
 
     table = rep.table()
-    lines = [f"# Sensitivity: {rep.scenario_title or rep.scenario}", "",
+    lines = [f"# Sensitivity: {markdown_escape(rep.scenario_title or rep.scenario)}", "",
              f"Method `{rep.method}`; {rep.samples:,} `{rep.sampling}` weight samples, "
              f"seed {rep.seed}; value noise {rep.value_noise:g}; top K = {rep.top_k}.", "",
-             f"Verdict rule: {rep.verdict_rule()}.", "", "## Sites", "",
+             f"Verdict rule: {markdown_escape(rep.verdict_rule())}.", "", "## Sites", "",
              markdown_table(table), "## One weight at a time", "",
              markdown_table(rep.oat_table()), ""]
     return "\n".join(lines)
@@ -110,7 +132,7 @@ def write_report(rep: Any, output: str, fmt: str | None, overwrite: bool) -> Any
     from siteplan._atomic import write_text_atomic
     from siteplan.outputs import format_for, write_json, write_table
 
-    kind = format_for(output, fmt, ("json", "csv", "xlsx", "md"))
+    kind = format_for(output, fmt, FILE_FORMATS)
     if kind == "json":
         return write_json(rep.to_dict(), output, overwrite)
     if kind == "md":
@@ -199,16 +221,23 @@ def sensitivity(scenario: str, method: str | None, weights: dict[str, float], sa
     $ siteplan sensitivity --value-noise 0.1 --png tornado.png --heatmap heat.png
     $ siteplan sensitivity -o sens.xlsx --map maps/stability.html
     """
-    from siteplan._atomic import check_writable
+    from siteplan.charts import STATIC_FORMATS
     from siteplan.engine import rank as rank_api
+    from siteplan.outputs import FORMATS as OUTPUT_FORMATS
     from siteplan.robustness import analyse
     from siteplan.scenario import load_scenario
 
     if fmt == "xlsx" and not output:
         raise UsageError("--format xlsx needs -o PATH (a spreadsheet cannot be printed)")
-    for path in (output, png_path, heatmap_path):
-        if path:
-            check_writable(path, overwrite)  # fail before the work, not after
+    # every output is checked before the work, so that a failing command writes nothing
+    if fmt in (None, "table"):
+        check_output(output, overwrite, tuple(k for k, v in OUTPUT_FORMATS.items()
+                                              if v in FILE_FORMATS), "-o", "a report")
+    check_output(output, overwrite, (), "-o", "a report")
+    check_output(png_path, overwrite, tuple(STATIC_FORMATS), "--png", "a tornado chart")
+    check_output(heatmap_path, overwrite, tuple(STATIC_FORMATS), "--heatmap", "a heatmap")
+    check_output(map_path, overwrite, HTML_SUFFIXES, "--map", "a map")
+    _check_distinct((output, png_path, heatmap_path, map_path))
     chosen = sampling or ("bounds" if bounds else "uniform")
     if bounds and chosen != "bounds":
         raise UsageError(f"--bound is used with --sampling bounds, not {chosen}; drop "
@@ -241,5 +270,5 @@ def sensitivity(scenario: str, method: str | None, weights: dict[str, float], sa
     if map_path:
         from siteplan.mapping import save_map
 
-        echo_written(save_map(r, map_path, overlays=[rep.overlay()], overwrite=True,
+        echo_written(save_map(r, map_path, overlays=[rep.overlay()], overwrite=overwrite,
                               pack=p))
