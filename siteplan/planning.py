@@ -662,9 +662,9 @@ def equity_frame(equity: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
 
 def _plan_defaults(ranking: Ranking) -> Mapping[str, Any]:
     plan = getattr(ranking.scenario, "plan", None) or {}
-    known = {"k", "max_per_region", "min_spacing_km", "park_spacing_km", "lagging_quota",
-             "lagging_rule", "cap_share", "objective", "coverage_radius_km", "coverage_demand",
-             "solver", "time_limit", "include", "exclude"}
+    from siteplan.scenario import PLAN_KEYS
+
+    known = set(PLAN_KEYS)
     unknown = sorted(set(plan) - known)
     if unknown:
         raise UsageError(

@@ -211,6 +211,16 @@ def _table(raw: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
     return dict(value)
 
 
+TARGET_KEYS: tuple[str, ...] = ("year", "today_year", "today_jobs", "today_exports_mad_bn",
+                                 "target_jobs", "target_exports_mad_bn", "sources")
+"""Keys of a scenario's ``[targets]`` table (see :mod:`siteplan.planning`)."""
+PLAN_KEYS: tuple[str, ...] = ("k", "max_per_region", "min_spacing_km", "park_spacing_km",
+                              "lagging_quota", "lagging_rule", "cap_share", "objective",
+                              "coverage_radius_km", "coverage_demand", "solver", "time_limit",
+                              "include", "exclude")
+"""Keys of a scenario's ``[plan]`` table (see :mod:`siteplan.planning`)."""
+
+
 def _check_keys(table: Mapping[str, Any], allowed: Sequence[str], name: str,
                 where: str) -> None:
     """Reject keys of the table ``[name]`` not in ``allowed``, suggesting the closest one."""
@@ -337,6 +347,9 @@ def scenario_from_dict(raw: Mapping[str, Any], where: str = "<scenario>") -> Sce
     _check_keys(head, SCENARIO_KEYS, "scenario", where)
     raw_options = _table(raw, "method_options", where)
     _check_keys(raw_options, tuple(METHOD_OPTIONS), "method_options", where)
+    # the plan tables are read by `siteplan plan`, but a typo must not wait until then
+    _check_keys(_table(raw, "targets", where), TARGET_KEYS, "targets", where)
+    _check_keys(_table(raw, "plan", where), PLAN_KEYS, "plan", where)
     options = {key: _method_option(key, value, where) for key, value in raw_options.items()}
     name = str(head.get("name", Path(where).stem))
     method = head.get("method", "wlc")

@@ -225,3 +225,16 @@ def test_aggregation_keeps_its_own_checks_for_api_users() -> None:
         agg.order_weights_from_risk(3, -1.0)
     with pytest.raises(UsageError, match="weighted product floor"):
         agg.weighted_product([[0.5, 0.5]], [0.5, 0.5], floor=0.0)
+
+
+def test_plan_and_target_typos_are_caught_when_the_scenario_loads(tmp_path: Path) -> None:
+    """`siteplan rank` does not read [targets]/[plan], but a typo there is still an error."""
+    from siteplan.planning import DEFAULT_TARGETS
+    from siteplan.scenario import TARGET_KEYS
+
+    assert set(TARGET_KEYS) == set(DEFAULT_TARGETS)  # one list of keys, two modules
+    for old, new, table in (("target_jobs = ", "target_job = ", "targets"),
+                            ("max_per_region = ", "max_per_regoin = ", "plan")):
+        path = write(tmp_path, f"{table}.toml", old, new)
+        line = one_line_usage_error(rank(path))
+        assert f"unknown key(s) in [{table}]" in line and str(path) in line
