@@ -11,7 +11,12 @@ from siteplan.cli._render import echo_written
 
 @click.group()
 def data() -> None:
-    """Rebuild the embedded Morocco data pack (needs the 'build' extra)."""
+    """Rebuild the embedded Morocco data pack (needs the 'build' extra).
+
+    \b
+    $ pip install -e '.[build]' && siteplan data build
+    $ siteplan layers --check
+    """
 
 
 @data.command("build")

@@ -33,7 +33,7 @@ def run_rank(scenario: str, method: str | None, weights: dict[str, float],
     return rank_api(scen, pack=p, candidates=candidates, weights=weights or None, method=method)
 
 
-def print_ranking(r: Any, top: int | None) -> None:
+def print_ranking(r: Any, top: int | None, to_file: bool = False) -> None:
     """The ranking table and the excluded sites, on stdout."""
     from siteplan.scenario import METHOD_NAMES
 
@@ -48,7 +48,8 @@ def print_ranking(r: Any, top: int | None) -> None:
     print_table(title, ["rank", "site", "province", "region", "score", "strongest", "weakest"],
                 rows, ["right", "left", "left", "left", "right", "left", "left"])
     if top and len(inc) > top:
-        click.echo(f"... {len(inc) - top} more ranked sites (all are in the output file)")
+        where = "all are in the output file" if to_file else "-o FILE writes them all"
+        click.echo(f"... {len(inc) - top} more ranked sites ({where})")
     exc = r.sites[r.sites["excluded"]]
     if len(exc):
         print_table(f"Excluded ({len(exc)})", ["site", "province", "reasons"],
@@ -135,7 +136,7 @@ def rank(scenario: str, method: str | None, weights: dict[str, float], candidate
                      overwrite, HTML_SUFFIXES, "--map", "a map")
     check_output(png_path, overwrite, tuple(STATIC_FORMATS), "--png", "a static map")
     r = run_rank(scenario, method, weights, candidates, pack, layer_overrides)
-    print_ranking(r, top)
+    print_ranking(r, top, to_file=bool(output))
     if explain_site:
         print_explain(r, explain_site)
     if output:

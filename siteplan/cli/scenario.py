@@ -9,7 +9,13 @@ from siteplan.cli._render import echo_written, print_table
 
 @click.group()
 def scenario() -> None:
-    """List, show or start a scenario file (criteria, weights, constraints, method)."""
+    """List, show or start a scenario file (criteria, weights, constraints, method).
+
+    \b
+    $ siteplan scenario list
+    $ siteplan scenario show market-led
+    $ siteplan scenario init my-scenario.toml --from balanced-2030
+    """
 
 
 @scenario.command("list")
