@@ -922,7 +922,8 @@ def _title_panel(ranking: Ranking, top: Any, n_ranked: int, n_excluded: int,
 def render_map(ranking: Ranking, *, pack: Pack | None = None, indicator: str | None = None,
                zones: str = "regions", scheme: str = "quantiles", k: int = 5,
                overlays: Sequence[Overlay] = (), self_contained: bool = True,
-               tiles: str | None = None, top_n: int = 10) -> folium.Map:
+               tiles: str | None = None, top_n: int = 10,
+               show_zones: bool = True) -> folium.Map:
     """Draw a ranking on an interactive Leaflet map.
 
     Parameters
@@ -950,6 +951,10 @@ def render_map(ranking: Ranking, *, pack: Pack | None = None, indicator: str | N
         Default: none when self-contained, OpenStreetMap otherwise.
     top_n
         Number of best sites labelled with their rank.
+    show_zones
+        Whether the choropleth is ticked when the map opens (a surface map hides it, so
+        that the cells' colours are not blended with the zones'; it stays in the layer
+        list).
 
     Returns
     -------
@@ -1005,7 +1010,7 @@ def render_map(ranking: Ranking, *, pack: Pack | None = None, indicator: str | N
     if ch is not None:
         zone_title = f"{ch.layer.capitalize()}: {ch.label}"
         folium.GeoJson(
-            _zone_geojson(ch), name=esc(zone_title),
+            _zone_geojson(ch), name=esc(zone_title), show=show_zones,
             style_function=lambda f: {"fillColor": f["properties"]["sp_fill"], "color": "#ffffff",
                                       "weight": 0.8, "fillOpacity": 0.75, "className": "sp-zone"},
             highlight_function=lambda f: {"weight": 2.5, "color": "#333333"},
@@ -1115,7 +1120,8 @@ def map_html(m: folium.Map) -> str:
 def save_map(ranking: Ranking, path: str | os.PathLike[str], *, overwrite: bool = False,
              pack: Pack | None = None, indicator: str | None = None, zones: str = "regions",
              scheme: str = "quantiles", k: int = 5, overlays: Sequence[Overlay] = (),
-             self_contained: bool = True, tiles: str | None = None, top_n: int = 10) -> Path:
+             self_contained: bool = True, tiles: str | None = None, top_n: int = 10,
+             show_zones: bool = True) -> Path:
     """Render the map (see :func:`render_map`) and write it as one HTML file, atomically.
 
     The page is rendered completely before anything is written, so a failure leaves
@@ -1125,7 +1131,8 @@ def save_map(ranking: Ranking, path: str | os.PathLike[str], *, overwrite: bool 
     if p.suffix.lower() not in (".html", ".htm"):
         raise OutputError(f"{p}: a map is written as HTML; give a path ending in .html")
     m = render_map(ranking, pack=pack, indicator=indicator, zones=zones, scheme=scheme, k=k,
-                   overlays=overlays, self_contained=self_contained, tiles=tiles, top_n=top_n)
+                   overlays=overlays, self_contained=self_contained, tiles=tiles, top_n=top_n,
+                   show_zones=show_zones)
     page = map_html(m)
     if self_contained:
         inline_resources(page)  # asserts nothing outside is referenced

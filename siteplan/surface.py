@@ -1002,7 +1002,7 @@ def surface_overlay(model: SurfaceModel, scores: Any, width: int = 1200,
     good = np.isfinite(val)
     rgba[good] = (cmap(np.clip((val[good] - vmin) / span, 0.0, 1.0)) * 255).astype(np.uint8)
     grey = any_cell & ~good
-    rgba[grey] = (200, 200, 200, 110)
+    rgba[grey] = (170, 170, 170, 150)
     return Overlay(name=name, kind="image", image=rgba.reshape(h, w, 4),
                    bounds=((south, west), (north, east)), colormap=colormap, vmin=vmin,
                    vmax=vmax, legend=f"{name} (H3 res {model.resolution}; grey: excluded)",

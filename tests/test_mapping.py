@@ -394,3 +394,18 @@ def test_overlay_polygons_accept_projected_data(tiny: tuple[Ranking, Pack]) -> N
     text = page(r, pack, overlays=[ov])
     assert '"projected"' in text
     assert "111319" not in text  # drawn in degrees (1 degree = 111319 m in EPSG:3857)
+
+
+def test_zones_can_start_unticked_for_surface_maps(tiny: tuple[Ranking, Pack]) -> None:
+    import folium
+
+    r, pack = tiny
+
+    def zone_layers(m: folium.Map) -> list[folium.GeoJson]:
+        return [c for c in m._children.values()
+                if isinstance(c, folium.GeoJson) and c.layer_name.startswith("Regions")]
+
+    shown = zone_layers(mapping.render_map(r, pack=pack))
+    hidden = zone_layers(mapping.render_map(r, pack=pack, show_zones=False))
+    assert len(shown) == len(hidden) == 1
+    assert shown[0].show is True and hidden[0].show is False

@@ -105,7 +105,7 @@ def surface(scenario: str, resolution: int, weights: dict[str, float], method: s
         if len(spots):
             overlays.append(hotspot_overlay(spots))
         echo_written(save_map(ranking, map_path, pack=p, overlays=overlays,
-                              overwrite=overwrite))
+                              overwrite=overwrite, show_zones=False))
 
 
 def _print_summary(model: Any, scores: Any, spots: Any) -> None:
