@@ -105,7 +105,9 @@ CONTEXT_LAYERS: tuple[tuple[str, str, str, str | None, bool, tuple[tuple[str, st
 RAIL_CONVENTIONAL = "#737373"
 #: map panes below Leaflet's overlay pane (z 400, where the sites are): zones, then
 #: raster/polygon overlays, then context points; toggling a layer keeps this order
-PANES = (("sp-zones", 380), ("sp-raster", 385), ("sp-context", 390))
+PANES = (("sp-zones", 380), ("sp-raster", 385), ("sp-context", 390), ("sp-picks", 450))
+# sp-picks: points of analysis overlays (a plan's chosen sites, hotspots), drawn above the
+# candidate sites (Leaflet's overlay pane, 400) so that the result of an analysis stands out
 
 
 # --------------------------------------------------------------------------- escaping
@@ -783,13 +785,13 @@ def _add_overlay(m: folium.Map, ov: Overlay, legend: list[str]) -> None:
             pt = geom if geom.geom_type == "Point" else geom.representative_point()
             rec = records[i]
             v = values[i] if values is not None else float("nan")
-            radius = 7.0 if math.isnan(v) else 4.0 + 6.0 * min(1.0, max(0.0, (v - vmin) / span))
+            radius = 9.0 if math.isnan(v) else 7.0 + 6.0 * min(1.0, max(0.0, (v - vmin) / span))
             tip = esc(rec.get(ov.label_column, "")) if ov.label_column else name
             if values is not None:
                 tip += f"<br>{esc(ov.value_column)}: {esc(fmt_number(v))}"
             folium.CircleMarker(
-                location=[float(pt.y), float(pt.x)], radius=radius, color="#252525", weight=1,
-                fill=True, fill_color=colours[i], fill_opacity=ov.opacity,
+                location=[float(pt.y), float(pt.x)], radius=radius, color="#000000", weight=3,
+                fill=True, fill_color=colours[i], fill_opacity=ov.opacity, pane="sp-picks",
                 class_name="sp-overlay", tooltip=folium.Tooltip(tip),
                 popup=folium.Popup(_overlay_popup(ov, rec), parse_html=False, max_width=320),
             ).add_to(group)
