@@ -789,12 +789,14 @@ def _add_overlay(m: folium.Map, ov: Overlay, legend: list[str]) -> None:
             tip = esc(rec.get(ov.label_column, "")) if ov.label_column else name
             if values is not None:
                 tip += f"<br>{esc(ov.value_column)}: {esc(fmt_number(v))}"
-            folium.CircleMarker(
+            marker = folium.CircleMarker(
                 location=[float(pt.y), float(pt.x)], radius=radius, color="#000000", weight=3,
-                fill=True, fill_color=colours[i], fill_opacity=ov.opacity, pane="sp-picks",
+                fill=True, fill_color=colours[i], fill_opacity=ov.opacity,
                 class_name="sp-overlay", tooltip=folium.Tooltip(tip),
                 popup=folium.Popup(_overlay_popup(ov, rec), parse_html=False, max_width=320),
-            ).add_to(group)
+            )
+            marker.options["pane"] = "sp-picks"  # folium drops unknown path options
+            marker.add_to(group)
     else:
         import shapely
 

@@ -161,3 +161,32 @@ def test_injected_site_name_is_shown_as_text(browser: Any, ranked: tuple[Ranking
     assert off.requests == [], off.requests
     assert off.errors == [], off.errors
     page.close()
+
+
+def test_analysis_points_sit_above_the_candidates(browser: Any, ranked: tuple[Ranking, Pack],
+                                                  tmp_path: Path) -> None:
+    """A plan's chosen sites are drawn where candidates are: they must stay clickable."""
+    import geopandas as gpd
+
+    from siteplan.overlay import Overlay
+
+    r, pack = ranked
+    top = r.included.head(3)
+    data = gpd.GeoDataFrame({"label": [f"chosen: {n}" for n in top["name"]],
+                             "jobs": [3000, 2000, 1000]},
+                            geometry=gpd.points_from_xy(top["lon"], top["lat"]), crs="EPSG:4326")
+    ov = Overlay(name="Plan", kind="points", data=data, value_column="jobs",
+                 label_column="label", popup_columns={"jobs": "Jobs"})
+    html = mapping.save_map(r, tmp_path / "plan.html", pack=pack, overlays=[ov])
+    off = Offline(browser)
+    page = off.open(html)
+    picks = page.locator("path.sp-overlay")
+    assert picks.count() == 3
+    assert "sp-picks" in page.evaluate(
+        "document.querySelector('path.sp-overlay').closest('.leaflet-pane').className")
+    picks.first.click(timeout=5000)  # fails if a candidate marker intercepts the click
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert "3,000" in popup.inner_text() or "3000" in popup.inner_text()
+    assert off.errors == [], off.errors
+    page.close()
