@@ -456,7 +456,9 @@ class Ranking:
         if not p.exists():
             raise DataError(f"{p}: no such file; give the JSON or GeoPackage written by "
                             "'siteplan rank'")
-        if p.suffix.lower() == ".json":
+        with p.open("rb") as fh:
+            sqlite = fh.read(16) == b"SQLite format 3\x00"  # a GeoPackage, whatever its name
+        if p.suffix.lower() == ".json" and not sqlite:
             try:
                 d = json.loads(p.read_text(encoding="utf-8"))
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -465,7 +467,7 @@ class Ranking:
             if not isinstance(d, dict):
                 raise DataError(f"{p}: not a siteplan ranking (a JSON object is expected)")
             return cls.from_dict(d, str(p))
-        if p.suffix.lower() == ".gpkg":
+        if p.suffix.lower() == ".gpkg" or sqlite:
             from siteplan.outputs import read_gpkg_ranking_json
 
             return cls.from_dict(read_gpkg_ranking_json(p), str(p))

@@ -174,26 +174,39 @@ def _geo(r: Ranking) -> gpd.GeoDataFrame:
 
 
 def _write_gpkg(r: Ranking, tmp: Path) -> None:
+    import warnings
+
     import pandas as pd
     import pyogrio
 
-    _geo(r).to_file(tmp, layer="sites", driver="GPKG", engine="pyogrio")
-    meta = pd.DataFrame({"key": ["ranking"], "json": [r.to_json(indent=0)]})
-    pyogrio.write_dataframe(meta, tmp, layer=META_TABLE, driver="GPKG", append=True)
+    with warnings.catch_warnings():
+        # `--format gpkg` with another extension is the user's choice; GDAL's two
+        # warnings about it would name the temporary file, not the user's
+        warnings.filterwarnings("ignore", message=".*(extension|GPKG application_id).*",
+                                category=RuntimeWarning)
+        _geo(r).to_file(tmp, layer="sites", driver="GPKG", engine="pyogrio")
+        meta = pd.DataFrame({"key": ["ranking"], "json": [r.to_json(indent=0)]})
+        pyogrio.write_dataframe(meta, tmp, layer=META_TABLE, driver="GPKG", append=True)
 
 
 def read_gpkg_ranking_json(path: Path) -> dict[str, Any]:
     """The ranking JSON stored in a GeoPackage written by :func:`write_ranking`."""
+    import warnings
+
     import pyogrio
 
-    try:
-        layers = [str(n) for n, _ in pyogrio.list_layers(path)]
-    except Exception as exc:  # GDAL raises several types for a broken file
-        raise DataError(f"{path}: cannot be read as a GeoPackage ({exc})") from None
-    if META_TABLE not in layers:
-        raise DataError(f"{path}: not a siteplan ranking (no '{META_TABLE}' table); give the "
-                        "GeoPackage written by 'siteplan rank -o ranking.gpkg'")
-    df = pyogrio.read_dataframe(path, layer=META_TABLE, read_geometry=False)
+    with warnings.catch_warnings():
+        # a GeoPackage written under another extension (--format gpkg) is fine to read
+        warnings.filterwarnings("ignore", message=".*(extension|GPKG application_id).*",
+                                category=RuntimeWarning)
+        try:
+            layers = [str(n) for n, _ in pyogrio.list_layers(path)]
+        except Exception as exc:  # GDAL raises several types for a broken file
+            raise DataError(f"{path}: cannot be read as a GeoPackage ({exc})") from None
+        if META_TABLE not in layers:
+            raise DataError(f"{path}: not a siteplan ranking (no '{META_TABLE}' table); give "
+                            "the GeoPackage written by 'siteplan rank -o ranking.gpkg'")
+        df = pyogrio.read_dataframe(path, layer=META_TABLE, read_geometry=False)
     try:
         d = json.loads(str(df["json"].iloc[0]))
     except (KeyError, IndexError, json.JSONDecodeError) as exc:

@@ -96,3 +96,13 @@ def test_motorway_criterion_counts_only_accesses_in_service() -> None:
     got = float(r.raw.at[site["id"], "motorway_km"])
     assert got > 100.0  # not the planned Guelmim access at 0 km
     assert abs(got - d.min() / 1000.0) <= 1e-3 * got
+
+
+def test_a_geopackage_with_another_extension_is_written_and_read_quietly(tmp_path: Path) -> None:
+    out = tmp_path / "ranking.json"
+    res = run("rank", "--format", "gpkg", "-o", str(out))
+    assert res.exit_code == 0 and "RuntimeWarning" not in res.output
+    assert out.read_bytes()[:16] == b"SQLite format 3\x00"
+    res = run("map", str(out), "-o", str(tmp_path / "m.html"))
+    assert res.exit_code == 0 and "RuntimeWarning" not in res.output, res.output
+    assert (tmp_path / "m.html").stat().st_size > 100_000
