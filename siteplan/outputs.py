@@ -76,11 +76,12 @@ def markdown_escape(text: Any) -> str:
 
     ``&``, ``<`` and ``>`` become HTML entities (a site named ``<img onerror=...>`` is shown,
     not rendered, by Markdown viewers that allow HTML), ``|`` is escaped so that it does not
-    split a table cell, and line breaks become spaces so that a cell or heading stays on one
-    line. Rendered, the text reads exactly as given.
+    split a table cell, ``[`` and ``]`` are escaped so that a name such as
+    ``[x](javascript:...)`` is not a link, and line breaks become spaces so that a cell or
+    heading stays on one line. Rendered, the text reads exactly as given.
     """
-    out = (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-           .replace("|", "\\|"))
+    out = (str(text).replace("\\", "\\\\").replace("&", "&amp;").replace("<", "&lt;")
+           .replace(">", "&gt;").replace("|", "\\|").replace("[", "\\[").replace("]", "\\]"))
     return " ".join(out.splitlines())
 
 

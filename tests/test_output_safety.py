@@ -379,3 +379,21 @@ def test_compare_bad_extension_is_a_usage_error(tiny_pack_dir: Path, tmp_path: P
               "-o", str(tmp_path / "c.docx"))
     assert res.exit_code == 2 and "-o" in res.output and ".docx" in res.output
     assert not (tmp_path / "c.docx").exists()
+
+
+def test_markdown_cells_render_as_the_literal_name() -> None:
+    """Rendered by an independent CommonMark parser, an escaped name reads exactly as given:
+    no link, no HTML element, no split cell."""
+    import html
+
+    from markdown_it import MarkdownIt
+
+    from siteplan.outputs import markdown_escape
+
+    name = "[x](javascript:alert(1)) a|b <img src=x onerror=alert(1)> c\\d & `e`"
+    src = f"| site | v |\n| --- | --- |\n| {markdown_escape(name)} | 1 |\n"
+    out = MarkdownIt("commonmark").enable("table").render(src)
+    assert "<a " not in out and "<img" not in out
+    cells = [c.split("</td>")[0] for c in out.split("<td>")[1:]]
+    assert len(cells) == 2
+    assert html.unescape(cells[0]).replace("<code>", "`").replace("</code>", "`") == name
