@@ -1145,20 +1145,28 @@ def select_sites(
         )
     chosen = np.sort(model.cand[raw.x > 0.5])
     _check_plan(p, chosen)
-    obj = _objective(p, chosen)
+    return _solution(p, chosen, _objective(p, chosen), solver=used, status=raw.status,
+                     gap=raw.gap, bound=raw.bound, t0=t0, notes=notes)
+
+
+def _solution(p: _Problem, chosen: IntArray, obj: float, *, solver: str, status: str,
+              gap: float | None, bound: float | None, t0: float,
+              notes: list[str]) -> PlanSolution:
+    """The :class:`PlanSolution` of a checked choice (shared by the MILP and greedy paths)."""
+    coverage = p.objective == "coverage"
     return PlanSolution(
         chosen=tuple(int(i) for i in chosen),
         ids=tuple(p.names[int(i)] for i in chosen) if p.has_ids else None,
         objective=obj,
         objective_kind=p.objective,
-        solver=used,
-        status=raw.status,
-        gap=raw.gap,
-        bound=raw.bound,
+        solver=solver,
+        status=status,
+        gap=gap,
+        bound=bound,
         k=p.k,
         constraints=_constraints_dict(p),
-        coverable_weight=p.coverable_weight if p.objective == "coverage" else None,
-        served_weight=p.served_weight if p.objective == "coverage" else None,
+        coverable_weight=p.coverable_weight if coverage else None,
+        served_weight=p.served_weight if coverage else None,
         runtime_s=time.perf_counter() - t0,
         notes=tuple(notes),
     )
@@ -1200,22 +1208,8 @@ def _finish_greedy(p: _Problem, t0: float, notes: list[str]) -> PlanSolution:
             if bound - obj <= 1e-12 * max(1.0, abs(bound))
             else (bound - obj) / max(abs(obj), 1e-12)
         )
-    return PlanSolution(
-        chosen=tuple(int(i) for i in chosen),
-        ids=tuple(p.names[int(i)] for i in chosen) if p.has_ids else None,
-        objective=obj,
-        objective_kind=p.objective,
-        solver="greedy",
-        status="heuristic",
-        gap=gap,
-        bound=bound,
-        k=p.k,
-        constraints=_constraints_dict(p),
-        coverable_weight=p.coverable_weight if p.objective == "coverage" else None,
-        served_weight=p.served_weight if p.objective == "coverage" else None,
-        runtime_s=time.perf_counter() - t0,
-        notes=tuple(notes),
-    )
+    return _solution(p, chosen, obj, solver="greedy", status="heuristic", gap=gap,
+                     bound=bound, t0=t0, notes=notes)
 
 
 # --------------------------------------------------------------------------- geometry door

@@ -39,6 +39,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from siteplan.errors import UsageError
+from siteplan.scoring.aggregate import complete_matrix
 
 __all__ = [
     "CriterionSweep",
@@ -71,21 +72,6 @@ def wlc_scores(values: FloatArray, weights: FloatArray) -> FloatArray:
     if v.ndim == 2:
         return np.asarray(w @ v.T, dtype=float)
     return np.asarray(np.matmul(v, w[:, :, None])[:, :, 0], dtype=float)
-
-
-def _check_values(values: ArrayLike, what: str) -> FloatArray:
-    try:
-        v = np.asarray(values, dtype=float)
-    except (TypeError, ValueError):
-        raise UsageError(f"{what}: decision matrix is not numeric; give a (sites, criteria) "
-                         "array") from None
-    if v.ndim != 2 or v.shape[0] < 1 or v.shape[1] < 1:
-        raise UsageError(f"{what}: decision matrix must be (sites, criteria), got shape "
-                         f"{v.shape}")
-    if not np.all(np.isfinite(v)):
-        raise UsageError(f"{what}: decision matrix has NaN or infinite values; drop excluded "
-                         "sites or fill the gaps first")
-    return v
 
 
 def _check_weight_vector(weights: ArrayLike, m: int, what: str) -> FloatArray:
@@ -301,7 +287,7 @@ def oat_sweep(values: ArrayLike, weights: ArrayLike, score_fn: ScoreFn | None = 
     tol : float
         Bisection tolerance on the weight for non-linear scores.
     """
-    v = _check_values(values, "OAT sweep")
+    v = complete_matrix(values, "OAT sweep")
     n, m = v.shape
     w = _check_weight_vector(weights, m, "OAT sweep")
     if m < 2:
@@ -755,7 +741,7 @@ def smaa(values: ArrayLike, score_fn: ScoreFn | None, weights_samples: ArrayLike
     block_size : int, optional
         Samples per block (default: sized to about 64 MB of temporaries).
     """
-    v = _check_values(values, "SMAA")
+    v = complete_matrix(values, "SMAA")
     n, m = v.shape
     try:
         ws = np.asarray(weights_samples, dtype=float)

@@ -287,33 +287,6 @@ def _cells_for_area(pack: Pack, area: Any, res: int) -> tuple[NDArray[np.int64],
     return cells, lon, lat
 
 
-# --------------------------------------------------------------------------- zones
-
-
-def zone_lookup(cells: NDArray[np.int64], lon: NDArray[np.float64], lat: NDArray[np.float64],
-                zone_geoms: Any, group_resolution: int | None = None
-                ) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
-    """Zone of every cell centre: :func:`siteplan.kernels.containing_zone` itself.
-
-    ``cells`` and ``group_resolution`` are accepted for compatibility and unused: the
-    kernel's own grid pre-assignment (whole grid cells inside a single zone settled at
-    once) is as fast as the former H3-parent grouping and works for any points.
-
-    Returns
-    -------
-    index : ndarray of intp, shape (n,)
-        Position of the zone in ``zone_geoms``.
-    outside : ndarray of bool, shape (n,)
-        True where the centre is in no zone (it got the nearest one).
-    """
-    from siteplan.kernels import containing_zone
-
-    del cells, group_resolution
-    if np.size(lon) == 0:
-        return np.full(0, -1, dtype=np.intp), np.zeros(0, dtype=bool)
-    return containing_zone(lon, lat, zone_geoms)
-
-
 # --------------------------------------------------------------------------- model
 
 
@@ -421,6 +394,7 @@ class SurfaceModel:
 
         from siteplan.criteria import CriteriaContext, candidate_only, compute_criteria
         from siteplan.engine import CriterionInfo
+        from siteplan.kernels import containing_zone
         from siteplan.layers import Pack
         from siteplan.scenario import Scenario, load_scenario
 
@@ -453,14 +427,14 @@ class SurfaceModel:
         ctx = CriteriaContext(pack)
         study = pack.manifest.study_area
         regions = ctx.zones(study, f"study area '{study}'")
-        region, _ = zone_lookup(cells, lon, lat, regions.geometry.array)
+        region, _ = containing_zone(lon, lat, regions.geometry.array)
         zone_idx: dict[str, NDArray[np.intp]] = {}
         for layer in zone_layers:
             if layer == study:
                 zone_idx[layer] = region
             else:
                 zones = ctx.zones(layer, f"zone layer '{layer}'")
-                zone_idx[layer] = zone_lookup(cells, lon, lat, zones.geometry.array)[0]
+                zone_idx[layer] = containing_zone(lon, lat, zones.geometry.array)[0]
         timings["zones"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()

@@ -53,6 +53,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from siteplan._atomic import write_text_atomic
 from siteplan.errors import DataError, ScenarioError, UsageError
+from siteplan.scoring.aggregate import complete_matrix
 
 __all__ = [
     "RI_ALONSO_LAMATA_2006",
@@ -823,21 +824,6 @@ def rank_sum(order: Sequence[str]) -> dict[str, float]:
 # Objective weights
 # --------------------------------------------------------------------------------------------
 
-def _decision_matrix(matrix: ArrayLike, what: str) -> FloatArray:
-    try:
-        x = np.asarray(matrix, dtype=float)
-    except (TypeError, ValueError):
-        raise UsageError(f"{what}: decision matrix is not numeric; give a (sites, criteria) "
-                         "array") from None
-    if x.ndim != 2 or x.shape[0] < 2 or x.shape[1] < 1:
-        raise UsageError(f"{what}: decision matrix must be (sites, criteria) with at least "
-                         f"2 sites, got shape {x.shape}")
-    if not np.all(np.isfinite(x)):
-        raise UsageError(f"{what}: decision matrix has NaN or infinite values; fill or drop "
-                         "them first")
-    return x
-
-
 def entropy_weights(matrix: ArrayLike) -> FloatArray:
     """Shannon-entropy objective weights.
 
@@ -856,7 +842,7 @@ def entropy_weights(matrix: ArrayLike) -> FloatArray:
     DataError
         Every criterion is constant (all d_j = 0): entropy weights are undefined.
     """
-    x = _decision_matrix(matrix, "entropy weights")
+    x = complete_matrix(matrix, "entropy weights", min_sites=2)
     if np.any(x < 0):
         j = int(np.argwhere(x < 0)[0][1])
         raise UsageError(f"entropy weights: criterion column {j} has negative values; the "
@@ -891,7 +877,7 @@ def critic_weights(matrix: ArrayLike, directions: ArrayLike | None = None) -> Fl
     directions : array_like of +1 (benefit) / -1 (cost), optional
         Default all benefit.
     """
-    x = _decision_matrix(matrix, "CRITIC weights")
+    x = complete_matrix(matrix, "CRITIC weights", min_sites=2)
     m = x.shape[1]
     if directions is None:
         d = np.ones(m)

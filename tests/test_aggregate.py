@@ -550,3 +550,17 @@ def test_smaa_sized_batch_is_fast() -> None:
             best = min(best, time.perf_counter() - t0)
         assert out.shape == (10_000, 500)
         assert best < 1.5  # 0.05-0.15 s measured; loose bound for loaded CI machines
+
+
+def test_analyses_share_one_complete_matrix_check() -> None:
+    """SMAA, sweeps and objective weights reject the same incomplete matrices alike."""
+    from siteplan.errors import UsageError as Usage
+    from siteplan.sensitivity import smaa
+    from siteplan.weights import entropy_weights
+
+    with pytest.raises(Usage, match=r"SMAA: decision matrix has NaN"):
+        smaa([[0.5, math.nan], [0.2, 0.3]], None, [[0.5, 0.5]])
+    with pytest.raises(Usage, match=r"entropy weights: .* at least 2 sites"):
+        entropy_weights([[1.0, 2.0]])
+    with pytest.raises(Usage, match=r"SMAA: decision matrix is not numeric"):
+        smaa([["a", "b"]], None, [[0.5, 0.5]])

@@ -150,22 +150,6 @@ def test_h3_helpers_match_h3() -> None:
     assert h3_strings(cells).tolist() == [h3.int_to_str(int(c)) for c in cells]
 
 
-def test_zone_lookup_equals_containing_zone(morocco) -> None:  # type: ignore[no-untyped-def]
-    from siteplan.kernels import containing_zone
-    from siteplan.surface import cells_for_area, zone_lookup
-
-    cells, lon, lat = cells_for_area(morocco, 6)
-    for layer in ("provinces", "regions"):
-        geoms = morocco.layer(layer).geometry.array
-        idx, out = zone_lookup(cells, lon, lat, geoms)
-        ref_idx, ref_out = containing_zone(lon, lat, geoms)
-        np.testing.assert_array_equal(idx, ref_idx)
-        np.testing.assert_array_equal(out, ref_out)
-
-
-# --------------------------------------------------------------------------- criteria
-
-
 def _candidates_at(model, rows):  # type: ignore[no-untyped-def]
     import geopandas as gpd
 

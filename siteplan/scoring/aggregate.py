@@ -41,6 +41,7 @@ from siteplan.errors import DataError, UsageError
 __all__ = [
     "METHODS",
     "VikorResult",
+    "complete_matrix",
     "normalize_weights",
     "order_weights_from_risk",
     "orness",
@@ -128,6 +129,28 @@ def _matrix(x: ArrayLike, what: str) -> FloatArray:
         raise UsageError(f"{what} must be a 2-D array (sites x criteria), got shape {arr.shape}")
     if np.isinf(arr).any():
         raise DataError(f"{what} contains infinite values; replace them with finite numbers or NaN")
+    return arr
+
+
+def complete_matrix(x: ArrayLike, what: str, *, min_sites: int = 1) -> FloatArray:
+    """``x`` as a complete decision matrix: 2-D (sites x criteria), every value finite.
+
+    For the analyses that need every cell (SMAA, weight sweeps, objective weights);
+    the aggregation functions themselves accept NaN as "missing". UsageError naming
+    ``what`` otherwise.
+    """
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise UsageError(f"{what}: decision matrix is not numeric; give a (sites, criteria) "
+                         "array") from None
+    if arr.ndim != 2 or arr.shape[0] < min_sites or arr.shape[1] < 1:
+        least = f" with at least {min_sites} sites" if min_sites > 1 else ""
+        raise UsageError(f"{what}: decision matrix must be (sites, criteria){least}, got "
+                         f"shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise UsageError(f"{what}: decision matrix has NaN or infinite values; drop excluded "
+                         "sites or fill the gaps first")
     return arr
 
 
