@@ -22,13 +22,14 @@ from siteplan.cli.options import (
 from siteplan.outputs import RANKING_FORMATS
 
 
-def run_rank(scenario: str, method: str | None, weights: dict[str, float],
+def run_rank(scenario: Any, method: str | None, weights: dict[str, float],
              candidates: str | None, pack: str | None, layer_overrides: tuple[str, ...]) -> Any:
-    """Load scenario and pack, rank, and return the Ranking (shared by several commands)."""
+    """Load scenario (a name or path, or an already loaded Scenario) and pack, rank, and
+    return the Ranking (shared by several commands)."""
     from siteplan.engine import rank as rank_api
     from siteplan.scenario import load_scenario
 
-    scen = load_scenario(scenario)
+    scen = load_scenario(scenario) if isinstance(scenario, str) else scenario
     p = make_pack(pack, layer_overrides, scen.layers)
     return rank_api(scen, pack=p, candidates=candidates, weights=weights or None, method=method)
 
@@ -126,16 +127,15 @@ def rank(scenario: str, method: str | None, weights: dict[str, float], candidate
     from siteplan.scenario import load_scenario
 
     # every output is checked before the work, so that a failing command writes nothing
-    if output and fmt is None:
-        check_output(output, overwrite, tuple(k for k, v in FORMATS.items()
-                                              if v in RANKING_FORMATS), "-o", "a ranking")
-    check_output(output, overwrite, (), "-o", "a ranking")
+    # (--format names the format whatever the extension)
+    suffixes = () if fmt else tuple(k for k, v in FORMATS.items() if v in RANKING_FORMATS)
+    check_output(output, overwrite, suffixes, "-o", "a ranking")
+    scen = load_scenario(scenario)  # once: the default map path needs its name
     if map_path is not None:
-        check_output(map_path or str(Path("maps") / f"{load_scenario(scenario).name}"
-                                                   "-ranking.html"),
-                     overwrite, HTML_SUFFIXES, "--map", "a map")
+        map_path = map_path or str(Path("maps") / f"{scen.name}-ranking.html")
+        check_output(map_path, overwrite, HTML_SUFFIXES, "--map", "a map")
     check_output(png_path, overwrite, tuple(STATIC_FORMATS), "--png", "a static map")
-    r = run_rank(scenario, method, weights, candidates, pack, layer_overrides)
+    r = run_rank(scen, method, weights, candidates, pack, layer_overrides)
     print_ranking(r, top, to_file=bool(output))
     if explain_site:
         print_explain(r, explain_site)
@@ -145,8 +145,7 @@ def rank(scenario: str, method: str | None, weights: dict[str, float], candidate
         from siteplan.mapping import save_map, save_png
 
         if map_path is not None:
-            path = Path(map_path) if map_path else Path("maps") / f"{r.scenario.name}-ranking.html"
-            echo_written(save_map(r, path, self_contained=self_contained, tiles=tiles,
+            echo_written(save_map(r, map_path, self_contained=self_contained, tiles=tiles,
                                   indicator=indicator, overwrite=overwrite))
         if png_path:
             echo_written(save_png(r, png_path, indicator=indicator, overwrite=overwrite))
