@@ -62,7 +62,7 @@ def _thousands(x: float, _pos: Any = None) -> str:
 
 
 def jobs_by_region_png(report: Any, path: str | os.PathLike[str], *,
-                       overwrite: bool = True) -> Path:
+                       overwrite: bool = False) -> Path:
     """Grouped horizontal bars: offshoring jobs per region today, 2030 plan, 2030 baseline.
 
     Regions are sorted by jobs under the plan (largest at the top); today's jobs
@@ -137,7 +137,7 @@ def jobs_by_region_png(report: Any, path: str | os.PathLike[str], *,
     return _save(fig, p, overwrite)
 
 
-def lorenz_png(report: Any, path: str | os.PathLike[str], *, overwrite: bool = True) -> Path:
+def lorenz_png(report: Any, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
     """Lorenz curves of jobs per working-age inhabitant across regions.
 
     Today, the plan and the market-led baseline in the target year, with each Gini

@@ -63,7 +63,7 @@ def heatmap_size(n_sites: int, n_ranks: int) -> tuple[int, int]:
 def tornado_png(report: RobustnessReport, path: str | os.PathLike[str], *,
                 metric: Literal["score", "rank"] = "score", site: int | None = None,
                 width_px: int | None = None, height_px: int | None = None, dpi: int = 100,
-                overwrite: bool = True) -> Path:
+                overwrite: bool = False) -> Path:
     """Tornado chart of one site (default: the winner) over one-at-a-time weight sweeps.
 
     Each bar spans the lowest and highest score (or rank) the site reaches while one
@@ -163,7 +163,7 @@ def acceptability_heatmap_png(report: RobustnessReport, path: str | os.PathLike[
                               max_sites: int = 30, max_rank: int = 30,
                               annotate_min: float = 0.05, width_px: int | None = None,
                               height_px: int | None = None, dpi: int = 100,
-                              overwrite: bool = True) -> Path:
+                              overwrite: bool = False) -> Path:
     """Heatmap of the SMAA rank acceptability indices (share of samples per site and rank).
 
     Rows: the ``max_sites`` best sites of the published ranking (label ``rank. name``);
