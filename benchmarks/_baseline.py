@@ -40,7 +40,7 @@ def geopandas_baseline(scen: Any, pack: Any, lon: np.ndarray, lat: np.ndarray,
 
     import geopandas as gpd
 
-    from siteplan.criteria import filter_mask
+    from siteplan.criteria.compute import filter_mask
 
     t0 = time.perf_counter()
     crs = "EPSG:32629"

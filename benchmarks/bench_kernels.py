@@ -1,4 +1,4 @@
-"""Benchmark of siteplan.kernels against a straightforward GeoPandas implementation.
+"""Benchmark of siteplan.criteria.kernels against a straightforward GeoPandas implementation.
 
 Run: ``python benchmarks/bench_kernels.py [--quick]``. Prints wall-clock figures.
 
@@ -60,7 +60,7 @@ def main() -> None:
 
     import geopandas as gpd
 
-    from siteplan import kernels as K
+    from siteplan.criteria import kernels as K
 
     rng = np.random.default_rng(42)
     airports, stations, ports, motorway = _pts(rng, 20), _pts(rng, 40), _pts(rng, 30), _pts(rng, 80)

@@ -1,4 +1,4 @@
-"""Benchmark of siteplan.plan.select_sites on Morocco-like random instances.
+"""Benchmark of siteplan.analyses.plan.select.select_sites on Morocco-like random instances.
 
 500 candidates scattered around the 12 regional capitals, K = 10, at most 2 per
 region, 30 km spacing (target: exact solve <= 10 s on 2 cores). Prints the time
@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from siteplan.plan import Coverage, select_sites
+from siteplan.analyses.plan.select import Coverage, select_sites
 
 # regional capitals (lon, lat) and a rough spread in degrees: 01 Tanger .. 12 Dakhla
 CAPITALS = [
@@ -54,9 +54,9 @@ PARKS = np.array(
 
 def _distance_fn() -> tuple[Callable[..., np.ndarray], str]:
     try:
-        from siteplan.geodesy import distance_matrix_km
+        from siteplan.criteria.geodesy import distance_matrix_km
 
-        return distance_matrix_km, "siteplan.geodesy (WGS84)"
+        return distance_matrix_km, "siteplan.criteria.geodesy (WGS84)"
     except ImportError:
 
         def haversine(lon_a: Any, lat_a: Any, lon_b: Any, lat_b: Any) -> np.ndarray:

@@ -69,9 +69,9 @@ def random_candidates(pack: Any, n: int, seed: int = 1) -> Any:
 
 
 def main() -> None:
-    from siteplan.criteria import CriteriaContext, compute_criteria
-    from siteplan.engine import rank
-    from siteplan.layers import Pack
+    from siteplan.criteria.compute import CriteriaContext, compute_criteria
+    from siteplan.layers.pack import Pack
+    from siteplan.scoring.ranking import rank
 
     print(f"machine: {machine()}")
     t_help = best_wall([*SITEPLAN, "--help"])

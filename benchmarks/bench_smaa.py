@@ -4,7 +4,7 @@ Plain script, prints figures:
 
     /work/venv/bin/python benchmarks/bench_smaa.py [--samples 10000] [--sites 500]
 
-Compares the vectorised :func:`siteplan.sensitivity.smaa` (WLC and TOPSIS from
+Compares the vectorised :func:`siteplan.analyses.sensitivity.maths.smaa` (WLC and TOPSIS from
 ``siteplan.scoring.aggregate``) with the naive approach of calling an MCDA library once per
 weight sample (pymcdm's TOPSIS and WSM), timed on a few hundred samples and extrapolated
 linearly to the full sample count. Target: <= 0.5 s per method on 2 cores.
@@ -20,8 +20,8 @@ from functools import partial
 
 import numpy as np
 
+from siteplan.analyses.sensitivity.maths import sample_weights, smaa
 from siteplan.scoring import aggregate
-from siteplan.sensitivity import sample_weights, smaa
 
 
 def best_of(fn: Callable[[], object], repeat: int = 3) -> float:

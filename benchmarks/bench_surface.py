@@ -65,10 +65,10 @@ def copy_bandwidth() -> float:
 
 
 def main() -> None:
-    from siteplan.criteria import CriteriaContext, compute_criteria, compute_criterion
-    from siteplan.layers import Pack
+    from siteplan.analyses.surface.model import SurfaceModel, cells_for_area
+    from siteplan.criteria.compute import CriteriaContext, compute_criteria, compute_criterion
+    from siteplan.layers.pack import Pack
     from siteplan.scenario import load_scenario
-    from siteplan.surface import SurfaceModel, cells_for_area
 
     skip9 = "--skip-res9" in sys.argv
     print(f"machine: {machine()}")
@@ -85,7 +85,7 @@ def main() -> None:
     t_cells = time.perf_counter() - t0
     print(f"\nresolution 8, {scen.name}, {len(scen.criteria)} criteria, 12 regions")
     print(f"  cells_for_area             {t_cells:7.3f} s  ({cells.size:,} cells)")
-    import siteplan.surface as surface_module
+    import siteplan.analyses.surface.model as surface_module
 
     # cold: the cell cache filled by the call above is emptied, so the build pays for the
     # cells as a fresh `siteplan surface` process does

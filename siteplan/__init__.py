@@ -25,18 +25,18 @@ __version__ = "0.1.0"
 
 #: public name -> module that defines it (imported on first access)
 _LAZY = {
-    "rank": "siteplan.engine",
-    "Ranking": "siteplan.engine",
-    "candidates_from_file": "siteplan.engine",
-    "Pack": "siteplan.layers",
+    "rank": "siteplan.scoring.ranking",
+    "Ranking": "siteplan.scoring.ranking",
+    "candidates_from_file": "siteplan.scoring.ranking",
+    "Pack": "siteplan.layers.pack",
     "load_scenario": "siteplan.scenario",
     "Scenario": "siteplan.scenario",
-    "save_map": "siteplan.mapping",
-    "render_map": "siteplan.mapping",
-    "analyse": "siteplan.robustness",
-    "make_plan": "siteplan.planning",
-    "compare": "siteplan.planning",
-    "SurfaceModel": "siteplan.surface",
+    "save_map": "siteplan.outputs.html_map",
+    "render_map": "siteplan.outputs.html_map",
+    "analyse": "siteplan.analyses.sensitivity.report",
+    "make_plan": "siteplan.analyses.plan.steps",
+    "compare": "siteplan.analyses.plan.steps",
+    "SurfaceModel": "siteplan.analyses.surface.model",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -213,12 +213,12 @@ def _table(raw: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
 
 TARGET_KEYS: tuple[str, ...] = ("year", "today_year", "today_jobs", "today_exports_mad_bn",
                                  "target_jobs", "target_exports_mad_bn", "sources")
-"""Keys of a scenario's ``[targets]`` table (see :mod:`siteplan.planning`)."""
+"""Keys of a scenario's ``[targets]`` table (see :mod:`siteplan.analyses.plan.steps`)."""
 PLAN_KEYS: tuple[str, ...] = ("k", "max_per_region", "min_spacing_km", "park_spacing_km",
                               "lagging_quota", "lagging_rule", "cap_share", "objective",
                               "coverage_radius_km", "coverage_demand", "solver", "time_limit",
                               "include", "exclude")
-"""Keys of a scenario's ``[plan]`` table (see :mod:`siteplan.planning`)."""
+"""Keys of a scenario's ``[plan]`` table (see :mod:`siteplan.analyses.plan.steps`)."""
 
 
 def _check_keys(table: Mapping[str, Any], allowed: Sequence[str], name: str,

@@ -9,6 +9,7 @@ reason about.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -204,6 +205,12 @@ def write_tiny_pack(folder: Path) -> Path:
         encoding="utf-8",
     )
     return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_pack_writer() -> Callable[[Path], Path]:
+    """:func:`write_tiny_pack`, for module-scoped fixtures in sub-folders."""
+    return write_tiny_pack
 
 
 @pytest.fixture()

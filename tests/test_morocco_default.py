@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from siteplan.cli import cli
-from siteplan.engine import Ranking, rank
-from siteplan.layers import Pack
+from siteplan.layers.pack import Pack
+from siteplan.scoring.ranking import Ranking, rank
 
 AXIS = {"Casablanca-Settat", "Rabat-Salé-Kénitra"}
 

@@ -54,9 +54,9 @@ def map_cmd(ranking: str, output: str | None, indicator: str | None, zones: str,
     $ siteplan map ranking.json --tiles "http://tiles.local/{z}/{x}/{y}.png"
     $ siteplan map ranking.json --online
     """
-    from siteplan.charts import STATIC_FORMATS
-    from siteplan.engine import Ranking
-    from siteplan.mapping import save_map, save_png
+    from siteplan.outputs.html_map import save_map, save_png
+    from siteplan.outputs.static_map import STATIC_FORMATS
+    from siteplan.scoring.ranking import Ranking
 
     r = Ranking.from_file(ranking)
     if output is None:

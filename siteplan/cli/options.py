@@ -78,7 +78,7 @@ def output_options(formats: Sequence[str]) -> Callable[[F], F]:
 def make_pack(pack: str | None, layer_overrides: Sequence[str], scenario_layers: Any = None
               ) -> Any:
     """Build the Pack from --pack/--layer (and the scenario's [layers] table)."""
-    from siteplan.layers import Pack, parse_layer_overrides
+    from siteplan.layers.pack import Pack, parse_layer_overrides
 
     overrides = dict(scenario_layers or {})
     overrides.update({k: str(v) for k, v in parse_layer_overrides(layer_overrides).items()})

@@ -103,7 +103,7 @@ def _check_all(paths: Sequence[Path], overwrite: bool) -> None:
 
 def _markdown(title: str, tables: Mapping[str, Any], extra: str = "") -> str:
     """A Markdown report; ``title`` and the table names are escaped, ``extra`` is Markdown."""
-    from siteplan.outputs import markdown_escape, markdown_table
+    from siteplan.outputs.files import markdown_escape, markdown_table
 
     parts = [f"# {markdown_escape(title)}\n"]
     if extra:
@@ -117,7 +117,7 @@ def _write_tables(tables: Mapping[str, Any], output: str, kind: str, overwrite: 
                   title: str, doc: Mapping[str, Any], extra_md: str = "") -> list[Path]:
     """Write a report's tables as json / csv (one file per table) / xlsx / md."""
     from siteplan._atomic import write_text_atomic, write_with
-    from siteplan.outputs import write_json, write_xlsx_sheets
+    from siteplan.outputs.files import write_json, write_xlsx_sheets
 
     if kind == "json":
         return [write_json(doc, output, overwrite)]
@@ -183,7 +183,7 @@ def print_plan(d: Mapping[str, Any]) -> None:
                 ["region", "parks", "new", "today", f"{year} plan", f"{year} baseline",
                  "/1000 today", "/1000 plan", "/1000 baseline"],
                 [*rows, *tot], ["left", *["right"] * 8])
-    from siteplan.planning import EQUITY_MEASURES
+    from siteplan.analyses.plan.steps import EQUITY_MEASURES
 
     eq = d["equity"]
     rows = []
@@ -318,10 +318,10 @@ def plan(k: int, scenario: str, method: str | None, weights: dict[str, float],
     $ siteplan plan --sites 5 --include guelmim --exclude marrakesh --map --png jobs.png
     $ siteplan plan --sites 5 --objective coverage --coverage-km 50 --lorenz lorenz.png
     """
-    from siteplan.engine import rank as rank_api
-    from siteplan.plan_charts import _FORMATS as chart_suffixes
-    from siteplan.planning import make_plan
+    from siteplan.analyses.plan.steps import make_plan
+    from siteplan.outputs.plan_charts import _FORMATS as chart_suffixes
     from siteplan.scenario import load_scenario
+    from siteplan.scoring.ranking import rank as rank_api
 
     # every output is checked before the work, so that a failing command writes nothing
     _check_report_output(output, fmt, overwrite, "a plan")
@@ -370,15 +370,15 @@ def plan(k: int, scenario: str, method: str | None, weights: dict[str, float],
                                   _md_intro(d) if kind == "md" else ""):
             echo_written(path)
     if png_path:
-        from siteplan.plan_charts import jobs_by_region_png
+        from siteplan.outputs.plan_charts import jobs_by_region_png
 
         echo_written(jobs_by_region_png(d, png_path, overwrite=overwrite))
     if lorenz_path:
-        from siteplan.plan_charts import lorenz_png
+        from siteplan.outputs.plan_charts import lorenz_png
 
         echo_written(lorenz_png(d, lorenz_path, overwrite=overwrite))
     if map_file is not None:
-        from siteplan.mapping import save_map
+        from siteplan.outputs.html_map import save_map
 
         echo_written(save_map(r, map_file, overlays=[report.overlay()], pack=p,
                               overwrite=overwrite))
@@ -386,7 +386,7 @@ def plan(k: int, scenario: str, method: str | None, weights: dict[str, float],
 
 def _md_intro(d: Mapping[str, Any]) -> str:
     """The Markdown lines above the plan's tables (every text from the data escaped)."""
-    from siteplan.outputs import markdown_escape as esc
+    from siteplan.outputs.files import markdown_escape as esc
 
     gap = d["gap"]
     lines = [
@@ -432,8 +432,8 @@ def compare(items: tuple[str, ...], k: int | None, candidates: str | None, pack:
     $ siteplan compare plan-a.json plan-b.json -o compare.xlsx
     $ siteplan compare balanced-2030 market-led my.toml --sites 5 -o compare.md
     """
+    from siteplan.analyses.plan.steps import compare as compare_api
     from siteplan.errors import UsageError
-    from siteplan.planning import compare as compare_api
 
     if len(items) < 2:
         raise UsageError("compare: give at least two scenarios or plan JSON files")

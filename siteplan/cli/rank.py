@@ -19,15 +19,15 @@ from siteplan.cli.options import (
     scenario_option,
     weight_option,
 )
-from siteplan.outputs import RANKING_FORMATS
+from siteplan.outputs.files import RANKING_FORMATS
 
 
 def run_rank(scenario: Any, method: str | None, weights: dict[str, float],
              candidates: str | None, pack: str | None, layer_overrides: tuple[str, ...]) -> Any:
     """Load scenario (a name or path, or an already loaded Scenario) and pack, rank, and
     return the Ranking (shared by several commands)."""
-    from siteplan.engine import rank as rank_api
     from siteplan.scenario import load_scenario
+    from siteplan.scoring.ranking import rank as rank_api
 
     scen = load_scenario(scenario) if isinstance(scenario, str) else scenario
     p = make_pack(pack, layer_overrides, scen.layers)
@@ -122,8 +122,8 @@ def rank(scenario: str, method: str | None, weights: dict[str, float], candidate
     $ siteplan rank -w talent=30 -w unemployment=20 -o ranking.xlsx --map
     $ siteplan rank --candidates my_sites.gpkg -o ranking.json
     """
-    from siteplan.charts import STATIC_FORMATS
-    from siteplan.outputs import FORMATS, write_ranking
+    from siteplan.outputs.files import FORMATS, write_ranking
+    from siteplan.outputs.static_map import STATIC_FORMATS
     from siteplan.scenario import load_scenario
 
     # every output is checked before the work, so that a failing command writes nothing
@@ -142,7 +142,7 @@ def rank(scenario: str, method: str | None, weights: dict[str, float], candidate
     if output:
         echo_written(write_ranking(r, output, fmt, overwrite))
     if map_path is not None or png_path:
-        from siteplan.mapping import save_map, save_png
+        from siteplan.outputs.html_map import save_map, save_png
 
         if map_path is not None:
             echo_written(save_map(r, map_path, self_contained=self_contained, tiles=tiles,

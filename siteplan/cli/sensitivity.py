@@ -113,7 +113,7 @@ def report_markdown(rep: Any) -> str:
 
     Every text taken from the data (scenario title, site names) is escaped.
     """
-    from siteplan.outputs import markdown_escape, markdown_table
+    from siteplan.outputs.files import markdown_escape, markdown_table
 
     table = rep.table()
     lines = [f"# Sensitivity: {markdown_escape(rep.scenario_title or rep.scenario)}", "",
@@ -130,7 +130,7 @@ def write_report(rep: Any, output: str, fmt: str | None, overwrite: bool) -> Any
     import pandas as pd
 
     from siteplan._atomic import write_text_atomic
-    from siteplan.outputs import format_for, write_json, write_table
+    from siteplan.outputs.files import format_for, write_json, write_table
 
     kind = format_for(output, fmt, FILE_FORMATS)
     if kind == "json":
@@ -221,11 +221,11 @@ def sensitivity(scenario: str, method: str | None, weights: dict[str, float], sa
     $ siteplan sensitivity --value-noise 0.1 --png tornado.png --heatmap heat.png
     $ siteplan sensitivity -o sens.xlsx --map maps/stability.html
     """
-    from siteplan.charts import STATIC_FORMATS
-    from siteplan.engine import rank as rank_api
-    from siteplan.outputs import FORMATS as OUTPUT_FORMATS
-    from siteplan.robustness import analyse
+    from siteplan.analyses.sensitivity.report import analyse
+    from siteplan.outputs.files import FORMATS as OUTPUT_FORMATS
+    from siteplan.outputs.static_map import STATIC_FORMATS
     from siteplan.scenario import load_scenario
+    from siteplan.scoring.ranking import rank as rank_api
 
     if fmt == "xlsx" and not output:
         raise UsageError("--format xlsx needs -o PATH (a spreadsheet cannot be printed)")
@@ -259,16 +259,16 @@ def sensitivity(scenario: str, method: str | None, weights: dict[str, float], sa
     if output:
         echo_written(write_report(rep, output, None if fmt == "table" else fmt, overwrite))
     if png_path:
-        from siteplan.sensitivity_charts import tornado_png
+        from siteplan.outputs.sensitivity_charts import tornado_png
 
         echo_written(tornado_png(rep, png_path, metric=tornado_metric,  # type: ignore[arg-type]
                                  overwrite=overwrite))
     if heatmap_path:
-        from siteplan.sensitivity_charts import acceptability_heatmap_png
+        from siteplan.outputs.sensitivity_charts import acceptability_heatmap_png
 
         echo_written(acceptability_heatmap_png(rep, heatmap_path, overwrite=overwrite))
     if map_path:
-        from siteplan.mapping import save_map
+        from siteplan.outputs.html_map import save_map
 
         echo_written(save_map(r, map_path, overlays=[rep.overlay()], overwrite=overwrite,
                               pack=p))

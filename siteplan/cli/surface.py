@@ -62,8 +62,7 @@ def surface(scenario: str, resolution: int, weights: dict[str, float], method: s
     $ siteplan rank --candidates hot.csv
     $ siteplan surface -r 6 --map maps/surface.html
     """
-    from siteplan.scenario import load_scenario
-    from siteplan.surface import (
+    from siteplan.analyses.surface.model import (
         HOTSPOT_FORMATS,
         SURFACE_FORMATS,
         SurfaceModel,
@@ -74,6 +73,7 @@ def surface(scenario: str, resolution: int, weights: dict[str, float], method: s
         write_hotspots,
         write_surface,
     )
+    from siteplan.scenario import load_scenario
 
     res = check_resolution(resolution)
     # every output is checked before the work, so that a failing command writes nothing
@@ -97,8 +97,8 @@ def surface(scenario: str, resolution: int, weights: dict[str, float], method: s
     if hotspots_out:
         echo_written(write_hotspots(spots, hotspots_out, overwrite=overwrite))
     if map_path:
-        from siteplan.engine import rank
-        from siteplan.mapping import save_map
+        from siteplan.outputs.html_map import save_map
+        from siteplan.scoring.ranking import rank
 
         ranking = rank(scen, pack=p)
         overlays = [surface_overlay(model, scores)]

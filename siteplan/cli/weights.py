@@ -45,7 +45,7 @@ def _into_option(f: Any) -> Any:
 def _emit(result: Mapping[str, Any], table: Any, fmt: str, output: str | None,
           overwrite: bool) -> None:
     """JSON on stdout with --format json, and the -o file."""
-    from siteplan.outputs import format_for, write_json, write_table
+    from siteplan.outputs.files import format_for, write_json, write_table
 
     if fmt == "json":
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
@@ -59,7 +59,7 @@ def _emit(result: Mapping[str, Any], table: Any, fmt: str, output: str | None,
 
 def _existing_weights(path: Path) -> dict[str, float]:
     """Current ``weight`` of each [[criteria]] entry ({} when the file cannot be read:
-    :func:`siteplan.weights.weights_to_scenario_toml` then raises the proper error)."""
+    :func:`siteplan.analyses.weights.weights_to_scenario_toml` then raises the proper error)."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
@@ -94,8 +94,8 @@ def _write_into(into: str, weights: Mapping[str, float]) -> None:
     When the weights cover only some of the scenario's weighted criteria they are scaled to
     the total those criteria had before, so the other criteria keep their share.
     """
+    from siteplan.analyses.weights import weights_to_scenario_toml
     from siteplan.scenario import load_scenario
-    from siteplan.weights import weights_to_scenario_toml
 
     p = Path(into)
     old = _existing_weights(p)
@@ -158,7 +158,7 @@ def _pairwise_files(paths: Sequence[str]) -> list[Path]:
 
 
 def _read_matrices(files: Sequence[Path], complete_from_upper: bool) -> list[Any]:
-    from siteplan.weights import read_pairwise
+    from siteplan.analyses.weights import read_pairwise
 
     out = []
     for f in files:
@@ -238,7 +238,7 @@ def ahp_cmd(files: tuple[str, ...], fmt: str, into: str | None, complete_from_up
     """
     import pandas as pd
 
-    from siteplan.weights import ahp, group_ahp
+    from siteplan.analyses.weights import ahp, group_ahp
 
     if output:
         from siteplan._atomic import check_writable
@@ -310,7 +310,7 @@ def _rank_order(names: tuple[str, ...], kind: str, fmt: str, into: str | None,
                 output: str | None, overwrite: bool) -> None:
     import pandas as pd
 
-    from siteplan.weights import rank_order_centroid, rank_sum
+    from siteplan.analyses.weights import rank_order_centroid, rank_sum
 
     if output:
         from siteplan._atomic import check_writable
@@ -396,8 +396,8 @@ def objective_cmd(scenario: str, objective: str, candidates: str | None, pack: s
     import numpy as np
     import pandas as pd
 
+    from siteplan.analyses.weights import critic_weights, entropy_weights
     from siteplan.cli.rank import run_rank
-    from siteplan.weights import critic_weights, entropy_weights
 
     if output:
         from siteplan._atomic import check_writable

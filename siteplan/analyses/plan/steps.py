@@ -1,0 +1,1353 @@
+"""Glue between a :class:`~siteplan.scoring.ranking.Ranking`, the pack and the 2030 plan.
+
+:func:`make_plan` turns a ranking into a plan report in four steps:
+
+1. **selection**: :func:`siteplan.analyses.plan.select.plan_from_ranking` chooses ``K`` new sites
+   under the scenario's ``[plan]`` constraints (per-region cap, spacing between
+   sites and to existing parks, lagging-region quota, must-include/exclude);
+2. **today's jobs (ESTIMATE)**: the national total of offshoring jobs at end-2024
+   (``[targets].today_jobs``, 148,500) has no official regional breakdown. It is
+   split among the existing parks -- a park keeps its published job count where
+   the ``parks`` layer has one, and the rest of the national total is shared
+   equally among the parks without one (park counts) -- then summed by
+   province and region. Exports today follow the jobs (same export per job
+   everywhere). Every figure derived from this is flagged ``estimate: true``;
+3. **allocation of the 2030 targets**: :func:`siteplan.analyses.plan.select.allocate_targets`
+   shares the gap (121,500 jobs, 13.8 bn MAD) among the existing parks and the
+   chosen sites in proportion to their capacity weight ``talent x score`` (the
+   2SFCA ``talent`` criterion of the ranking times the suitability score; an
+   existing park takes the values of the nearest scored candidate), no site above
+   ``cap_share`` of the gap (water-filling), rounded by largest remainder so the
+   parts add up exactly to the targets;
+4. **equity**: offshoring jobs per 1,000 working-age inhabitants (15-64) across the
+   regions, today, under the plan in 2030 and under the **market-led baseline**
+   (:func:`siteplan.analyses.plan.select.baseline_market_led`: new jobs follow today's regional
+   distribution); Gini, Theil T, CV and the share of the two largest regions
+   (:mod:`siteplan.analyses.equity`), plus the same measures across provinces with the
+   exact between-region / within-region decomposition of Theil T.
+
+:func:`compare` puts several scenarios or saved plans side by side, with Kendall's
+tau between every pair of rankings.
+
+Typical use::
+
+    >>> from siteplan.scoring.ranking import rank
+    >>> from siteplan.layers.pack import Pack
+    >>> from siteplan.analyses.plan.steps import make_plan
+    >>> pack = Pack(None)
+    >>> report = make_plan(rank(pack=pack), pack, k=5)      # doctest: +SKIP
+    >>> report.to_dict()["equity"]["plan"]["gini"]           # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from siteplan import __version__
+from siteplan.errors import DataError, PlanError, UsageError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from siteplan.analyses.plan.select import Allocation, PlanSolution
+    from siteplan.layers.pack import Pack
+    from siteplan.outputs.overlay import Overlay
+    from siteplan.scoring.ranking import Ranking
+
+__all__ = [
+    "DEFAULT_TARGETS",
+    "ESTIMATE_METHOD",
+    "CompareReport",
+    "PlanReport",
+    "Targets",
+    "compare",
+    "estimate_today_jobs",
+    "kendall_tau",
+    "load_plan_json",
+    "make_plan",
+    "parse_lagging_rule",
+]
+
+#: Document kind written in every plan JSON (used by :func:`compare` to recognise one).
+PLAN_KIND = "siteplan-plan"
+
+#: National figures used when a scenario has no ``[targets]`` table (end-2024 and 2030).
+DEFAULT_TARGETS: dict[str, Any] = {
+    "year": 2030,
+    "today_year": 2024,
+    "today_jobs": 148_500,
+    "today_exports_mad_bn": 26.2,
+    "target_jobs": 270_000,
+    "target_exports_mad_bn": 40.0,
+    "sources": [
+        "siteplan.analyses.plan.steps.DEFAULT_TARGETS: national offshoring figures at end-2024 "
+        "(about 148,500 jobs, 26.2 bn MAD exports) and 2030 targets (270,000 jobs, 40 bn MAD)"
+    ],
+}
+
+#: How today's jobs per park / province / region are estimated (written in the outputs).
+ESTIMATE_METHOD = (
+    "ESTIMATE, no official regional breakdown exists: the national total of offshoring jobs "
+    "today is split among the existing parks of the pack; a park keeps its published job "
+    "count (parks.jobs) where there is one, and the rest of the national total is shared "
+    "equally among the parks without one (park counts); when every park has a published "
+    "count they are scaled proportionally to the national total. Parks are then summed by "
+    "province and region. Exports today are split like the jobs (same export per job "
+    "everywhere)."
+)
+
+#: The allocation rule, as written in the outputs.
+ALLOCATION_RULE = (
+    "The gap between today and the 2030 targets is shared among the existing parks and the "
+    "chosen sites in proportion to their capacity weight = 2SFCA talent value x suitability "
+    "score (an existing park takes the talent value and score of the nearest scored "
+    "candidate), no site above cap_share of the gap (water-filling), whole jobs and tenths of "
+    "a MAD million by largest remainder, so that the parts add up exactly to the targets. "
+    "Exports follow the jobs (same export per new job everywhere)."
+)
+
+BASELINE_RULE = (
+    "Market-led baseline: the new jobs follow today's (estimated) regional distribution "
+    "(siteplan.analyses.plan.select.baseline_market_led); within a region, today's province "
+    "distribution."
+)
+
+_DISTRIBUTIONS = ("today", "plan", "baseline")
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def _f(v: Any) -> float | None:
+    """A JSON-ready float (None for missing / NaN)."""
+    if v is None:
+        return None
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(x) or math.isinf(x) else x
+
+
+def _s(v: Any) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    try:
+        import pandas as pd
+
+        if pd.isna(v):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(v)
+
+
+def _lr(quotas: Sequence[float] | np.ndarray, total: int) -> np.ndarray:
+    """Largest-remainder rounding of non-negative quotas to ``total``."""
+    from siteplan.analyses.plan.select import largest_remainder
+
+    q = np.asarray(quotas, dtype=float)
+    if q.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if total == 0 or q.sum() <= 0:
+        return np.zeros(q.size, dtype=np.int64)
+    q = q * (total / q.sum())
+    return largest_remainder(q, int(total), priority=q)
+
+
+def _bn_to_tenths(value_bn: float) -> int:
+    """bn MAD -> tenths of a MAD million (1 bn = 10,000 tenths)."""
+    return round(float(value_bn) * 10_000)
+
+
+# --------------------------------------------------------------------------- lagging rule
+
+_CLAUSE = re.compile(
+    r"^\s*(?P<col>[A-Za-z_][A-Za-z0-9_]*)\s+(?P<op>above|below|>|<)\s+"
+    r"(?P<thr>median|mean|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$",
+    re.IGNORECASE,
+)
+
+
+def parse_lagging_rule(rule: str | Mapping[str, Any] | Sequence[Any] | None) -> dict[str, Any]:
+    """Turn a lagging-region rule into the format of :func:`~.select.lagging_regions`.
+
+    Text rules read like the scenario's ``[plan].lagging_rule``::
+
+        "unemployment_rate above median or gdp_per_capita below median"
+        -> {"any": [{"column": "unemployment_rate", "above": "median"},
+                    {"column": "gdp_per_capita", "below": "median"}]}
+
+    Each clause is ``<column> above|below|>|< median|mean|<number>`` (strict
+    comparison over the regions); clauses are joined by ``or`` / ``and`` (``and``
+    binds tighter). A dict or list is passed through (validated by the plan
+    module); None gives :data:`siteplan.analyses.plan.select.DEFAULT_LAGGING_RULE`.
+
+    Parameters
+    ----------
+    rule : str, dict, list or None
+
+    Returns
+    -------
+    dict
+    """
+    from siteplan.analyses.plan.select import DEFAULT_LAGGING_RULE
+
+    if rule is None:
+        return dict(DEFAULT_LAGGING_RULE)
+    if isinstance(rule, Mapping):
+        return dict(rule)
+    if isinstance(rule, list | tuple):
+        return {"any": list(rule)}
+    if not isinstance(rule, str) or not rule.strip():
+        raise UsageError(
+            f"lagging_rule {rule!r}: write e.g. 'unemployment_rate above median or "
+            "gdp_per_capita below median'"
+        )
+    ors: list[dict[str, Any]] = []
+    for part in re.split(r"\s+or\s+", rule.strip(), flags=re.IGNORECASE):
+        ands: list[dict[str, Any]] = []
+        for clause in re.split(r"\s+and\s+", part, flags=re.IGNORECASE):
+            m = _CLAUSE.match(clause)
+            if m is None:
+                raise UsageError(
+                    f"lagging_rule: cannot read '{clause.strip()}' in {rule!r}; each clause is "
+                    "'<column> above|below median|mean|<number>', joined by 'or'/'and'"
+                )
+            op = m["op"].lower()
+            key = "above" if op in ("above", ">") else "below"
+            thr_text = m["thr"].lower()
+            thr: Any = thr_text if thr_text in ("median", "mean") else float(thr_text)
+            ands.append({"column": m["col"], key: thr})
+        ors.append(ands[0] if len(ands) == 1 else {"all": ands})
+    return ors[0] if len(ors) == 1 and "all" not in ors[0] else {"any": ors}
+
+
+def _rule_text(rule: Any) -> str:
+    if isinstance(rule, str):
+        return rule
+    try:
+        return json.dumps(rule, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return str(rule)
+
+
+# --------------------------------------------------------------------------- targets
+
+
+@dataclass(frozen=True)
+class Targets:
+    """National figures today and the 2030 targets, with their sources.
+
+    Attributes
+    ----------
+    year, today_year : int
+        Target year (2030) and year of today's figures (2024).
+    today_jobs, target_jobs : int
+        Offshoring jobs today and targeted.
+    today_exports_mad_bn, target_exports_mad_bn : float
+        Offshoring exports today and targeted, bn MAD.
+    sources : tuple of str
+        Where the figures come from.
+    default : bool
+        True when the scenario had no ``[targets]`` table (:data:`DEFAULT_TARGETS`).
+    """
+
+    year: int
+    today_year: int
+    today_jobs: int
+    today_exports_mad_bn: float
+    target_jobs: int
+    target_exports_mad_bn: float
+    sources: tuple[str, ...]
+    default: bool = False
+
+    @property
+    def gap_jobs(self) -> int:
+        """Jobs to add by the target year."""
+        return self.target_jobs - self.today_jobs
+
+    @property
+    def gap_exports_mad_m(self) -> float:
+        """Exports to add by the target year, MAD million (1 decimal)."""
+        return (_bn_to_tenths(self.target_exports_mad_bn) - _bn_to_tenths(
+            self.today_exports_mad_bn)) / 10.0
+
+    @classmethod
+    def from_mapping(cls, raw: Mapping[str, Any] | None, where: str = "[targets]") -> Targets:
+        """Build from a scenario's ``[targets]`` table (missing keys take the defaults)."""
+        default = not raw
+        d = dict(DEFAULT_TARGETS)
+        if raw:
+            unknown = sorted(set(raw) - set(DEFAULT_TARGETS))
+            if unknown:
+                raise UsageError(
+                    f"{where}: unknown key(s) {', '.join(unknown)}; use "
+                    f"{', '.join(DEFAULT_TARGETS)}"
+                )
+            d.update(raw)
+        try:
+            out = cls(
+                year=int(d["year"]),
+                today_year=int(d["today_year"]),
+                today_jobs=int(d["today_jobs"]),
+                today_exports_mad_bn=float(d["today_exports_mad_bn"]),
+                target_jobs=int(d["target_jobs"]),
+                target_exports_mad_bn=float(d["target_exports_mad_bn"]),
+                sources=tuple(str(s) for s in (d.get("sources") or ())),
+                default=default,
+            )
+        except (TypeError, ValueError) as exc:
+            raise UsageError(f"{where}: {exc}; give whole numbers of jobs and bn MAD") from None
+        if out.today_jobs <= 0 or out.target_jobs <= out.today_jobs:
+            raise UsageError(
+                f"{where}: target_jobs={out.target_jobs} must exceed today_jobs="
+                f"{out.today_jobs} > 0"
+            )
+        if out.target_exports_mad_bn < out.today_exports_mad_bn:
+            raise UsageError(
+                f"{where}: target_exports_mad_bn={out.target_exports_mad_bn} is below "
+                f"today_exports_mad_bn={out.today_exports_mad_bn}"
+            )
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (with the gaps)."""
+        return {
+            "year": self.year,
+            "today_year": self.today_year,
+            "today_jobs": self.today_jobs,
+            "today_exports_mad_bn": self.today_exports_mad_bn,
+            "target_jobs": self.target_jobs,
+            "target_exports_mad_bn": self.target_exports_mad_bn,
+            "gap_jobs": self.gap_jobs,
+            "gap_exports_mad_m": self.gap_exports_mad_m,
+            "sources": list(self.sources),
+            "default": self.default,
+        }
+
+
+# --------------------------------------------------------------------------- today's jobs
+
+
+def estimate_today_jobs(parks: pd.DataFrame | None, total: int) -> tuple[np.ndarray, list[str]]:
+    """Split the national jobs total among parks (ESTIMATE, see :data:`ESTIMATE_METHOD`).
+
+    Parameters
+    ----------
+    parks : DataFrame or None
+        The ``parks`` layer (an optional ``jobs`` column with published counts).
+    total : int
+        National offshoring jobs today.
+
+    Returns
+    -------
+    jobs : ndarray of int64, shape (p,)
+        Estimated jobs per park; sums exactly to ``total``.
+    source : list of str
+        ``"published"`` (the published count kept), ``"published, scaled"`` or
+        ``"estimate"`` per park.
+    """
+    n = 0 if parks is None else len(parks)
+    if n == 0 or parks is None:
+        return np.zeros(0, dtype=np.int64), []
+    pub = (np.asarray(parks["jobs"], dtype=float) if "jobs" in parks.columns
+           else np.full(n, np.nan))
+    known = np.isfinite(pub) & (pub > 0)
+    if known.all():
+        return _lr(pub, total), ["published, scaled"] * n
+    published = float(pub[known].sum())
+    if published > total:
+        # published counts exceed the national figure: scale them, unknown parks get nothing
+        jobs = np.zeros(n, dtype=np.int64)
+        jobs[known] = _lr(pub[known], total)
+        return jobs, ["published, scaled" if k else "estimate" for k in known]
+    jobs = np.zeros(n, dtype=np.int64)
+    jobs[known] = np.round(pub[known]).astype(np.int64)
+    rest = total - int(jobs[known].sum())
+    jobs[~known] = _lr(np.ones(int((~known).sum())), rest)
+    return jobs, ["published" if k else "estimate" for k in known]
+
+
+# --------------------------------------------------------------------------- plan report
+
+
+@dataclass
+class PlanReport:
+    """A K-site plan with the allocation of the 2030 targets and its equity.
+
+    Attributes
+    ----------
+    scenario, scenario_title, method, pack : str
+        Where the ranking came from.
+    solution : siteplan.analyses.plan.select.PlanSolution
+        The selection (solver, status, gap, constraints).
+    allocation : siteplan.analyses.plan.select.Allocation
+        Jobs and exports added per site (existing parks first, then chosen sites).
+    targets : Targets
+    sites : DataFrame
+        One row per existing park and chosen site: ``kind`` ("park"/"new"), ids,
+        place, score, talent, capacity weight, jobs and exports today / added / 2030.
+    regions : DataFrame
+        One row per region: jobs and exports today (estimate), under the plan and the
+        baseline in 2030, and jobs per 1,000 working-age inhabitants.
+    provinces : DataFrame or None
+        Same per province (for the Theil decomposition), when the pack has provinces.
+    equity : dict
+        ``{"today"|"plan"|"baseline": measures}`` (see :meth:`to_dict`).
+    ranking : list of dict
+        ``{"id", "name", "rank", "score"}`` of every ranked site (for Kendall's tau).
+    settings : dict
+        The options used (after scenario defaults).
+    estimates : list of dict
+        What is estimated and how.
+    notes : list of str
+    runtime_s : float
+        Wall time of :func:`make_plan`, seconds.
+    """
+
+    scenario: str
+    scenario_title: str
+    method: str
+    pack: str
+    solution: PlanSolution
+    allocation: Allocation
+    targets: Targets
+    sites: pd.DataFrame
+    regions: pd.DataFrame
+    provinces: pd.DataFrame | None
+    equity: dict[str, dict[str, Any]]
+    ranking: list[dict[str, Any]]
+    settings: dict[str, Any]
+    estimates: list[dict[str, Any]]
+    notes: list[str] = field(default_factory=list)
+    runtime_s: float = 0.0
+
+    # ------------------------------------------------------------------ views
+    @property
+    def chosen(self) -> pd.DataFrame:
+        """The chosen new sites (rows of :attr:`sites` with kind "new"), in rank order."""
+        out = self.sites[self.sites["kind"] == "new"]
+        return out.sort_values(["rank", "id"]).reset_index(drop=True)
+
+    @property
+    def parks(self) -> pd.DataFrame:
+        """The existing parks (rows of :attr:`sites` with kind "park")."""
+        return self.sites[self.sites["kind"] == "park"].reset_index(drop=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract of ``siteplan plan -o plan.json``.
+
+        Keys: ``kind``, ``siteplan_version``, ``scenario``, ``scenario_title``,
+        ``method``, ``pack``, ``k``, ``chosen`` (each ``id``, ``name``, ``rank``,
+        ``score``, ``region_code``, ``region``, ``province_code``, ``province``,
+        ``lon``, ``lat``, ``lagging``, ``talent``, ``capacity_weight``,
+        ``jobs_2030_added``, ``exports_2030_added_mad_m``, ``capped``), ``parks``
+        (same with ``jobs_today``, ``jobs_today_source``, ``exports_today_mad_m``,
+        ``jobs_2030``, ``exports_2030_mad_m``, ``capacity_from``), ``regions``,
+        ``equity`` (``today``, ``plan``, ``baseline``, ``plan_minus_baseline``),
+        ``solver``, ``status``, ``gap``, ``bound``, ``objective``,
+        ``objective_kind``, ``solve_runtime_s``, ``constraints``, ``settings``,
+        ``targets`` (with ``sources``), ``allocation``, ``baseline``,
+        ``estimates``, ``notes``, ``ranking``, ``runtime_s``.
+        """
+        sol = self.solution
+        alloc = self.allocation
+        chosen = [_site_dict(r, new=True) for _, r in self.chosen.iterrows()]
+        parks = [_site_dict(r, new=False) for _, r in self.parks.iterrows()]
+        regions = []
+        for _, r in self.regions.iterrows():
+            regions.append({
+                str(k): (_s(v) if k in ("region_code", "region") else
+                         bool(v) if k == "lagging" else
+                         int(v) if str(k).startswith(("jobs", "parks", "new_sites")) else _f(v))
+                for k, v in r.items()
+            } | {"estimate": True})
+        eq = {k: dict(v) for k, v in self.equity.items()}
+        diff = {
+            m: (_f(eq["plan"].get(m)) or 0.0) - (_f(eq["baseline"].get(m)) or 0.0)
+            for m in ("gini", "theil_t", "cv", "top2_share")
+        }
+        eq["plan_minus_baseline"] = diff
+        return {
+            "kind": PLAN_KIND,
+            "siteplan_version": __version__,
+            "scenario": self.scenario,
+            "scenario_title": self.scenario_title,
+            "method": self.method,
+            "pack": self.pack,
+            "k": sol.k,
+            "chosen": chosen,
+            "parks": parks,
+            "regions": regions,
+            "equity": eq,
+            "solver": sol.solver,
+            "status": sol.status,
+            "gap": _f(sol.gap),
+            "bound": _f(sol.bound),
+            "objective": _f(sol.objective),
+            "objective_kind": sol.objective_kind,
+            "solve_runtime_s": _f(sol.runtime_s),
+            "constraints": _jsonable(sol.constraints),
+            "settings": _jsonable(self.settings),
+            "targets": self.targets.to_dict(),
+            "allocation": {
+                "rule": ALLOCATION_RULE,
+                "cap_share": _f(self.settings.get("cap_share")),
+                "cap_jobs": alloc.cap_jobs,
+                "cap_exports_mad_m": _f(alloc.cap_exports_mad_m),
+                "gap_jobs": alloc.gap_jobs,
+                "gap_exports_mad_m": _f(alloc.gap_exports_mad_m),
+                "jobs_added_total": int(alloc.jobs.sum()),
+                "exports_added_total_mad_m": int(alloc.exports_tenths.sum()) / 10.0,
+                "today_export_per_job_mad": _f(alloc.today_export_per_job_mad),
+                "implied_export_per_new_job_mad": _f(alloc.implied_export_per_new_job_mad),
+                "jobs_added_new_sites": int(self.chosen["jobs_added"].sum()),
+                "jobs_added_parks": int(self.parks["jobs_added"].sum()),
+            },
+            "baseline": {"rule": BASELINE_RULE},
+            "estimates": [dict(e) for e in self.estimates],
+            "notes": list(self.notes) + list(sol.notes),
+            "ranking": [dict(r) for r in self.ranking],
+            "runtime_s": _f(self.runtime_s),
+        }
+
+    def to_json(self, indent: int = 2) -> str:
+        """JSON text of :meth:`to_dict`."""
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``{"sites", "regions", "equity"}`` DataFrames for CSV / XLSX / Markdown."""
+        return {"sites": self.sites_table(), "regions": self.regions.copy(),
+                "equity": equity_frame(self.equity)}
+
+    def sites_table(self) -> pd.DataFrame:
+        """Chosen sites (rank order) then existing parks, flat columns."""
+        import pandas as pd
+
+        cols = ["kind", "id", "name", "rank", "score", "region_code", "region", "province_code",
+                "province", "lon", "lat", "lagging", "talent", "capacity_weight", "capacity_from",
+                "capacity_from_km", "jobs_today", "jobs_today_source", "jobs_added", "jobs_2030",
+                "exports_today_mad_m", "exports_added_mad_m", "exports_2030_mad_m", "capped"]
+        out = pd.concat([self.chosen, self.parks], ignore_index=True)
+        return out[[c for c in cols if c in out.columns]]
+
+    def overlay(self) -> Overlay:
+        """The chosen sites as a points :class:`~siteplan.outputs.overlay.Overlay` (jobs)."""
+        import geopandas as gpd
+
+        from siteplan.outputs.overlay import Overlay
+
+        ch = self.chosen
+        data = gpd.GeoDataFrame(
+            {
+                "id": ch["id"].astype(str).to_list(),
+                "name": ch["name"].astype(str).to_list(),
+                "region": ch["region"].astype(str).to_list(),
+                "score": ch["score"].astype(float).round(3).to_list(),
+                "jobs_2030_added": ch["jobs_added"].astype(int).to_list(),
+                "exports_2030_added_mad_m": ch["exports_added_mad_m"].astype(float).to_list(),
+            },
+            geometry=gpd.points_from_xy(ch["lon"].astype(float), ch["lat"].astype(float)),
+            crs="EPSG:4326",
+        )
+        return Overlay(
+            name=f"Plan {self.targets.year}: {len(ch)} new sites ({self.scenario})",
+            kind="points",
+            data=data,
+            value_column="jobs_2030_added",
+            label_column="name",
+            popup_columns={
+                "region": "Region",
+                "score": "Suitability score",
+                "jobs_2030_added": f"Jobs added by {self.targets.year}",
+                "exports_2030_added_mad_m": f"Exports added by {self.targets.year} (MAD m)",
+            },
+            colormap="viridis",
+            legend=f"Offshoring jobs added by {self.targets.year} (plan)",
+        )
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, Mapping):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | set):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _jsonable(obj.tolist())
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, float) and (math.isnan(obj) or math.isinf(obj)):
+        return None
+    return obj
+
+
+def _site_dict(r: Any, *, new: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": str(r["id"]),
+        "name": str(r["name"]),
+        "rank": None if _s(r.get("rank")) is None else int(r["rank"]),
+        "score": _f(r.get("score")),
+        "region_code": _s(r.get("region_code")),
+        "region": _s(r.get("region")),
+        "province_code": _s(r.get("province_code")),
+        "province": _s(r.get("province")),
+        "lon": _f(r.get("lon")),
+        "lat": _f(r.get("lat")),
+        "talent": _f(r.get("talent")),
+        "capacity_weight": _f(r.get("capacity_weight")),
+        "jobs_2030_added": int(r["jobs_added"]),
+        "exports_2030_added_mad_m": _f(r["exports_added_mad_m"]),
+        "capped": bool(r["capped"]),
+    }
+    if new:
+        out["lagging"] = bool(r.get("lagging"))
+    else:
+        out |= {
+            "jobs_today": int(r["jobs_today"]),
+            "jobs_today_source": _s(r.get("jobs_today_source")),
+            "jobs_today_estimate": _s(r.get("jobs_today_source")) != "published",
+            "exports_today_mad_m": _f(r["exports_today_mad_m"]),
+            "jobs_2030": int(r["jobs_2030"]),
+            "exports_2030_mad_m": _f(r["exports_2030_mad_m"]),
+            "capacity_from": _s(r.get("capacity_from")),
+            "capacity_from_km": _f(r.get("capacity_from_km")),
+        }
+    return out
+
+
+#: Measures shown in the equity tables, in order: (key, label).
+EQUITY_MEASURES: tuple[tuple[str, str], ...] = (
+    ("national_per_thousand", "jobs per 1,000 working-age (national)"),
+    ("gini", "Gini (regions)"),
+    ("theil_t", "Theil T (regions)"),
+    ("cv", "coefficient of variation (regions)"),
+    ("top2_share", "share of the two largest regions"),
+    ("province_gini", "Gini (provinces)"),
+    ("province_theil_t", "Theil T (provinces)"),
+    ("theil_between", "Theil T between regions (provinces)"),
+    ("theil_within", "Theil T within regions (provinces)"),
+)
+
+
+def equity_frame(equity: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    """One row per measure; columns today, plan_2030, baseline_2030, plan_minus_baseline."""
+    import pandas as pd
+
+    rows = []
+    for key, label in EQUITY_MEASURES:
+        vals = {d: _f(equity.get(d, {}).get(key)) for d in _DISTRIBUTIONS}
+        if all(v is None for v in vals.values()):
+            continue
+        p, b = vals["plan"], vals["baseline"]
+        rows.append({"measure": key, "label": label, "today": vals["today"],
+                     "plan_2030": p, "baseline_2030": b,
+                     "plan_minus_baseline": None if p is None or b is None else p - b})
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- make_plan
+
+
+def _plan_defaults(ranking: Ranking) -> Mapping[str, Any]:
+    plan = getattr(ranking.scenario, "plan", None) or {}
+    from siteplan.scenario import PLAN_KEYS
+
+    known = set(PLAN_KEYS)
+    unknown = sorted(set(plan) - known)
+    if unknown:
+        raise UsageError(
+            f"scenario '{ranking.scenario.name}' [plan]: unknown key(s) {', '.join(unknown)}; "
+            f"use {', '.join(sorted(known))}"
+        )
+    return plan
+
+
+_UNSET: Any = object()
+
+
+def _layer_or_none(pack: Any, name: str) -> Any:
+    names = getattr(pack, "layer_names", None)
+    if isinstance(pack, Mapping):
+        return pack.get(name)
+    if names is not None and name not in names:
+        return None
+    return pack.layer(name)
+
+
+def _point_lonlat(df: Any) -> tuple[np.ndarray, np.ndarray]:
+    """lon/lat of a point layer (columns, else the geometry)."""
+    if "lon" in df.columns and "lat" in df.columns:
+        return df["lon"].to_numpy(dtype=float), df["lat"].to_numpy(dtype=float)
+    geom = df.geometry
+    if not bool((geom.geom_type == "Point").all()):
+        geom = geom.representative_point()
+    return np.asarray(geom.x, dtype=float), np.asarray(geom.y, dtype=float)
+
+
+def _locate_points(df: Any, pack: Any) -> Any:
+    """Add province_code / region_code by point-in-polygon when the layer lacks them."""
+    if "region_code" in df.columns and df["region_code"].notna().all() and (
+        "province_code" in df.columns or _layer_or_none(pack, "provinces") is None
+    ):
+        return df
+    if isinstance(pack, Mapping):
+        raise DataError("parks layer: needs a region_code column (or pass a Pack to locate it)")
+    from siteplan.scoring.ranking import locate
+
+    keep = df.copy()
+    if "id" not in keep.columns:
+        keep["id"] = [f"park{i + 1}" for i in range(len(keep))]
+    located = locate(keep, pack)
+    for col in ("province_code", "region_code"):
+        if col not in df.columns or df[col].isna().any():
+            keep[col] = located[col].to_numpy()
+    return keep
+
+
+def make_plan(
+    ranking: Ranking,
+    pack: Pack | Mapping[str, Any],
+    *,
+    k: int | None = None,
+    max_per_region: int | None = _UNSET,
+    min_spacing_km: float | None = _UNSET,
+    lagging_quota: int | None = _UNSET,
+    lagging_rule: str | Mapping[str, Any] | None = _UNSET,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    objective: str | None = None,
+    coverage_radius_km: float | None = None,
+    coverage_demand: tuple[str, str] | None = None,
+    solver: str | None = None,
+    cap_share: float | None = _UNSET,
+    targets: Mapping[str, Any] | None = None,
+    time_limit: float | None = None,
+    talent_column: str = "talent",
+    population_column: str = "working_age_2024",
+) -> PlanReport:
+    """Choose ``k`` new sites, allocate the 2030 targets and measure regional equity.
+
+    Every option left out takes the scenario's ``[plan]`` / ``[targets]`` value
+    (``balanced-2030``: at most 2 sites per region, 30 km spacing between sites and
+    to existing parks, at least 2 sites in lagging regions, per-site cap 25 % of
+    the gap); ``None`` switches a constraint off (as do ``max_per_region=0``,
+    ``min_spacing_km=0`` and ``lagging_quota=0``).
+
+    Parameters
+    ----------
+    ranking : siteplan.scoring.ranking.Ranking
+        The ranked candidates; ``ranking.raw[talent_column]`` (the 2SFCA talent
+        value) feeds the capacity weights.
+    pack : siteplan.layers.pack.Pack or mapping name -> (Geo)DataFrame
+        Needs ``regions`` (``region_code``, ``population_column``, the lagging-rule
+        columns); uses ``parks`` (existing parks, ``jobs``) and ``provinces``.
+    k : int
+        Number of new sites (``[plan].k`` when omitted).
+    max_per_region : int or None
+        At most M new sites per region.
+    min_spacing_km : float or None
+        Minimum geodesic distance in km between new sites and to existing parks.
+    lagging_quota : int or None
+        At least Q new sites in lagging regions.
+    lagging_rule : str, dict or None
+        Lagging-region rule (see :func:`parse_lagging_rule`).
+    include, exclude : sequence of str
+        Site ids forced in / out.
+    objective : {"suitability", "coverage"}
+        Maximise the total score, or the working-age population (or
+        ``coverage_demand``) newly within ``coverage_radius_km`` (MCLP).
+    coverage_radius_km : float
+        Coverage radius T for ``objective="coverage"``, km (default 60).
+    coverage_demand : (layer, column), optional
+        Demand for the coverage objective (default ``("provinces", population_column)``).
+    solver : {"auto", "exact", "highs", "cbc", "greedy"}
+    cap_share : float or None
+        Per-site cap as a share of the jobs gap (None: no cap).
+    targets : mapping, optional
+        Overrides of the scenario's ``[targets]`` (keys as in :data:`DEFAULT_TARGETS`).
+    time_limit : float, optional
+        Seconds for the MIP solver (default 60).
+    talent_column : str
+        Criterion of the ranking used as talent in the capacity weights.
+    population_column : str
+        Column of ``regions`` (and ``provinces``) with the working-age population.
+
+    Returns
+    -------
+    PlanReport
+
+    Raises
+    ------
+    PlanError
+        Infeasible constraints (the message names them) or an unreachable cap.
+    UsageError, DataError
+        Bad options or data.
+    """
+    import pandas as pd
+
+    from siteplan.analyses.equity import equity_table, theil_decomposition
+    from siteplan.analyses.plan.select import (
+        allocate_targets,
+        baseline_market_led,
+        capacity_weights,
+        plan_from_ranking,
+    )
+    from siteplan.criteria.geodesy import distance_matrix_km
+
+    t0 = time.perf_counter()
+    defaults = _plan_defaults(ranking)
+    notes: list[str] = []
+
+    def pick(value: Any, key: str, fallback: Any = None) -> Any:
+        return defaults.get(key, fallback) if value is _UNSET else value
+
+    k_ = k if k is not None else defaults.get("k")
+    if k_ is None:
+        raise UsageError("k: pass the number of new sites to choose (--sites K)")
+    cap = pick(max_per_region, "max_per_region")
+    cap = None if cap in (None, 0) else cap
+    spacing = pick(min_spacing_km, "min_spacing_km")
+    spacing = None if spacing in (None, 0) else spacing
+    quota = pick(lagging_quota, "lagging_quota")
+    quota = None if quota in (None, 0) else quota
+    rule_raw = pick(lagging_rule, "lagging_rule")
+    rule = parse_lagging_rule(rule_raw)
+    share = pick(cap_share, "cap_share")
+    obj = objective or defaults.get("objective", "suitability")
+    slv = solver or defaults.get("solver", "auto")
+    tl = float(time_limit if time_limit is not None else defaults.get("time_limit", 60.0))
+    radius = coverage_radius_km if coverage_radius_km is not None else defaults.get(
+        "coverage_radius_km", 60.0)
+    demand = coverage_demand or tuple(defaults.get("coverage_demand", ("provinces",
+                                                                       population_column)))
+    inc = [str(x) for x in ([include] if isinstance(include, str) else include)]
+    exc = [str(x) for x in ([exclude] if isinstance(exclude, str) else exclude)]
+    inc = list(dict.fromkeys([*defaults.get("include", []), *inc]))
+    exc = list(dict.fromkeys([*defaults.get("exclude", []), *exc]))
+
+    raw_targets = dict(getattr(ranking.scenario, "targets", None) or {})
+    if targets:
+        raw_targets.update(targets)
+    tg = Targets.from_mapping(raw_targets or None,
+                              f"scenario '{ranking.scenario.name}' [targets]")
+    if tg.default:
+        notes.append("the scenario has no [targets] table: the national defaults "
+                      "(148,500 jobs and 26.2 bn MAD at end-2024; 270,000 and 40 bn MAD in "
+                      "2030) are used")
+
+    # ---------------------------------------------------------------- layers
+    regions_layer = _layer_or_none(pack, "regions")
+    if regions_layer is None:
+        raise UsageError("the pack has no 'regions' layer; a plan needs it")
+    for col in ("region_code", population_column):
+        if col not in regions_layer.columns:
+            raise DataError(f"regions layer: no '{col}' column; the equity measures need the "
+                            "region codes and the working-age population")
+    reg = pd.DataFrame({
+        "region_code": regions_layer["region_code"].astype(str).to_numpy(),
+        "region": (regions_layer["name_fr"] if "name_fr" in regions_layer.columns
+                   else regions_layer.get("name", regions_layer["region_code"])
+                   ).astype(str).to_numpy(),
+        "working_age": pd.to_numeric(regions_layer[population_column]).to_numpy(dtype=float),
+    })
+    if not np.all(np.isfinite(reg["working_age"])) or (reg["working_age"] <= 0).any():
+        bad = reg.loc[~(reg["working_age"] > 0), "region_code"].tolist()
+        raise DataError(f"regions layer column '{population_column}': no positive value for "
+                        f"region(s) {', '.join(bad)}")
+    reg = reg.sort_values("region_code").reset_index(drop=True)
+    region_codes = reg["region_code"].tolist()
+    region_name = dict(zip(reg["region_code"], reg["region"], strict=True))
+
+    parks_layer = _layer_or_none(pack, "parks")
+    parks = None
+    if parks_layer is not None and len(parks_layer):
+        parks = _locate_points(parks_layer, pack).reset_index(drop=True)
+
+    # ---------------------------------------------------------------- selection
+    sol = plan_from_ranking(
+        ranking, pack, k=k_, max_per_region=cap, min_spacing_km=spacing,
+        park_spacing_km=defaults.get("park_spacing_km"), lagging_rule=rule,
+        lagging_quota=quota, include=inc, exclude=exc, objective=obj,
+        demand=demand if obj == "coverage" else None,
+        coverage_radius_km=radius if obj == "coverage" else None,
+        solver=slv, time_limit=tl,
+    )
+    lag_codes = set(sol.constraints.get("lagging_regions", []))
+
+    # ---------------------------------------------------------------- capacity weights
+    sites = ranking.sites
+    scored = sites[~sites["excluded"].astype(bool) & sites["score"].notna()]
+    if talent_column in ranking.raw.columns:
+        talent_of = ranking.raw[talent_column].astype(float)
+    else:
+        talent_of = pd.Series(1.0, index=ranking.raw.index)
+        notes.append(f"the ranking has no '{talent_column}' criterion: capacity weight = score "
+                     "only")
+    chosen = sol.sites.copy()
+    chosen["kind"] = "new"
+    chosen["talent"] = talent_of.reindex(chosen["id"]).to_numpy(dtype=float)
+    chosen["capacity_from"] = chosen["id"].astype(str)
+    chosen["capacity_from_km"] = 0.0
+    chosen["jobs_today"] = 0
+    chosen["jobs_today_source"] = None
+
+    # existing parks: today's jobs (estimate) and capacity of the nearest scored candidate
+    park_rows = pd.DataFrame()
+    if parks is not None:
+        jobs_today, source = estimate_today_jobs(parks, tg.today_jobs)
+        plon, plat = _point_lonlat(parks)
+        slon = scored["lon"].to_numpy(dtype=float)
+        slat = scored["lat"].to_numpy(dtype=float)
+        dist = distance_matrix_km(plon, plat, slon, slat)
+        near = np.argmin(np.where(np.isnan(dist), np.inf, dist), axis=1)
+        src = scored.iloc[near]
+        prov_names = {}
+        prov_layer = _layer_or_none(pack, "provinces")
+        if prov_layer is not None and "province_code" in prov_layer.columns:
+            label = "name_fr" if "name_fr" in prov_layer.columns else "province_code"
+            prov_names = dict(zip(prov_layer["province_code"].astype(str),
+                                  prov_layer[label].astype(str), strict=True))
+        pcodes = (parks["province_code"].astype(str).to_numpy() if "province_code"
+                  in parks.columns else np.full(len(parks), None))
+        park_rows = pd.DataFrame({
+            "kind": "park",
+            "id": parks["id"].astype(str).to_numpy() if "id" in parks.columns else
+            [f"park{i + 1}" for i in range(len(parks))],
+            "name": parks["name"].astype(str).to_numpy() if "name" in parks.columns else
+            parks["id"].astype(str).to_numpy(),
+            "rank": pd.array([None] * len(parks), dtype="Int64"),
+            "score": src["score"].to_numpy(dtype=float),
+            "region_code": parks["region_code"].astype(str).to_numpy(),
+            "region": [region_name.get(str(c), str(c)) for c in parks["region_code"]],
+            "province_code": pcodes,
+            "province": [prov_names.get(str(c)) for c in pcodes],
+            "lon": plon,
+            "lat": plat,
+            "lagging": [str(c) in lag_codes for c in parks["region_code"]],
+            "talent": talent_of.reindex(src["id"]).to_numpy(dtype=float),
+            "capacity_from": src["id"].astype(str).to_numpy(),
+            "capacity_from_km": dist[np.arange(len(parks)), near],
+            "jobs_today": jobs_today,
+            "jobs_today_source": source,
+        })
+        unknown = sorted(set(park_rows["region_code"]) - set(region_codes))
+        if unknown:
+            raise DataError(f"parks layer: region code(s) {', '.join(unknown)} are not in the "
+                            "regions layer")
+    else:
+        notes.append("the pack has no existing parks: today's jobs are split by working-age "
+                      "population (ESTIMATE) and the targets go to the new sites only")
+
+    cols = ["kind", "id", "name", "rank", "score", "region_code", "region", "province_code",
+            "province", "lon", "lat", "lagging", "talent", "capacity_from", "capacity_from_km",
+            "jobs_today", "jobs_today_source"]
+    for c in cols:
+        if c not in chosen.columns:
+            chosen[c] = None
+    frames = [park_rows[cols]] if len(park_rows) else []
+    frames.append(pd.DataFrame(chosen[cols]).reset_index(drop=True))
+    table = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
+    table["talent"] = table["talent"].astype(float).fillna(0.0)
+    table["score"] = table["score"].astype(float)
+    weights = capacity_weights(table["talent"].to_numpy(), table["score"].to_numpy())
+    if not (weights > 0).any():
+        raise PlanError("capacity weights (talent x score) are all 0 for the parks and the chosen "
+                        f"sites: the '{talent_column}' criterion gives no talent; check it")
+    table["capacity_weight"] = weights
+
+    # ---------------------------------------------------------------- allocation
+    alloc = allocate_targets(
+        weights, sites=table["id"].tolist(), regions=table["region_code"].tolist(),
+        today_jobs_total=tg.today_jobs, today_exports_mad_bn=tg.today_exports_mad_bn,
+        target_jobs=tg.target_jobs, target_exports_mad_bn=tg.target_exports_mad_bn,
+        cap_share=share,
+    )
+    today_tenths_total = _bn_to_tenths(tg.today_exports_mad_bn)
+    table["jobs_added"] = alloc.jobs
+    table["jobs_today"] = table["jobs_today"].astype(np.int64)
+    table["jobs_2030"] = table["jobs_today"] + table["jobs_added"]
+    today_tenths = _lr(table["jobs_today"].to_numpy(dtype=float), today_tenths_total)
+    table["exports_today_mad_m"] = today_tenths / 10.0
+    table["exports_added_mad_m"] = alloc.exports_tenths / 10.0
+    table["exports_2030_mad_m"] = (today_tenths + alloc.exports_tenths) / 10.0
+    table["capped"] = alloc.capped
+
+    # ---------------------------------------------------------------- regions
+    if len(park_rows):
+        today_r = table.groupby("region_code")["jobs_today"].sum()
+        today_jobs_r = np.array([int(today_r.get(c, 0)) for c in region_codes], dtype=np.int64)
+    else:
+        today_jobs_r = _lr(reg["working_age"].to_numpy(), tg.today_jobs)
+    if len(park_rows):
+        ex_today = pd.Series(today_tenths, index=table["region_code"]).groupby(level=0).sum()
+        today_ex_r = np.array([int(ex_today.get(c, 0)) for c in region_codes], dtype=np.int64)
+    else:
+        today_ex_r = _lr(today_jobs_r.astype(float), today_tenths_total)
+    add_r = table.groupby("region_code")["jobs_added"].sum()
+    plan_add = np.array([int(add_r.get(c, 0)) for c in region_codes], dtype=np.int64)
+    ex_add_r = pd.Series(alloc.exports_tenths, index=table["region_code"]).groupby(level=0).sum()
+    plan_ex_add = np.array([int(ex_add_r.get(c, 0)) for c in region_codes], dtype=np.int64)
+    base = baseline_market_led(dict(zip(region_codes, today_jobs_r.tolist(), strict=True)),
+                               gap=tg.gap_jobs)
+    base_add = np.array([base[c] for c in region_codes], dtype=np.int64)
+    gap_tenths = _bn_to_tenths(tg.target_exports_mad_bn) - today_tenths_total
+    base_ex_add = _lr(today_jobs_r.astype(float), gap_tenths)
+    wa = reg["working_age"].to_numpy(dtype=float)
+    counts_new = chosen["region_code"].astype(str).value_counts()
+    counts_parks = (park_rows["region_code"].value_counts() if len(park_rows)
+                    else pd.Series(dtype=int))
+    regions = pd.DataFrame({
+        "region_code": region_codes,
+        "region": reg["region"].to_numpy(),
+        "working_age": wa,
+        "lagging": [c in lag_codes for c in region_codes],
+        "parks": [int(counts_parks.get(c, 0)) for c in region_codes],
+        "new_sites": [int(counts_new.get(c, 0)) for c in region_codes],
+        "jobs_today": today_jobs_r,
+        "jobs_added_plan": plan_add,
+        "jobs_2030_plan": today_jobs_r + plan_add,
+        "jobs_added_baseline": base_add,
+        "jobs_2030_baseline": today_jobs_r + base_add,
+        "exports_today_mad_m": today_ex_r / 10.0,
+        "exports_2030_plan_mad_m": (today_ex_r + plan_ex_add) / 10.0,
+        "exports_2030_baseline_mad_m": (today_ex_r + base_ex_add) / 10.0,
+        "per_thousand_today": 1000.0 * today_jobs_r / wa,
+        "per_thousand_plan": 1000.0 * (today_jobs_r + plan_add) / wa,
+        "per_thousand_baseline": 1000.0 * (today_jobs_r + base_add) / wa,
+    })
+
+    # ---------------------------------------------------------------- equity
+    equity: dict[str, dict[str, Any]] = {}
+    dist_cols = {"today": "jobs_today", "plan": "jobs_2030_plan",
+                 "baseline": "jobs_2030_baseline"}
+    for name, col in dist_cols.items():
+        e = equity_table(dict(zip(region_codes, regions[col].astype(float), strict=True)),
+                         dict(zip(region_codes, wa, strict=True)))
+        equity[name] = {
+            "jobs_total": int(regions[col].sum()),
+            "national_per_thousand": e["national_per_thousand"],
+            "gini": e["gini"],
+            "theil_t": e["theil_t"],
+            "cv": e["cv"],
+            "top2_share": e["top2_share"],
+            "top2_regions": [region_codes[i] for i in
+                             np.argsort(-regions[col].to_numpy(), kind="stable")[:2]],
+            "jobs_per_thousand": dict(zip(region_codes, e["jobs_per_thousand"], strict=True)),
+            "lorenz": e["lorenz"],
+        }
+
+    provinces = _province_equity(pack, table, regions, region_codes, population_column,
+                                 equity, notes, theil_decomposition)
+
+    estimates = [
+        {"what": "jobs today per park, province and region (and everything derived from "
+                 "them: 2030 jobs per region, per-1,000 rates, the baseline and the equity "
+                 "measures)",
+         "estimate": True, "method": ESTIMATE_METHOD,
+         "published_parks": [str(i) for i, s in
+                             zip(park_rows.get("id", []), park_rows.get("jobs_today_source", []),
+                                 strict=True) if s != "estimate"]},
+        {"what": "exports today per region", "estimate": True,
+         "method": "today's national exports split like today's jobs (same export per job)"},
+        {"what": "capacity of existing parks", "estimate": True,
+         "method": "talent value and score of the nearest scored candidate (capacity_from, "
+                   "capacity_from_km in the parks table)"},
+    ]
+    settings = {
+        "k": int(k_), "max_per_region": cap, "min_spacing_km": spacing,
+        "park_spacing_km": defaults.get("park_spacing_km", spacing),
+        "lagging_quota": quota, "lagging_rule": _rule_text(rule_raw) if rule_raw is not None
+        else "default", "lagging_rule_parsed": rule, "include": inc, "exclude": exc,
+        "objective": obj, "coverage_radius_km": radius if obj == "coverage" else None,
+        "coverage_demand": list(demand) if obj == "coverage" else None,
+        "solver": slv, "time_limit_s": tl, "cap_share": share, "talent_column": talent_column,
+        "population_column": population_column,
+    }
+    ranked = ranking.sites[ranking.sites["rank"].notna()]
+    ranking_list = [{"id": str(r["id"]), "name": str(r["name"]), "rank": int(r["rank"]),
+                     "score": _f(r["score"])} for _, r in ranked.iterrows()]
+    return PlanReport(
+        scenario=ranking.scenario.name, scenario_title=ranking.scenario.title or "",
+        method=ranking.method, pack=getattr(ranking, "pack_name", ""), solution=sol,
+        allocation=alloc, targets=tg, sites=table, regions=regions, provinces=provinces,
+        equity=equity, ranking=ranking_list, settings=settings, estimates=estimates,
+        notes=notes, runtime_s=time.perf_counter() - t0,
+    )
+
+
+def _province_equity(pack: Any, table: pd.DataFrame, regions: pd.DataFrame,
+                     region_codes: list[str], population_column: str,
+                     equity: dict[str, dict[str, Any]], notes: list[str],
+                     theil_decomposition: Any) -> pd.DataFrame | None:
+    """Province-level Gini / Theil with the between/within-region decomposition."""
+    import pandas as pd
+
+    from siteplan.analyses.equity import gini
+
+    prov = _layer_or_none(pack, "provinces")
+    need = ("province_code", "region_code", population_column)
+    if prov is None or any(c not in prov.columns for c in need):
+        notes.append("no provinces layer with province_code, region_code and "
+                     f"{population_column}: no province-level Theil decomposition")
+        return None
+    p = pd.DataFrame({
+        "province_code": prov["province_code"].astype(str).to_numpy(),
+        "region_code": prov["region_code"].astype(str).to_numpy(),
+        "working_age": pd.to_numeric(prov[population_column]).to_numpy(dtype=float),
+    }).sort_values("province_code").reset_index(drop=True)
+    codes = p["province_code"].tolist()
+    site_prov = table["province_code"].astype(str)
+    missing = sorted(set(site_prov) - set(codes))
+    if missing or not (p["working_age"] > 0).all():
+        notes.append("province codes of some sites are not in the provinces layer, or a province "
+                     "has no working-age population: no province-level Theil decomposition")
+        return None
+    today = table.groupby(site_prov)["jobs_today"].sum()
+    added = table.groupby(site_prov)["jobs_added"].sum()
+    p["jobs_today"] = [int(today.get(c, 0)) for c in codes]
+    p["jobs_2030_plan"] = p["jobs_today"] + np.array([int(added.get(c, 0)) for c in codes])
+    # baseline: each region's baseline additions follow today's province distribution
+    base = np.zeros(len(p), dtype=np.int64)
+    for _, r in regions.iterrows():
+        m = (p["region_code"] == r["region_code"]).to_numpy()
+        add = int(r["jobs_added_baseline"])
+        if add == 0 or not m.any():
+            continue
+        w = p.loc[m, "jobs_today"].to_numpy(dtype=float)
+        if w.sum() <= 0:
+            w = p.loc[m, "working_age"].to_numpy(dtype=float)
+        base[m] = _lr(w, add)
+    p["jobs_2030_baseline"] = p["jobs_today"] + base
+    wa = p["working_age"].to_numpy(dtype=float)
+    for name, col in (("today", "jobs_today"), ("plan", "jobs_2030_plan"),
+                      ("baseline", "jobs_2030_baseline")):
+        rate = 1000.0 * p[col].to_numpy(dtype=float) / wa
+        dec = theil_decomposition(rate, wa, p["region_code"].tolist())
+        equity[name]["province_gini"] = gini(rate, wa)
+        equity[name]["province_theil_t"] = dec["total"]
+        equity[name]["theil_between"] = dec["between"]
+        equity[name]["theil_within"] = dec["within"]
+    return p
+
+
+# --------------------------------------------------------------------------- plan JSON
+
+
+def load_plan_json(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read a plan JSON written by ``siteplan plan -o plan.json`` (DataError if not one)."""
+    p = Path(path)
+    try:
+        d = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError(f"{p}: no such file; give a plan JSON written by 'siteplan plan -o "
+                        "plan.json' or a scenario") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataError(f"{p}: not valid JSON ({exc})") from None
+    if not isinstance(d, dict) or d.get("kind") != PLAN_KIND:
+        raise DataError(f"{p}: not a siteplan plan (no \"kind\": \"{PLAN_KIND}\"); give a file "
+                        "written by 'siteplan plan -o plan.json'")
+    missing = [key for key in ("chosen", "regions", "equity", "ranking") if key not in d]
+    if missing:
+        raise DataError(f"{p}: plan JSON without {', '.join(missing)}; write it again with "
+                        "'siteplan plan -o plan.json'")
+    return d
+
+
+# --------------------------------------------------------------------------- compare
+
+
+def kendall_tau(a: Mapping[str, float], b: Mapping[str, float]) -> tuple[float | None,
+                                                                           float | None, int]:
+    """Kendall's tau-b between two rankings over the sites ranked in both.
+
+    Parameters
+    ----------
+    a, b : mapping site id -> rank (or score; only the order matters)
+
+    Returns
+    -------
+    tau, p_value, n
+        ``scipy.stats.kendalltau`` on the common sites (None when fewer than two
+        common sites or a constant ranking), and how many sites were compared.
+    """
+    import warnings
+
+    from scipy.stats import kendalltau
+
+    common = [s for s in a if s in b]
+    if len(common) < 2:
+        return None, None, len(common)
+    x = np.array([float(a[s]) for s in common])
+    y = np.array([float(b[s]) for s in common])
+    if np.all(x == x[0]) or np.all(y == y[0]):
+        return None, None, len(common)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = kendalltau(x, y)
+    return _f(res.statistic), _f(res.pvalue), len(common)
+
+
+@dataclass
+class CompareReport:
+    """Several plans side by side.
+
+    Attributes
+    ----------
+    items : list of dict
+        One plan JSON (:meth:`PlanReport.to_dict`) per item, with ``label`` and
+        ``source`` added.
+    kendall : list of dict
+        ``{"a", "b", "tau", "p_value", "n_common"}`` for every pair.
+    """
+
+    items: list[dict[str, Any]]
+    kendall: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary (chosen sites, regions, equity per item; Kendall's tau)."""
+        items = []
+        for d in self.items:
+            items.append({
+                "label": d["label"], "source": d["source"], "scenario": d.get("scenario"),
+                "method": d.get("method"), "k": d.get("k"), "solver": d.get("solver"),
+                "status": d.get("status"), "gap": d.get("gap"),
+                "chosen": [{key: c.get(key) for key in ("id", "name", "rank", "score",
+                                                        "region_code", "region",
+                                                        "jobs_2030_added",
+                                                        "exports_2030_added_mad_m")}
+                           for c in d["chosen"]],
+                "jobs_2030_by_region": {r["region_code"]: r.get("jobs_2030_plan")
+                                        for r in d["regions"]},
+                "equity": {w: {m: d["equity"].get(w, {}).get(m) for m, _ in EQUITY_MEASURES}
+                           for w in _DISTRIBUTIONS},
+            })
+        return {"kind": "siteplan-compare", "siteplan_version": __version__, "items": items,
+                "kendall_tau": [dict(t) for t in self.kendall]}
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``{"chosen", "regions", "equity", "kendall"}`` DataFrames."""
+        import pandas as pd
+
+        chosen = pd.DataFrame([
+            {"item": d["label"], "order": i + 1, "id": c["id"], "name": c["name"],
+             "rank": c.get("rank"), "score": c.get("score"), "region": c.get("region"),
+             "jobs_2030_added": c.get("jobs_2030_added"),
+             "exports_2030_added_mad_m": c.get("exports_2030_added_mad_m")}
+            for d in self.items for i, c in enumerate(d["chosen"])
+        ])
+        first = self.items[0]["regions"]
+        regions = pd.DataFrame({
+            "region_code": [r["region_code"] for r in first],
+            "region": [r.get("region") for r in first],
+            "jobs_today": [r.get("jobs_today") for r in first],
+            "jobs_2030_baseline": [r.get("jobs_2030_baseline") for r in first],
+        })
+        for d in self.items:
+            by = {r["region_code"]: r.get("jobs_2030_plan") for r in d["regions"]}
+            regions[f"jobs_2030_{d['label']}"] = [by.get(c) for c in regions["region_code"]]
+        rows = []
+        first_eq = self.items[0]["equity"]
+        for w in ("today", "baseline"):  # shown once (from the first item)
+            rows.append({"item": w, "distribution": w,
+                         **{m: _f(first_eq.get(w, {}).get(m)) for m, _ in EQUITY_MEASURES}})
+        for d in self.items:
+            e = d["equity"].get("plan", {})
+            rows.append({"item": d["label"], "distribution": "plan",
+                         **{m: _f(e.get(m)) for m, _ in EQUITY_MEASURES}})
+        equity = pd.DataFrame(rows)
+        kendall = pd.DataFrame(self.kendall, columns=["a", "b", "tau", "p_value", "n_common"])
+        return {"chosen": chosen, "regions": regions, "equity": equity, "kendall": kendall}
+
+
+def _is_plan_json(item: str) -> bool:
+    p = Path(item)
+    return p.suffix.lower() == ".json" and p.is_file()
+
+
+def compare(
+    items: Sequence[str | os.PathLike[str] | PlanReport | Mapping[str, Any]],
+    *,
+    k: int | None = None,
+    pack: Pack | None = None,
+    candidates: Any = None,
+    **plan_options: Any,
+) -> CompareReport:
+    """Compare scenarios and/or saved plans side by side.
+
+    Parameters
+    ----------
+    items : sequence
+        Built-in scenario names, scenario TOML paths, plan JSON paths (written by
+        ``siteplan plan -o plan.json``), :class:`PlanReport` objects or plan dicts.
+        At least two.
+    k : int, optional
+        Number of sites for the scenario items (default: the K of the first saved
+        plan, else the scenario's ``[plan].k``).
+    pack : siteplan.layers.pack.Pack, optional
+        Data pack for the scenario items (default: the embedded pack with each
+        scenario's layer overrides).
+    candidates : optional
+        Candidate sites for the scenario items (as for :func:`siteplan.scoring.ranking.rank`).
+    **plan_options
+        Passed to :func:`make_plan` for the scenario items.
+
+    Returns
+    -------
+    CompareReport
+    """
+    from siteplan.layers.pack import Pack as PackCls
+    from siteplan.scenario import load_scenario
+    from siteplan.scoring.ranking import rank
+
+    if len(items) < 2:
+        raise UsageError("compare: give at least two scenarios or plan JSON files")
+    loaded: list[tuple[str, Any]] = []
+    for item in items:
+        if isinstance(item, PlanReport):
+            loaded.append(("report", item.to_dict()))
+        elif isinstance(item, Mapping):
+            loaded.append(("dict", dict(item)))
+        elif _is_plan_json(str(item)):
+            loaded.append((str(item), load_plan_json(item)))
+        else:
+            loaded.append((str(item), None))
+    if k is None:
+        k = next((int(d["k"]) for _, d in loaded if d is not None and d.get("k")), None)
+    out: list[dict[str, Any]] = []
+    for source, d in loaded:
+        if d is None:
+            scen = load_scenario(source)
+            p = pack if pack is not None else PackCls(None, overrides=scen.layers)
+            r = rank(scen, pack=p, candidates=candidates)
+            d = make_plan(r, p, k=k, **plan_options).to_dict()
+        d = dict(d)
+        d["source"] = source
+        out.append(d)
+    labels = [str(d.get("scenario") or f"item{i + 1}") for i, d in enumerate(out)]
+    for i, d in enumerate(out):
+        lab = labels[i]
+        if labels.count(lab) > 1:
+            lab = f"{lab}#{sum(1 for x in labels[: i + 1] if x == labels[i])}"
+        d["label"] = lab
+    pairs = []
+    for i in range(len(out)):
+        for j in range(i + 1, len(out)):
+            ra = {str(s["id"]): float(s["rank"]) for s in out[i].get("ranking", [])}
+            rb = {str(s["id"]): float(s["rank"]) for s in out[j].get("ranking", [])}
+            tau, pval, n = kendall_tau(ra, rb)
+            pairs.append({"a": out[i]["label"], "b": out[j]["label"], "tau": tau,
+                          "p_value": pval, "n_common": n})
+    return CompareReport(items=out, kendall=pairs)

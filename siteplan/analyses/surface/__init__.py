@@ -1,0 +1,1 @@
+"""The national suitability surface on H3 cells, and its hotspots."""

@@ -1,0 +1,250 @@
+"""Criteria: raw values per site, computed from a pack's layers.
+
+One code path for candidates and surface cells: :func:`compute_criteria` takes
+plain coordinate arrays (plus, for candidates, their own attribute table) and
+calls the vectorised kernels of :mod:`siteplan.criteria.kernels`. Polygon layers used as
+features (for example provinces weighted by their working-age population)
+contribute their representative point.
+
+Everything that does not depend on the sites (filtered feature coordinates,
+masses, zone attributes) is prepared once per (layer, filter) and cached in a
+:class:`CriteriaContext`, so that scoring 870,000 cells in chunks does not
+re-read or re-filter layers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from siteplan.errors import CriterionError, DataError
+from siteplan.scenario import CANDIDATE_ONLY_KINDS, Criterion, parse_filter
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+    from numpy.typing import NDArray
+
+    from siteplan.layers.pack import Pack
+
+log = logging.getLogger("siteplan")
+
+
+@dataclass(frozen=True)
+class Features:
+    """Coordinates (degrees) and optional numeric column of a filtered feature layer."""
+
+    lon: NDArray[np.float64]
+    lat: NDArray[np.float64]
+    values: NDArray[np.float64] | None = None
+
+
+@dataclass
+class CriteriaContext:
+    """Site-independent inputs of the criteria, prepared once and reused across chunks."""
+
+    pack: Pack
+    _features: dict[tuple[str, str, str], Features] = field(default_factory=dict)
+    _zones: dict[str, Any] = field(default_factory=dict)
+
+    def layer(self, name: str, where: str) -> gpd.GeoDataFrame:
+        """Load a layer, turning an unknown name into a CriterionError for ``where``."""
+        if name not in self.pack.layer_names:
+            raise CriterionError(f"{where}: unknown layer '{name}'; known layers: "
+                                 f"{', '.join(self.pack.layer_names)}")
+        return self.pack.layer(name)
+
+    def features(self, layer: str, filt: str | None, column: str | None,
+                 where: str) -> Features:
+        """Filtered feature coordinates and (optionally) one numeric column."""
+        key = (layer, filt or "", column or "")
+        if key not in self._features:
+            gdf = self.layer(layer, where)
+            if filt:
+                gdf = gdf[filter_mask(gdf, filt, f"{where}.filter", layer)]
+            lon, lat = point_coordinates(gdf)
+            values = None
+            if column:
+                values = numeric_column(gdf, column, layer, where)
+                nan = np.isnan(values)
+                if nan.any():
+                    log.warning("%s: %d feature(s) of layer '%s' have no '%s'; they count as 0",
+                                where, int(nan.sum()), layer, column)
+                    values = np.where(nan, 0.0, values)
+            if lon.size == 0:
+                raise DataError(f"{where}: layer '{layer}' has no feature left after filter "
+                                f"'{filt}'; relax the filter")
+            self._features[key] = Features(lon, lat, values)
+        return self._features[key]
+
+    def zones(self, layer: str, where: str) -> gpd.GeoDataFrame:
+        """A polygon layer used for zone lookups (cached)."""
+        if layer not in self._zones:
+            gdf = self.layer(layer, where)
+            if self.pack.spec(layer).geometry != "Polygon":
+                raise CriterionError(f"{where}: layer '{layer}' is not a polygon layer; use "
+                                     f"one of {', '.join(self.pack.manifest.zones)}")
+            self._zones[layer] = gdf.reset_index(drop=True)
+        return self._zones[layer]
+
+
+def point_coordinates(gdf: gpd.GeoDataFrame) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(lon, lat) arrays of a layer; polygons give their representative point."""
+    import shapely
+
+    geoms = gdf.geometry.array
+    if len(geoms) and shapely.get_type_id(geoms[0]) not in (0, 4):
+        geoms = shapely.point_on_surface(geoms)
+    return (np.asarray(shapely.get_x(geoms), dtype=np.float64),
+            np.asarray(shapely.get_y(geoms), dtype=np.float64))
+
+
+def numeric_column(df: pd.DataFrame, column: str, layer: str, where: str) -> NDArray[np.float64]:
+    """A column as float64, or a CriterionError naming the layer and its numeric columns."""
+    import pandas as pd
+
+    if column not in df.columns:
+        numeric = [c for c in df.columns if c != "geometry" and
+                   pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])]
+        raise CriterionError(f"{where}: layer '{layer}' has no column '{column}'; numeric "
+                             f"columns: {', '.join(numeric) or 'none'}")
+    values = pd.to_numeric(df[column], errors="coerce")
+    if values.isna().all() and df[column].notna().any():
+        raise CriterionError(f"{where}: column '{column}' of layer '{layer}' is not numeric")
+    return np.asarray(values, dtype=np.float64)
+
+
+def filter_mask(df: pd.DataFrame, text: str, where: str, layer: str) -> NDArray[np.bool_]:
+    """Boolean mask of the rows that satisfy a filter (see :func:`parse_filter`)."""
+    import pandas as pd
+
+    mask = np.ones(len(df), dtype=bool)
+    for col, op, value in parse_filter(text, where):
+        if col not in df.columns:
+            raise CriterionError(f"{where}: layer '{layer}' has no column '{col}'; columns: "
+                                 f"{', '.join(c for c in df.columns if c != 'geometry')}")
+        s = df[col]
+        if isinstance(value, bool):
+            s = s.astype("boolean").fillna(False)
+        elif isinstance(value, float):
+            s = pd.to_numeric(s, errors="coerce")
+        ops = {"==": s == value, "!=": s != value}
+        if op in ops:
+            res = ops[op]
+        else:
+            if isinstance(value, str | bool):
+                raise CriterionError(f"{where}: '{op}' needs a number, not {value!r}")
+            res = {">": s > value, "<": s < value, ">=": s >= value, "<=": s <= value}[op]
+        mask &= np.asarray(pd.Series(res).fillna(False), dtype=bool)
+    return mask
+
+
+def zone_index(ctx: CriteriaContext, layer: str, lon: NDArray[np.float64],
+               lat: NDArray[np.float64], where: str = "zones"
+               ) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
+    """Index of the containing polygon of each point (nearest when outside) and the outside mask."""
+    from siteplan.criteria.kernels import containing_zone
+
+    zones = ctx.zones(layer, where)
+    idx, outside = containing_zone(lon, lat, zones.geometry.array)
+    return np.asarray(idx, dtype=np.intp), np.asarray(outside, dtype=bool)
+
+
+def _mass(f: Features, where: str) -> NDArray[np.float64]:
+    if f.values is None:
+        raise CriterionError(f"{where}: needs a 'column' giving each feature's weight")
+    return f.values
+
+
+def compute_criterion(c: Criterion, ctx: CriteriaContext, lon: NDArray[np.float64],
+                      lat: NDArray[np.float64], attributes: pd.DataFrame | None = None,
+                      zone_cache: dict[str, NDArray[np.intp]] | None = None
+                      ) -> NDArray[np.float64]:
+    """Raw values of one criterion at the given points (one value per point)."""
+    from siteplan.criteria import kernels
+
+    p = c.params
+    where = f"criterion '{c.name}'"
+    if c.kind == "nearest_distance":
+        f = ctx.features(p["layer"], p.get("filter"), None, where)
+        return kernels.nearest_distance(lon, lat, f.lon, f.lat)
+    if c.kind == "gravity":
+        f = ctx.features(p["layer"], p.get("filter"), p["column"], where)
+        return kernels.gravity(lon, lat, f.lon, f.lat, _mass(f, where),
+                               p.get("decay", "exponential"),
+                               float(p["scale_km"]), p.get("exponent"))
+    if c.kind == "two_step_fca":
+        f = ctx.features(p["layer"], p.get("filter"), p["column"], where)
+        if p.get("competitors"):
+            comp = ctx.features(p["competitors"], p.get("competitor_filter"),
+                                p.get("competitor_column"), where)
+            clon, clat = comp.lon, comp.lat
+            cdem = comp.values if comp.values is not None else np.ones_like(clon)
+        else:
+            clon = clat = cdem = np.zeros(0)
+        return kernels.two_step_fca(lon, lat, f.lon, f.lat, _mass(f, where), clon, clat, cdem,
+                                    float(p["radius_km"]), decay=p.get("decay", "cutoff"),
+                                    site_demand=float(p.get("site_demand", 1.0)))
+    if c.kind == "within_radius":
+        f = ctx.features(p["layer"], p.get("filter"), p.get("column"), where)
+        return kernels.within_radius(lon, lat, f.lon, f.lat, float(p["radius_km"]), f.values)
+    if c.kind == "zone_attribute":
+        layer = str(p["zones"])
+        zones = ctx.zones(layer, where)
+        vals = numeric_column(zones, str(p["column"]), layer, where)
+        cache = zone_cache if zone_cache is not None else {}
+        if layer not in cache:
+            cache[layer] = zone_index(ctx, layer, lon, lat, where)[0]
+        return vals[cache[layer]]
+    if c.kind == "attribute":
+        if attributes is None:
+            raise CriterionError(f"{where}: kind 'attribute' reads the candidates' own column "
+                                 f"'{p['column']}' and cannot be computed on surface cells; "
+                                 "drop it or use a layer-based criterion")
+        return numeric_column(attributes, str(p["column"]), "candidates", where)
+    raise CriterionError(f"{where}: unknown kind '{c.kind}'")
+
+
+def compute_criteria(criteria: Sequence[Criterion], ctx: CriteriaContext,
+                     lon: NDArray[np.float64], lat: NDArray[np.float64],
+                     attributes: pd.DataFrame | None = None,
+                     zone_cache: dict[str, NDArray[np.intp]] | None = None
+                     ) -> dict[str, NDArray[np.float64]]:
+    """Raw values of every criterion at the given points: ``{name: array(n)}``.
+
+    ``attributes`` is the candidates' own table (row-aligned with ``lon``/``lat``);
+    pass ``None`` for surface cells, where candidate-only criteria are refused.
+    """
+    cache = zone_cache if zone_cache is not None else {}
+    return {c.name: np.asarray(compute_criterion(c, ctx, lon, lat, attributes, cache),
+                               dtype=np.float64) for c in criteria}
+
+
+def candidate_only(criteria: Sequence[Criterion]) -> list[str]:
+    """Names of criteria that cannot be computed on surface cells."""
+    return [c.name for c in criteria if c.kind in CANDIDATE_ONLY_KINDS]
+
+
+def describe_kind(c: Criterion) -> str:
+    """A short sentence saying how a criterion is computed (for tables and popups)."""
+    p: Mapping[str, Any] = c.params
+    flt = f" where {p['filter']}" if p.get("filter") else ""
+    if c.kind == "nearest_distance":
+        return f"geodesic distance to the nearest {p['layer']}{flt}"
+    if c.kind == "gravity":
+        return (f"sum of {p['layer']}.{p['column']}{flt} x {p.get('decay', 'exponential')} "
+                f"decay (scale {p['scale_km']} km)")
+    if c.kind == "two_step_fca":
+        comp = f", competing with {p['competitors']}" if p.get("competitors") else ""
+        return (f"two-step floating catchment of {p['layer']}.{p['column']} within "
+                f"{p['radius_km']} km ({p.get('decay', 'cutoff')}){comp}")
+    if c.kind == "within_radius":
+        what = f"sum of {p['layer']}.{p['column']}" if p.get("column") else f"count of {p['layer']}"
+        return f"{what}{flt} within {p['radius_km']} km"
+    if c.kind == "zone_attribute":
+        return f"{p['column']} of the containing {p['zones']} polygon"
+    return f"the candidate's own column {p['column']}"

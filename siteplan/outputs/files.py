@@ -1,0 +1,352 @@
+"""File outputs: CSV, JSON, GeoJSON, GeoPackage, XLSX and Markdown, written atomically.
+
+The format is chosen by ``fmt`` or by the file extension. Every writer goes
+through :mod:`siteplan._atomic`: an existing file is replaced only once the new
+one is complete, and never without ``overwrite=True``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from siteplan._atomic import check_writable, write_text_atomic, write_with
+from siteplan.errors import DataError, OutputError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+    from siteplan.scoring.ranking import Ranking
+
+FORMATS = {".csv": "csv", ".json": "json", ".geojson": "geojson", ".gpkg": "gpkg",
+           ".xlsx": "xlsx", ".md": "md", ".markdown": "md"}
+RANKING_FORMATS = ("csv", "json", "geojson", "gpkg", "xlsx", "md")
+META_TABLE = "siteplan_ranking"
+
+
+def format_for(path: str | os.PathLike[str], fmt: str | None = None,
+               allowed: Sequence[str] = RANKING_FORMATS) -> str:
+    """The output format: ``fmt`` if given, else from the extension (OutputError if unknown)."""
+    if fmt:
+        if fmt not in allowed:
+            raise OutputError(f"--format {fmt}: unknown; choose one of {', '.join(allowed)}")
+        return fmt
+    suffix = Path(path).suffix.lower()
+    found = FORMATS.get(suffix)
+    if found is None or found not in allowed:
+        raise OutputError(f"{path}: cannot tell the format from '{suffix or 'no extension'}'; "
+                          f"use one of {', '.join(allowed)} (extension or --format)")
+    return found
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def ranking_table(r: Ranking, criteria_values: bool = True) -> pd.DataFrame:
+    """One flat row per site: rank, ids, place, score, exclusion, then each criterion.
+
+    Criterion columns: ``<name>`` is the raw value (unit in the criteria sheet),
+    ``<name>_score`` the normalised score in [0, 1].
+    """
+    import pandas as pd
+
+    s = r.sites
+    out = pd.DataFrame({
+        "rank": s["rank"], "id": s["id"], "name": s["name"], "province": s["province"],
+        "region": s["region"], "province_code": s["province_code"],
+        "region_code": s["region_code"], "lon": s["lon"].round(6), "lat": s["lat"].round(6),
+        "score": s["score"].round(6), "excluded": s["excluded"],
+        "reasons": ["; ".join(x) for x in s["reasons"]],
+        "strongest": s["strongest"], "weakest": s["weakest"]})
+    if criteria_values:
+        ids = s["id"].to_numpy()
+        for info in r.criteria:
+            out[info.name] = r.raw.loc[ids, info.name].to_numpy()
+            if info.name in r.values.columns:
+                out[f"{info.name}_score"] = r.values.loc[ids, info.name].round(6).to_numpy()
+    return out
+
+
+def markdown_escape(text: Any) -> str:
+    """``text`` made safe for a Markdown table cell or heading.
+
+    ``&``, ``<`` and ``>`` become HTML entities (a site named ``<img onerror=...>`` is shown,
+    not rendered, by Markdown viewers that allow HTML), ``|`` is escaped so that it does not
+    split a table cell, ``[`` and ``]`` are escaped so that a name such as
+    ``[x](javascript:...)`` is not a link, and line breaks become spaces so that a cell or
+    heading stays on one line. Rendered, the text reads exactly as given.
+    """
+    out = (str(text).replace("\\", "\\\\").replace("&", "&amp;").replace("<", "&lt;")
+           .replace(">", "&gt;").replace("|", "\\|").replace("[", "\\[").replace("]", "\\]"))
+    return " ".join(out.splitlines())
+
+
+def markdown_number(v: Any) -> str:
+    """A number as a reader wants it in a report: nothing lost, no scientific notation.
+
+    Integral values are written as integers with thousands separators (152,514); others
+    keep 6 significant digits, and never fewer than every digit before the decimal point
+    (-7.99994, 1,767.9, 0.123457, 1,234,568). Only magnitudes below 1e-6 use an exponent.
+    NaN is empty; infinities are ``inf`` / ``-inf``.
+    """
+    import math
+    import numbers
+
+    if isinstance(v, numbers.Integral):
+        return f"{int(v):,}"
+    x = float(v)
+    if math.isnan(x):
+        return ""
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if x.is_integer():
+        return f"{int(x):,}"
+    ax = abs(x)
+    if ax < 1e-6:
+        return f"{x:.6g}"
+    decimals = max(0, 5 - math.floor(math.log10(ax)))  # 6 significant digits
+    text = f"{x:,.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def markdown_table(df: pd.DataFrame, floatfmt: str | None = None) -> str:
+    """A GitHub-style Markdown table.
+
+    Numbers are written by :func:`markdown_number` (or ``format(v, floatfmt)`` for floats
+    when ``floatfmt`` is given); every other cell and every column name is escaped by
+    :func:`markdown_escape`, so user text (site names) is shown literally.
+    """
+    import numbers
+
+    import numpy as np
+    import pandas as pd
+
+    def cell(v: Any) -> str:
+        if v is None or v is pd.NA or v is pd.NaT:
+            return ""
+        if isinstance(v, bool | np.bool_):
+            return str(bool(v))
+        if isinstance(v, numbers.Real):
+            if floatfmt is not None and not isinstance(v, numbers.Integral):
+                return "" if v != v else format(v, floatfmt)  # v != v: NaN
+            return markdown_number(v)
+        return markdown_escape(v)
+
+    head = "| " + " | ".join(markdown_escape(c) for c in df.columns) + " |"
+    sep = "| " + " | ".join("---" for _ in df.columns) + " |"
+    rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join([head, sep, *rows]) + "\n"
+
+
+# --------------------------------------------------------------------------- ranking writers
+
+
+def write_ranking(r: Ranking, path: str | os.PathLike[str], fmt: str | None = None,
+                  overwrite: bool = False) -> Path:
+    """Write a ranking as CSV, JSON, GeoJSON, GeoPackage, XLSX or Markdown."""
+    p = check_writable(path, overwrite)
+    kind = format_for(p, fmt)
+    if kind == "json":
+        return write_text_atomic(p, r.to_json() + "\n", overwrite)
+    if kind == "csv":
+        return write_text_atomic(p, ranking_table(r).to_csv(index=False), overwrite)
+    if kind == "md":
+        return write_text_atomic(p, ranking_markdown(r), overwrite)
+    if kind == "geojson":
+        return write_with(p, lambda tmp: _geo(r).to_file(tmp, driver="GeoJSON",
+                                                         engine="pyogrio"), overwrite)
+    if kind == "gpkg":
+        return write_with(p, lambda tmp: _write_gpkg(r, tmp), overwrite)
+    return write_with(p, lambda tmp: _write_xlsx(r, tmp), overwrite)
+
+
+def _geo(r: Ranking) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+
+    table = ranking_table(r)
+    table["rank"] = table["rank"].astype("float64")
+    return gpd.GeoDataFrame(table, geometry=r.sites.geometry.to_numpy(), crs="EPSG:4326")
+
+
+def _write_gpkg(r: Ranking, tmp: Path) -> None:
+    import warnings
+
+    import pandas as pd
+    import pyogrio
+
+    with warnings.catch_warnings():
+        # `--format gpkg` with another extension is the user's choice; GDAL's two
+        # warnings about it would name the temporary file, not the user's
+        warnings.filterwarnings("ignore", message=".*(extension|GPKG application_id).*",
+                                category=RuntimeWarning)
+        _geo(r).to_file(tmp, layer="sites", driver="GPKG", engine="pyogrio")
+        meta = pd.DataFrame({"key": ["ranking"], "json": [r.to_json(indent=0)]})
+        pyogrio.write_dataframe(meta, tmp, layer=META_TABLE, driver="GPKG", append=True)
+
+
+def read_gpkg_ranking_json(path: Path) -> dict[str, Any]:
+    """The ranking JSON stored in a GeoPackage written by :func:`write_ranking`."""
+    import warnings
+
+    import pyogrio
+
+    with warnings.catch_warnings():
+        # a GeoPackage written under another extension (--format gpkg) is fine to read
+        warnings.filterwarnings("ignore", message=".*(extension|GPKG application_id).*",
+                                category=RuntimeWarning)
+        try:
+            layers = [str(n) for n, _ in pyogrio.list_layers(path)]
+        except Exception as exc:  # GDAL raises several types for a broken file
+            raise DataError(f"{path}: cannot be read as a GeoPackage ({exc})") from None
+        if META_TABLE not in layers:
+            raise DataError(f"{path}: not a siteplan ranking (no '{META_TABLE}' table); give "
+                            "the GeoPackage written by 'siteplan rank -o ranking.gpkg'")
+        df = pyogrio.read_dataframe(path, layer=META_TABLE, read_geometry=False)
+    try:
+        d = json.loads(str(df["json"].iloc[0]))
+    except (KeyError, IndexError, json.JSONDecodeError) as exc:
+        raise DataError(f"{path}: the '{META_TABLE}' table is damaged ({exc})") from None
+    if not isinstance(d, dict):
+        raise DataError(f"{path}: the '{META_TABLE}' table is not a ranking")
+    return d
+
+
+def weights_table(r: Ranking) -> pd.DataFrame:
+    """One row per criterion: label, unit, direction, kind, value function, weight."""
+    import pandas as pd
+
+    return pd.DataFrame([{"criterion": c.name, "label": c.label, "group": c.group,
+                          "unit": c.unit, "direction": c.direction, "kind": c.kind,
+                          "value_function": json.dumps(dict(c.normalize)),
+                          "weight": float(r.weights.get(c.name, 0.0)),
+                          "how_computed": c.description} for c in r.criteria])
+
+
+def _write_xlsx(r: Ranking, tmp: Path) -> None:
+    import pandas as pd
+
+    from siteplan.scenario import METHOD_NAMES
+
+    table = ranking_table(r, criteria_values=False)
+    table["rank"] = table["rank"].astype("float64")
+    ids = r.sites["id"].to_numpy()
+    values = pd.DataFrame({"id": ids, "name": r.sites["name"].to_numpy()})
+    for info in r.criteria:
+        unit = f" [{info.unit}]" if info.unit else ""
+        values[f"{info.name}{unit}"] = r.raw.loc[ids, info.name].to_numpy()
+    for name in r.values.columns:
+        values[f"{name} score"] = r.values.loc[ids, name].to_numpy()
+    meta_rows = [("scenario", r.scenario.name), ("title", r.scenario.title),
+                 ("method", f"{r.method}: {METHOD_NAMES[r.method]}"),
+                 ("method options", json.dumps(dict(r.scenario.method_options))),
+                 ("NaN policy", r.scenario.nan_policy), ("pack", r.pack_name)]
+    meta_rows += [("constraint", f"{k.describe()} ({k.reason})") for k in r.scenario.constraints]
+    meta_rows += [("source", s) for s in r.sources]
+    meta = pd.DataFrame(meta_rows, columns=["item", "value"])
+    write_xlsx_sheets(tmp, {"sites": table, "criteria": values, "weights": weights_table(r),
+                            "method and sources": meta})
+
+
+def write_xlsx_sheets(path: str | os.PathLike[str], sheets: Mapping[str, pd.DataFrame]) -> None:
+    """Write each table (without its index) to a sheet of one workbook, strings as text.
+
+    Every XLSX that siteplan writes goes through here. siteplan never writes a formula, so
+    a string that openpyxl would store as a live formula (``=HYPERLINK(...)`` as a site
+    name) or as an error value (``#N/A``) is stored as the same text instead
+    (see :func:`cells_as_text`). Sheet names are cut to Excel's 31 characters.
+    """
+    import pandas as pd
+
+    with pd.ExcelWriter(path, engine="openpyxl") as xl:
+        for name, df in sheets.items():
+            df.to_excel(xl, sheet_name=name[:31], index=False)
+        cells_as_text(xl.book)
+
+
+def cells_as_text(book: Any) -> int:
+    """Turn every formula or error cell of an openpyxl workbook into a text cell.
+
+    The text is kept exactly; the cell also gets Excel's quote prefix, so that editing it
+    in a spreadsheet does not turn it into a formula. Returns the number of cells changed.
+    """
+    changed = 0
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if c.data_type in ("f", "e") and isinstance(c.value, str):
+                    c.data_type = "s"
+                    c.quotePrefix = True
+                    changed += 1
+    return changed
+
+
+def ranking_markdown(r: Ranking, top: int | None = None) -> str:
+    """A Markdown report: header, weights, ranked table, exclusions."""
+    from siteplan.scenario import METHOD_NAMES
+
+    t = ranking_table(r, criteria_values=False)
+    inc = t[~t["excluded"]]
+    if top:
+        inc = inc.head(top)
+    cols = ["rank", "name", "province", "region", "score", "strongest", "weakest"]
+    lines = [f"# Ranking: {markdown_escape(r.scenario.title or r.scenario.name)}", "",
+             f"Method: {METHOD_NAMES[r.method]}. Scenario `{r.scenario.name}`.", "",
+             "## Weights", "", markdown_table(weights_table(r)[["criterion", "label", "unit",
+                                                                 "direction", "weight"]]),
+             "## Sites", "", markdown_table(inc[cols])]
+    exc = t[t["excluded"]]
+    if len(exc):
+        lines += ["## Excluded", "", markdown_table(exc[["name", "province", "reasons"]])]
+    lines += ["## Sources", ""] + [f"- {markdown_escape(s)}" for s in r.sources] + [""]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- generic
+
+
+def write_json(obj: Mapping[str, Any] | Sequence[Any], path: str | os.PathLike[str],
+               overwrite: bool = False) -> Path:
+    """Write JSON (UTF-8, indented; NaN as null) atomically."""
+    text = json.dumps(_clean(obj), indent=2, ensure_ascii=False)
+    return write_text_atomic(check_writable(path, overwrite), text + "\n", overwrite)
+
+
+def _clean(obj: Any) -> Any:
+    import math
+
+    import numpy as np
+
+    if isinstance(obj, Mapping):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _clean(obj.tolist())
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and (math.isnan(obj) or math.isinf(obj)):
+        return None
+    return obj
+
+
+def write_table(df: pd.DataFrame, path: str | os.PathLike[str], fmt: str | None = None,
+                overwrite: bool = False, sheets: Mapping[str, pd.DataFrame] | None = None,
+                allowed: Sequence[str] = ("csv", "xlsx", "md", "json")) -> Path:
+    """Write a plain table as CSV, XLSX (with optional extra sheets), Markdown or JSON records."""
+    p = check_writable(path, overwrite)
+    kind = format_for(p, fmt, allowed)
+    if kind == "csv":
+        return write_text_atomic(p, df.to_csv(index=False), overwrite)
+    if kind == "md":
+        return write_text_atomic(p, markdown_table(df), overwrite)
+    if kind == "json":
+        return write_json(df.to_dict(orient="records"), p, overwrite)
+
+    return write_with(p, lambda tmp: write_xlsx_sheets(tmp, {"table": df, **(sheets or {})}),
+                      overwrite)

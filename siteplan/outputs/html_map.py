@@ -1,0 +1,1154 @@
+"""Interactive HTML maps of a ranking (the only module that imports folium).
+
+:func:`render_map` draws, on a Leaflet map built with folium:
+
+* the zones of the pack (regions or provinces) as a choropleth of one indicator
+  (default ``need_index``, "regional need"), classed with :mod:`mapclassify`;
+* the candidate sites as circle markers coloured by score and sized by rank, the
+  top N labelled with their rank, excluded sites in grey with their reasons;
+  each site's popup holds the score breakdown table and an inline SVG bar chart;
+* the context layers of the pack (universities, airports, railway stations, ports,
+  motorway access, existing parks) as toggleable layers;
+* any :class:`siteplan.outputs.overlay.Overlay` (sensitivity, plan, surface results) as
+  its own toggleable layer;
+* a title panel, a legend, a layer control, a scale bar and a full-screen button.
+
+Self-contained maps (the default) embed every JavaScript and CSS resource inline,
+taken from the installed ``folium-offline`` package (which ships folium's CDN
+resources), so that the HTML opens where outside resources are blocked. No
+background tiles are drawn unless a tile URL template is given (e.g. a local tile
+server); the zone polygons are the base map.
+
+Security: every user-supplied string (site names, reasons, criterion labels,
+layer names, scenario title, overlay names and values) is HTML-escaped, and the
+characters that would break out of folium's JavaScript template literals (`` ` ``,
+``$``, ``\\``) are escaped as HTML entities too.
+
+The helpers that prepare zones and classes (:func:`zone_choropleth`,
+:func:`classify`, :func:`score_colours`) import no folium, so
+:func:`siteplan.charts.static_map` shares them.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import math
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from siteplan._atomic import check_writable, write_text_atomic
+from siteplan.errors import DataError, LayerError, OutputError, UsageError
+
+if TYPE_CHECKING:
+    import folium
+    import geopandas as gpd
+    from numpy.typing import NDArray
+
+    from siteplan.layers.pack import Pack
+    from siteplan.outputs.overlay import Overlay
+    from siteplan.scoring.ranking import Ranking
+
+log = logging.getLogger("siteplan")
+
+#: polygon layers usable as choropleth zones
+ZONE_LAYERS = ("regions", "provinces")
+#: classification scheme (CLI spelling) -> mapclassify class name
+SCHEMES = {"quantiles": "Quantiles", "naturalbreaks": "FisherJenks",
+           "fisher_jenks": "FisherJenks", "equalinterval": "EqualInterval",
+           "equal_interval": "EqualInterval"}
+SCHEME_TITLES = {"Quantiles": "quantiles", "FisherJenks": "natural breaks (Fisher-Jenks)",
+                 "EqualInterval": "equal intervals"}
+#: default indicator, then fall-backs when a pack lacks it
+DEFAULT_INDICATORS = ("need_index", "unemployment_rate", "gdp_per_capita")
+INDICATOR_LABELS = {"need_index": "regional need", "unemployment_rate": "unemployment rate",
+                    "gdp_per_capita": "GDP per capita", "gdp_share": "share of national GDP",
+                    "population_2024": "population 2024",
+                    "working_age_2024": "working-age population 2024 (15-64)",
+                    "higher_education_share": "higher-education share",
+                    "literacy_french": "literacy in French",
+                    "literacy_english": "literacy in English",
+                    "urban_share": "urban share", "offshoring_jobs": "offshoring jobs (estimate)"}
+#: zone geometry simplification for display (degrees) and coordinate rounding (decimals)
+SIMPLIFY_DEG = 0.01
+COORD_DECIMALS = 4
+ZONE_CMAP = "PuBu"
+SCORE_CMAP = "YlOrRd"
+NO_DATA_COLOUR = "#d9d9d9"
+EXCLUDED_COLOUR = "#9e9e9e"
+BACKGROUND = "#eef2f5"
+#: folium's default resources a siteplan map needs (Leaflet; jQuery for popups)
+KEEP_JS = ("leaflet", "jquery")
+KEEP_CSS = ("leaflet_css",)
+
+# (layer, layer-control title, colour, size column, shown at start, tooltip fields)
+CONTEXT_LAYERS: tuple[tuple[str, str, str, str | None, bool, tuple[tuple[str, str], ...]], ...] = (
+    ("universities", "Universities (size: students)", "#1b9e77", "students", True,
+     (("city", "city"), ("type", "type"), ("students", "students"), ("ict", "ICT courses"))),
+    ("airports", "Airports (size: passengers 2024)", "#252525", "passengers_2024", True,
+     (("city", "city"), ("id", "IATA"), ("passengers_2024", "passengers 2024"),
+      ("international", "international"))),
+    ("rail_stations", "Railway stations", "#7570b3", None, False,
+     (("city", "city"), ("line", "line"), ("high_speed", "high speed"), ("planned", "planned"))),
+    ("ports", "Ports", "#1f78b4", None, False, (("city", "city"), ("kind", "kind"))),
+    ("motorway_access", "Motorway access", "#a6761d", None, False,
+     (("city", "city"), ("motorway", "motorway"))),
+    ("parks", "Existing offshoring parks and technoparks", "#e7298a", None, True,
+     (("city", "city"), ("kind", "kind"), ("opening_year", "opened"), ("jobs", "jobs"))),
+)
+RAIL_CONVENTIONAL = "#737373"
+#: map panes below Leaflet's overlay pane (z 400, where the sites are): zones, then
+#: raster/polygon overlays, then context points; toggling a layer keeps this order
+PANES = (("sp-zones", 380), ("sp-raster", 385), ("sp-context", 390), ("sp-picks", 450))
+# sp-picks: points of analysis overlays (a plan's chosen sites, hotspots), drawn above the
+# candidate sites (Leaflet's overlay pane, 400) so that the result of an analysis stands out
+
+
+# --------------------------------------------------------------------------- escaping
+
+
+def esc(value: Any) -> str:
+    """HTML-escape ``value`` for popups, tooltips, labels and panels.
+
+    Besides ``& < > " '`` this escapes `` ` ``, ``$`` and ``\\`` as entities, because
+    folium inserts popup and tooltip HTML into JavaScript template literals.
+    """
+    text = html.escape("" if value is None else str(value), quote=True)
+    return text.replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
+
+
+def fmt_number(value: Any, unit: str = "", digits: int = 3) -> str:
+    """Short human formatting of a number with its unit ("n/a" when missing)."""
+    if value is None or isinstance(value, str):
+        return "n/a" if value in (None, "") else str(value)
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(v):
+        return "n/a"
+    if abs(v) >= 1000:
+        text = f"{v:,.0f}"
+    elif v == int(v) and abs(v) >= 10:
+        text = f"{v:.0f}"
+    else:
+        text = f"{v:.{digits}g}"
+    if not unit:
+        return text
+    return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
+
+
+def _hex(rgba: Any) -> str:
+    from matplotlib.colors import to_hex
+
+    return str(to_hex(rgba, keep_alpha=False))
+
+
+def _colormap(name: str) -> Any:
+    import matplotlib
+
+    try:
+        return matplotlib.colormaps[name]
+    except KeyError:
+        raise UsageError(f"unknown colormap '{name}'; use a matplotlib colormap name such as "
+                         "viridis or YlOrRd") from None
+
+
+def ramp_colours(values: Iterable[float], vmin: float, vmax: float, cmap: str) -> list[str]:
+    """Hex colours of ``values`` on colormap ``cmap`` over [vmin, vmax] (grey for NaN)."""
+    cm = _colormap(cmap)
+    span = vmax - vmin if vmax > vmin else 1.0
+    out = []
+    for v in values:
+        f = float(v)
+        out.append(NO_DATA_COLOUR if math.isnan(f)
+                   else _hex(cm(min(1.0, max(0.0, (f - vmin) / span)))))
+    return out
+
+
+def score_colours(scores: Iterable[float], vmin: float, vmax: float) -> list[str]:
+    """Marker colours of site scores (the same scale in HTML and static maps)."""
+    return ramp_colours(scores, vmin, vmax, SCORE_CMAP)
+
+
+def score_range(ranking: Ranking) -> tuple[float, float]:
+    """(min, max) of the included sites' scores (padded when all are equal)."""
+    s = ranking.included["score"].to_numpy(dtype=float)
+    s = s[np.isfinite(s)]
+    if not s.size:
+        return 0.0, 1.0
+    lo, hi = float(s.min()), float(s.max())
+    if hi - lo < 1e-12:
+        lo, hi = lo - 0.05, hi + 0.05
+    return lo, hi
+
+
+# --------------------------------------------------------------------------- zones & classes
+
+
+@dataclass
+class Choropleth:
+    """Zones ready to draw: simplified geometry, indicator values and classes.
+
+    Attributes
+    ----------
+    zones
+        GeoDataFrame (EPSG:4326) with ``sp_name``, ``sp_value``, ``sp_class`` (-1: no
+        data) and ``sp_colour`` columns, geometry simplified for display.
+    layer, column, label, unit
+        Zone layer, indicator column, its readable label and unit.
+    scheme
+        mapclassify class name (``Quantiles``, ``FisherJenks``, ``EqualInterval``).
+    lower, upper
+        Class bounds (``len == number of classes``).
+    colours
+        One hex colour per class.
+    bounds
+        ``(west, south, east, north)`` of the unsimplified zones, degrees.
+    """
+
+    zones: gpd.GeoDataFrame
+    layer: str
+    column: str
+    label: str
+    unit: str
+    scheme: str
+    lower: list[float]
+    upper: list[float]
+    colours: list[str]
+    bounds: tuple[float, float, float, float]
+
+    @property
+    def title(self) -> str:
+        """Legend title: indicator label with its unit."""
+        return f"{self.label} ({self.unit})" if self.unit and self.unit not in self.label else \
+            self.label
+
+    def class_labels(self) -> list[str]:
+        """``"lo - hi"`` for every class."""
+        return [f"{fmt_number(lo)} - {fmt_number(hi)}" for lo, hi in zip(self.lower, self.upper,
+                                                                         strict=True)]
+
+
+def numeric_columns(gdf: Any) -> list[str]:
+    """Numeric (not boolean) attribute columns of a (Geo)DataFrame."""
+    import pandas as pd
+
+    return [c for c in gdf.columns if c != "geometry"
+            and pd.api.types.is_numeric_dtype(gdf[c]) and not pd.api.types.is_bool_dtype(gdf[c])]
+
+
+def resolve_indicator(gdf: Any, indicator: str | None, layer: str) -> str:
+    """The indicator column to map (UsageError listing the numeric columns when unknown)."""
+    numeric = numeric_columns(gdf)
+    if indicator is None:
+        for cand in DEFAULT_INDICATORS:
+            if cand in numeric:
+                if cand != DEFAULT_INDICATORS[0]:
+                    log.info("the %s layer has no '%s'; mapping '%s' instead", layer,
+                             DEFAULT_INDICATORS[0], cand)
+                return cand
+        if not numeric:
+            raise DataError(f"layer '{layer}': no numeric column to map; add an indicator "
+                            "column or map another zone layer")
+        return numeric[0]
+    if indicator not in numeric:
+        what = "is not numeric" if indicator in gdf.columns else "is not a column"
+        raise UsageError(f"--indicator '{indicator}' {what} of layer '{layer}'; numeric "
+                         f"columns: {', '.join(numeric) or 'none'}")
+    return indicator
+
+
+def classify(values: Sequence[float] | NDArray[np.float64], scheme: str = "quantiles",
+             k: int = 5) -> tuple[list[float], list[float], NDArray[np.int64]]:
+    """Class bounds and class index (-1 for NaN) of ``values`` with mapclassify.
+
+    Parameters
+    ----------
+    values
+        The indicator values (NaN allowed).
+    scheme
+        ``quantiles``, ``naturalbreaks`` (= ``fisher_jenks``, optimal Fisher-Jenks
+        breaks, deterministic) or ``equalinterval``.
+    k
+        Number of classes (reduced to the number of distinct values when smaller).
+
+    Returns
+    -------
+    lower, upper, classes
+        Lower and upper bound of every class, and the class of every value.
+    """
+    import warnings
+
+    import mapclassify
+
+    key = scheme.lower().replace("-", "_").replace(" ", "")
+    if key not in SCHEMES:
+        raise UsageError(f"unknown classification scheme '{scheme}'; choose quantiles, "
+                         "naturalbreaks or equalinterval")
+    if int(k) < 1:
+        raise UsageError(f"number of classes k={k}; give at least 1")
+    y = np.asarray(values, dtype=np.float64)
+    ok = np.isfinite(y)
+    classes = np.full(len(y), -1, dtype=np.int64)
+    if not ok.any():
+        return [], [], classes
+    uniq = np.unique(y[ok])
+    kk = min(int(k), len(uniq))
+    if kk <= 1:
+        classes[ok] = 0
+        return [float(uniq[0])], [float(uniq[-1])], classes
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cls = getattr(mapclassify, SCHEMES[key])(y[ok], k=kk)
+    upper = [float(b) for b in cls.bins]
+    # drop duplicate bins (ties in quantiles) and re-assign classes
+    upper = sorted(set(upper))
+    upper[-1] = max(upper[-1], float(uniq[-1]))
+    classes[ok] = np.searchsorted(np.asarray(upper), y[ok], side="left")
+    lower = [float(uniq[0]), *upper[:-1]]
+    return lower, upper, classes
+
+
+def class_colours(n: int, cmap: str = ZONE_CMAP) -> list[str]:
+    """``n`` colours from light to dark on a sequential colormap."""
+    if n <= 0:
+        return []
+    cm = _colormap(cmap)
+    if n == 1:
+        return [_hex(cm(0.55))]
+    return [_hex(cm(0.15 + 0.8 * i / (n - 1))) for i in range(n)]
+
+
+def simplify_zones(gdf: gpd.GeoDataFrame, tolerance: float = SIMPLIFY_DEG,
+                   decimals: int = COORD_DECIMALS) -> gpd.GeoDataFrame:
+    """Zones simplified for display (shared edges kept), coordinates rounded.
+
+    Coverage simplification (Visvalingam-Whyatt on the shared edges) keeps the zones
+    edge-matched; when the zones do not form a valid coverage, each polygon is
+    simplified on its own with topology preserved.
+    """
+    import shapely
+
+    out = gdf.copy()
+    geoms = np.asarray(out.geometry.array)
+    simple = None
+    if tolerance > 0:
+        try:
+            simple = shapely.coverage_simplify(geoms, tolerance)
+            if not (shapely.is_valid(simple).all() and not shapely.is_empty(simple).any()):
+                simple = None
+        except (shapely.errors.GEOSException, ValueError, TypeError):
+            simple = None
+        if simple is None:
+            simple = shapely.simplify(geoms, tolerance, preserve_topology=True)
+    else:
+        simple = geoms
+    rounded = shapely.transform(simple, lambda c: np.round(c, decimals))
+    bad = shapely.is_empty(rounded) | ~shapely.is_valid(rounded)
+    if bad.any():  # rounding collapsed or broke a small ring: keep its unrounded version
+        rounded[bad] = simple[bad]
+    out = out.set_geometry(list(rounded), crs=gdf.crs)
+    return out
+
+
+def zone_name_column(gdf: Any) -> str | None:
+    """The column naming a zone (``name_fr``, ``name``, else the first string column)."""
+    for c in ("name_fr", "name", "name_en"):
+        if c in gdf.columns:
+            return c
+    return None
+
+
+def default_pack(ranking: Ranking) -> Pack | None:
+    """The pack the ranking was made on; else the embedded pack, or None when it differs."""
+    from siteplan.layers.pack import Pack
+
+    if ranking.pack is not None:
+        return ranking.pack
+    pack = Pack(None)
+    if ranking.pack_name and ranking.pack_name != pack.name:
+        log.warning("the ranking was made on pack '%s' but no pack was given; the map shows the "
+                    "sites without zones or context layers (pass the pack, e.g. --pack)",
+                    ranking.pack_name)
+        return None
+    return pack
+
+
+def zone_choropleth(pack: Pack, zones: str = "regions", indicator: str | None = None,
+                    scheme: str = "quantiles", k: int = 5,
+                    simplify: float = SIMPLIFY_DEG) -> Choropleth:
+    """Load a zone layer, pick the indicator, classify it and simplify the geometry."""
+    if zones not in ZONE_LAYERS:
+        raise UsageError(f"--zones '{zones}': choose {' or '.join(ZONE_LAYERS)}")
+    if zones not in pack.layer_names:
+        raise UsageError(f"pack '{pack.name}' has no '{zones}' layer; known layers: "
+                         f"{', '.join(pack.layer_names)}")
+    gdf = pack.layer(zones)
+    if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
+        gdf = gdf.to_crs("EPSG:4326")
+    column = resolve_indicator(gdf, indicator, zones)
+    spec = pack.spec(zones).columns.get(column)
+    unit = spec.unit if spec else ""
+    label = INDICATOR_LABELS.get(column) or (spec.description if spec and spec.description
+                                             else column.replace("_", " "))
+    values = gdf[column].to_numpy(dtype=np.float64)
+    lower, upper, classes = classify(values, scheme, k)
+    colours = class_colours(len(upper))
+    name_col = zone_name_column(gdf)
+    key = pack.spec(zones).key
+    names = (gdf[name_col] if name_col else gdf[key] if key in gdf.columns
+             else gdf.index).astype(str).to_numpy()
+    w, s, e, n = (float(x) for x in gdf.total_bounds)
+    out = gdf[[c for c in (key, "region_code") if c in gdf.columns] + ["geometry"]].copy()
+    out = out.loc[:, ~out.columns.duplicated()]
+    out["sp_name"] = names
+    out["sp_value"] = values
+    out["sp_class"] = classes
+    out["sp_colour"] = [colours[c] if c >= 0 else NO_DATA_COLOUR for c in classes]
+    out = simplify_zones(out, simplify) if simplify > 0 else out
+    scheme_key = SCHEMES[scheme.lower().replace("-", "_").replace(" ", "")]
+    return Choropleth(zones=out, layer=zones, column=column, label=label, unit=unit,
+                      scheme=scheme_key, lower=lower, upper=upper, colours=colours,
+                      bounds=(w, s, e, n))
+
+
+# --------------------------------------------------------------------------- HTML pieces
+
+
+def _bar_chart_svg(rows: Sequence[tuple[str, float, float]], width: int = 380) -> str:
+    """Inline SVG: one bar per weighted criterion (grey = weight, colour = contribution)."""
+    if not rows:
+        return ""
+    label_w, bar_w, row_h = 190, width - 190 - 40, 14
+    height = row_h * len(rows) + 4
+    top = max(w for _, w, _ in rows) or 1.0
+    parts = [f'<svg class="sp-bars" xmlns="http://www.w3.org/2000/svg" width="{width}" '
+             f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
+             'aria-label="contribution of each criterion to the score">']
+    for i, (label, weight, contrib) in enumerate(rows):
+        y = 2 + i * row_h
+        short = label if len(label) <= 36 else label[:35] + "…"
+        wlen = bar_w * weight / top
+        clen = 0.0 if math.isnan(contrib) else bar_w * max(0.0, contrib) / top
+        parts.append(f'<g><title>{esc(label)}</title>'
+                     f'<text x="{label_w - 4}" y="{y + 10}" text-anchor="end" font-size="9">'
+                     f'{esc(short)}</text>'
+                     f'<rect x="{label_w}" y="{y + 2}" width="{wlen:.1f}" height="9" '
+                     'fill="#e0e0e0"/>'
+                     f'<rect x="{label_w}" y="{y + 2}" width="{clen:.1f}" height="9" '
+                     'fill="#e6550d"/>'
+                     f'<text x="{label_w + max(wlen, clen) + 3:.1f}" y="{y + 10}" '
+                     f'font-size="9">{"" if math.isnan(contrib) else f"{contrib:.3f}"}</text></g>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _as_float(v: Any) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def site_popup_html(ranking: Ranking, row: Any, n_ranked: int) -> str:
+    """The popup of one site: identity, rank and score, breakdown table and bar chart."""
+    sid = str(row["id"])
+    excluded = bool(row["excluded"])
+    head = [f'<div class="sp-popup"><h4 class="sp-site-name">{esc(row["name"])}</h4>',
+            f'<div class="sp-where">{esc(row["province"] or "")}'
+            f'{", " if row["province"] and row["region"] else ""}{esc(row["region"] or "")}</div>']
+    if excluded:
+        reasons = "".join(f"<li>{esc(r)}</li>" for r in row["reasons"]) or "<li>excluded</li>"
+        head.append(f'<div class="sp-status sp-excluded-status"><b>Excluded</b><ul>{reasons}'
+                    "</ul></div>")
+    else:
+        head.append(f'<div class="sp-status">Rank <b class="sp-rank">{int(row["rank"])}</b> of '
+                    f'{n_ranked} &middot; score <b class="sp-score">{float(row["score"]):.3f}'
+                    "</b></div>")
+    additive = ranking.method == "wlc"
+    table = ['<table class="sp-breakdown"><thead><tr><th>criterion</th><th>value</th>'
+             "<th>score</th><th>weight</th>"
+             f'<th>{"contrib." if additive else "w &times; score"}</th></tr></thead><tbody>']
+    bars: list[tuple[str, float, float]] = []
+    for info in ranking.criteria:
+        w = float(ranking.weights.get(info.name, 0.0))
+        raw = (_as_float(ranking.raw.at[sid, info.name]) if info.name in ranking.raw.columns
+               else float("nan"))
+        score = (_as_float(ranking.values.at[sid, info.name])
+                 if info.name in ranking.values.columns else float("nan"))
+        contrib = score * w if w else float("nan")
+        arrow = "&#8593;" if info.direction == "benefit" else "&#8595;"
+        table.append(
+            f'<tr><td title="{esc(info.description)}">{esc(info.label)} '
+            f'<span class="sp-dir" title="{esc(info.direction)}">{arrow}</span></td>'
+            f'<td class="sp-num">{esc(fmt_number(raw, info.unit))}</td>'
+            f'<td class="sp-num">{"-" if not w or math.isnan(score) else f"{score:.2f}"}</td>'
+            f'<td class="sp-num">{f"{w:.0%}" if w else "-"}</td>'
+            f'<td class="sp-num">{"-" if not w or math.isnan(contrib) else f"{contrib:.3f}"}'
+            "</td></tr>")
+        if w:
+            bars.append((info.label, w, contrib))
+    table.append("</tbody></table>")
+    notes = "".join(f"<li>{esc(n)}</li>" for n in row["notes"])
+    if additive:
+        hint = ("orange: contribution to the score; grey: the criterion's weight (its maximum "
+                "contribution)")
+    else:
+        from siteplan.scenario import METHOD_NAMES
+
+        hint = (f"orange: weight &times; normalised score; grey: the weight. The score comes from "
+                f"{esc(METHOD_NAMES.get(ranking.method, ranking.method))}, which does not add "
+                "these up: they show each criterion's weighted standing")
+    chart = (_bar_chart_svg(bars) + f'<div class="sp-hint">{hint}</div>') if bars and \
+        not excluded else ""
+    tail = [chart,
+            f'<ul class="sp-notes">{notes}</ul>' if notes else "",
+            "</div>"]
+    return "".join(head + table + tail)
+
+
+def _gradient_css(cmap: str, stops: int = 7) -> str:
+    cm = _colormap(cmap)
+    cols = ", ".join(_hex(cm(i / (stops - 1))) for i in range(stops))
+    return f"linear-gradient(to right, {cols})"
+
+
+def _ramp_html(caption: str, vmin: float, vmax: float, cmap: str) -> str:
+    return (f'<div class="sp-legend-title">{caption}</div>'
+            f'<div class="sp-ramp" style="background: {_gradient_css(cmap)}"></div>'
+            f'<div class="sp-ramp-labels"><span>{esc(fmt_number(vmin))}</span>'
+            f'<span>{esc(fmt_number(vmax))}</span></div>')
+
+
+def _swatch(colour: str, label: str, circle: bool = False, dashed: bool = False,
+            fill: str | None = None) -> str:
+    cls = "sp-swatch sp-dot" if circle else "sp-swatch"
+    border = f"border: 1.5px {'dashed' if dashed else 'solid'} {colour};"
+    return (f'<div class="sp-legend-row"><span class="{cls}" style="background: '
+            f'{fill or colour}; {border}"></span>{label}</div>')
+
+
+# --------------------------------------------------------------------------- folium parts
+
+
+def _macro_classes() -> tuple[type, type]:
+    """Folium elements defined lazily (folium is imported only when drawing)."""
+    from branca.element import Figure, MacroElement
+    from jinja2 import Template
+
+    class HtmlControl(MacroElement):
+        """A Leaflet control whose content is pre-escaped HTML placed in the page body."""
+
+        _template = Template("""
+{% macro html(this, kwargs) %}<div id="{{ this.get_name() }}" class="{{ this.css_class }}">{{
+ this.content }}</div>{% endmacro %}
+{% macro script(this, kwargs) %}
+(function () {
+    var ctl = L.control({position: {{ this.position|tojson }}});
+    ctl.onAdd = function () {
+        var div = document.getElementById({{ this.get_name()|tojson }});
+        L.DomEvent.disableClickPropagation(div);
+        L.DomEvent.disableScrollPropagation(div);
+        return div;
+    };
+    ctl.addTo({{ this._parent.get_name() }});
+})();
+{% endmacro %}
+""")
+
+        def __init__(self, content: str, position: str, css_class: str) -> None:
+            super().__init__()
+            self._name = "HtmlControl"
+            self.content = content
+            self.position = position
+            self.css_class = css_class
+
+    class SelfContainedFigure(Figure):
+        """A Figure whose rendered HTML has every script and stylesheet inline."""
+
+        def render(self, **kwargs: Any) -> str:
+            return inline_resources(str(super().render(**kwargs)))
+
+    return HtmlControl, SelfContainedFigure
+
+
+_SCRIPT_TAG = re.compile(r'<script\s+src="(https?://[^"]+)"\s*>\s*</script>')
+_LINK_TAG = re.compile(r'<link\s+rel="stylesheet"\s+href="(https?://[^"]+)"\s*/?>')
+_EXTERNAL = re.compile(r"""<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*["']?"""
+                       r"""(?:https?:)?//""", re.IGNORECASE)
+
+
+def _offline_resources() -> Mapping[str, str]:
+    """URL -> content of the JS/CSS resources shipped by ``folium-offline``."""
+    try:
+        from offlinefolium import elements
+    except ImportError:
+        raise OutputError("self-contained maps need the 'folium-offline' package (pip install "
+                          "folium-offline), or pass --online") from None
+    res = getattr(elements, "_res", None)
+    if not isinstance(res, Mapping):
+        raise OutputError("the installed folium-offline has no resource table; install "
+                          "folium-offline matching folium, or pass --online")
+    return res
+
+
+def inline_resources(page: str) -> str:
+    """Replace every ``<script src=http...>``/``<link href=http...>`` by inline content.
+
+    Raises OutputError naming the resource when folium-offline lacks one, so that a
+    map claimed self-contained never silently links a CDN.
+    """
+    res = _offline_resources()
+
+    def body(url: str) -> str:
+        text = res.get(url)
+        if text is None:
+            raise OutputError(f"self-contained map: folium-offline has no copy of {url}; "
+                              "install a folium-offline matching folium or pass --online")
+        return str(text)
+
+    def script(m: re.Match[str]) -> str:
+        code = re.sub(r"</(script)", r"<\\/\1", body(m.group(1)), flags=re.IGNORECASE)
+        return f"<script>{code}</script>"
+
+    def link(m: re.Match[str]) -> str:
+        css = re.sub(r"</(style)", r"<\\/\1", body(m.group(1)), flags=re.IGNORECASE)
+        return f"<style>{css}</style>"
+
+    out = _LINK_TAG.sub(link, _SCRIPT_TAG.sub(script, page))
+    left = _EXTERNAL.search(out)
+    if left:
+        raise OutputError(f"self-contained map still references an outside resource "
+                          f"({out[left.start():left.start() + 80]!r}); pass --online or report it")
+    return out
+
+
+def _check_tiles(tiles: str) -> None:
+    if not all(t in tiles for t in ("{z}", "{x}", "{y}")):
+        raise UsageError(f"--tiles '{tiles}': a tile URL template needs {{z}}, {{x}} and {{y}}, "
+                         "e.g. http://localhost:8080/{z}/{x}/{y}.png")
+
+
+def _point_layer(m: folium.Map, pack: Pack, spec: tuple[Any, ...],
+                 legend: list[str]) -> None:
+    import folium
+
+    name, title, colour, size_col, show, fields = spec
+    if name not in pack.layer_names:
+        return
+    try:
+        gdf = pack.layer(name)
+    except (LayerError, OSError) as exc:
+        if name in pack.overrides:
+            raise  # the user asked for this file: a broken one is an error, not a gap
+        log.warning("map: layer '%s' skipped (%s)", name, exc)
+        return
+    if gdf.empty:
+        return
+    group = folium.FeatureGroup(name=esc(title), show=show)
+    sizes = None
+    if size_col and size_col in gdf.columns:
+        vals = gdf[size_col].to_numpy(dtype=np.float64)
+        top = np.nanmax(vals) if np.isfinite(vals).any() else np.nan
+        sizes = np.where(np.isfinite(vals) & (top > 0), 3.0 + 9.0 * np.sqrt(
+            np.clip(np.nan_to_num(vals) / (top if top > 0 else 1.0), 0, 1)), 3.0)
+    css = "sp-" + {"universities": "university", "airports": "airport", "rail_stations": "rail",
+                   "ports": "port", "motorway_access": "motorway", "parks": "park"}[name]
+    records = gdf.drop(columns="geometry").to_dict("records")
+    for i, geom in enumerate(gdf.geometry):
+        if geom is None or geom.is_empty:
+            continue
+        rec = records[i]
+        label = rec.get("name") or rec.get("id") or ""
+        extra = []
+        for col, lab in fields:
+            v = rec.get(col)
+            if v is None or (isinstance(v, float) and math.isnan(v)) or v == "":
+                continue
+            if isinstance(v, bool | np.bool_):
+                v = "yes" if v else "no"
+            extra.append(f"{esc(lab)}: {esc(fmt_number(v) if not isinstance(v, str) else v)}")
+        tip = f"<b>{esc(label)}</b>" + "".join(f"<br>{e}" for e in extra)
+        fill, dash, radius = colour, None, 4.0
+        if name == "rail_stations":
+            hs, planned = bool(rec.get("high_speed")), bool(rec.get("planned"))
+            fill = colour if hs else RAIL_CONVENTIONAL
+            radius = 5.0 if hs else 3.5
+            if planned:
+                dash = "3 2"
+        if sizes is not None:
+            radius = round(float(sizes[i]), 1)
+        marker = folium.CircleMarker(
+            location=[float(geom.y), float(geom.x)], radius=radius, color=fill,
+            weight=1.5 if dash else 1, fill=True,
+            fill_color="#ffffff" if dash else fill, fill_opacity=0.85, dash_array=dash,
+            class_name=css, tooltip=folium.Tooltip(tip))
+        marker.options["pane"] = "sp-context"
+        marker.add_to(group)
+    group.add_to(m)
+    if name == "rail_stations":
+        legend.append(_swatch(colour, "high-speed station", circle=True))
+        legend.append(_swatch(RAIL_CONVENTIONAL, "other station", circle=True))
+        legend.append(_swatch(colour, "planned station", circle=True, dashed=True,
+                              fill="#ffffff"))
+    else:
+        legend.append(_swatch(colour, esc(title), circle=True))
+
+
+def _overlay_values(ov: Overlay) -> tuple[NDArray[np.float64] | None, float, float]:
+    if ov.data is None or not ov.value_column:
+        return None, 0.0, 1.0
+    if ov.value_column not in ov.data.columns:
+        raise UsageError(f"overlay '{ov.name}': value_column '{ov.value_column}' is not a "
+                         f"column; columns: {', '.join(map(str, ov.data.columns))}")
+    try:
+        v = ov.data[ov.value_column].to_numpy(dtype=np.float64)
+    except (TypeError, ValueError):
+        raise UsageError(f"overlay '{ov.name}': value_column '{ov.value_column}' is not "
+                         "numeric") from None
+    fin = v[np.isfinite(v)]
+    vmin = ov.vmin if ov.vmin is not None else (float(fin.min()) if fin.size else 0.0)
+    vmax = ov.vmax if ov.vmax is not None else (float(fin.max()) if fin.size else 1.0)
+    return v, float(vmin), float(vmax)
+
+
+def _overlay_popup(ov: Overlay, rec: Mapping[str, Any]) -> str:
+    rows = []
+    for col, lab in ov.popup_columns.items():
+        v = rec.get(col)
+        text = v if isinstance(v, str) else fmt_number(v)
+        rows.append(f"<tr><th>{esc(lab)}</th><td>{esc(text)}</td></tr>")
+    title = esc(rec.get(ov.label_column, "")) if ov.label_column else ""
+    return (f'<div class="sp-popup"><h4>{title}</h4><div class="sp-where">{esc(ov.name)}</div>'
+            f'<table class="sp-breakdown">{"".join(rows)}</table></div>')
+
+
+def _mercator_rows(img: NDArray[Any], south: float, north: float) -> NDArray[Any]:
+    """Resample image rows (evenly spaced in latitude) to Web Mercator (nearest row)."""
+    h = img.shape[0]
+
+    def merc(lat: float | NDArray[np.float64]) -> Any:
+        return np.log(np.tan(np.pi / 4 + np.radians(lat) / 2))
+
+    ys = np.linspace(merc(north), merc(south), h)
+    lats = np.degrees(2 * np.arctan(np.exp(ys)) - np.pi / 2)
+    src = np.clip(((north - lats) / (north - south) * h).astype(int), 0, h - 1)
+    return img[src]
+
+
+def _add_overlay(m: folium.Map, ov: Overlay, legend: list[str]) -> None:
+    import folium
+    from folium.raster_layers import ImageOverlay
+
+    name = esc(ov.name)
+    caption = esc(ov.legend or ov.name)
+    if ov.kind == "image":
+        img = np.asarray(ov.image)
+        if img.ndim != 3 or img.shape[2] not in (3, 4):
+            raise UsageError(f"overlay '{ov.name}': image must be an RGBA (rows x cols x 4) "
+                             f"array, got shape {img.shape}")
+        if img.dtype != np.uint8:
+            img = np.clip(img, 0, 255).astype(np.uint8)
+        (south, west), (north, east) = ((float(a), float(b)) for a, b in ov.bounds or ())
+        if not (-90 <= south < north <= 90 and -180 <= west < east <= 180):
+            raise UsageError(f"overlay '{ov.name}': bounds must be ((south, west), (north, east)) "
+                             "in degrees")
+        ImageOverlay(_mercator_rows(img, south, north), bounds=[[south, west], [north, east]],
+                     opacity=ov.opacity, name=name, show=ov.show, class_name="sp-overlay-image",
+                     pane="sp-raster").add_to(m)
+        if ov.vmin is not None and ov.vmax is not None:
+            legend.append(_ramp_html(caption, ov.vmin, ov.vmax, ov.colormap))
+        else:
+            legend.append(f'<div class="sp-legend-title">{caption}</div>')
+        return
+    assert ov.data is not None  # checked by Overlay.__post_init__
+    data = ov.data
+    if data.crs is not None and not data.crs.equals("EPSG:4326"):
+        data = data.to_crs("EPSG:4326")
+    values, vmin, vmax = _overlay_values(ov)
+    colours = (ramp_colours(values, vmin, vmax, ov.colormap) if values is not None
+               else ["#3182bd"] * len(data))
+    group = folium.FeatureGroup(name=name, show=ov.show)
+    records = data.drop(columns="geometry").to_dict("records")
+    if ov.kind == "points":
+        span = vmax - vmin if vmax > vmin else 1.0
+        for i, geom in enumerate(data.geometry):
+            if geom is None or geom.is_empty:
+                continue
+            pt = geom if geom.geom_type == "Point" else geom.representative_point()
+            rec = records[i]
+            v = values[i] if values is not None else float("nan")
+            radius = 9.0 if math.isnan(v) else 7.0 + 6.0 * min(1.0, max(0.0, (v - vmin) / span))
+            tip = esc(rec.get(ov.label_column, "")) if ov.label_column else name
+            if values is not None:
+                tip += f"<br>{esc(ov.value_column)}: {esc(fmt_number(v))}"
+            marker = folium.CircleMarker(
+                location=[float(pt.y), float(pt.x)], radius=radius, color="#000000", weight=3,
+                fill=True, fill_color=colours[i], fill_opacity=ov.opacity,
+                class_name="sp-overlay", tooltip=folium.Tooltip(tip),
+                popup=folium.Popup(_overlay_popup(ov, rec), parse_html=False, max_width=320),
+            )
+            marker.options["pane"] = "sp-picks"  # folium drops unknown path options
+            marker.add_to(group)
+    else:
+        import shapely
+
+        feats = []
+        geoms = shapely.transform(np.asarray(data.geometry.array),
+                                  lambda c: np.round(c, COORD_DECIMALS + 1))
+        for i, geom in enumerate(geoms):
+            if geom is None or shapely.is_empty(geom):
+                continue
+            rec = records[i]
+            tip = esc(rec.get(ov.label_column, "")) if ov.label_column else name
+            if values is not None:
+                tip += f"<br>{esc(ov.value_column)}: {esc(fmt_number(values[i]))}"
+            feats.append({"type": "Feature", "id": str(i), "geometry": shapely.geometry.mapping(
+                geom), "properties": {"sp_tip": tip, "sp_fill": colours[i],
+                                      "sp_popup": _overlay_popup(ov, rec)}})
+        opacity = float(ov.opacity)
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": feats}, name=name,
+            style_function=lambda f: {"fillColor": f["properties"]["sp_fill"], "color": "#555",
+                                      "weight": 0.5, "fillOpacity": opacity,
+                                      "className": "sp-overlay"},
+            tooltip=folium.GeoJsonTooltip(fields=["sp_tip"], labels=False),
+            popup=folium.GeoJsonPopup(fields=["sp_popup"], labels=False) if ov.popup_columns
+            else None, pane="sp-raster",
+        ).add_to(group)
+    group.add_to(m)
+    if values is not None:
+        legend.append(_ramp_html(caption, vmin, vmax, ov.colormap))
+    else:
+        legend.append(_swatch("#3182bd", caption, circle=ov.kind == "points"))
+
+
+def _zone_geojson(ch: Choropleth) -> dict[str, Any]:
+    import shapely
+
+    feats = []
+    unit = ch.unit
+    z = ch.zones
+    for i, (name, value, colour, geom) in enumerate(zip(z["sp_name"], z["sp_value"],
+                                                       z["sp_colour"], z.geometry, strict=True)):
+        tip = (f"<b>{esc(name)}</b><br>{esc(ch.label)}: "
+               f"{esc(fmt_number(value, unit if unit not in ch.label else ''))}")
+        feats.append({"type": "Feature", "id": str(i), "geometry": shapely.geometry.mapping(geom),
+                      "properties": {"sp_tip": tip, "sp_fill": colour}})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+_CSS = """
+<style>
+html body .leaflet-container { background: %(bg)s; }
+.leaflet-container {
+  font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; }
+.leaflet-container .sp-panel, .leaflet-container .leaflet-popup-content,
+.leaflet-container .leaflet-tooltip, .leaflet-container .leaflet-control-layers {
+  font-size: 12px; line-height: 1.35; }
+.leaflet-container .sp-panel { background: rgba(255,255,255,.94); padding: 8px 10px;
+  border-radius: 6px; box-shadow: 0 1px 5px rgba(0,0,0,.35); max-width: 280px;
+  max-height: 55vh; overflow: auto; }
+.leaflet-container .sp-title-panel table { font-size: 11px; }
+.leaflet-container .sp-panel h3 { margin: 0 0 4px; font-size: 15px; }
+.leaflet-container .sp-panel .sp-sub { color: #444; margin-bottom: 4px; }
+.leaflet-container .sp-panel table { border-collapse: collapse; width: 100%%; }
+.leaflet-container .sp-panel td { padding: 0 4px 0 0; vertical-align: top; }
+.leaflet-container .sp-panel td.sp-num { text-align: right; white-space: nowrap; }
+.leaflet-container .sp-panel ol { margin: 2px 0 2px 18px; padding: 0; }
+.leaflet-container .sp-panel summary { cursor: pointer; font-weight: 600; margin-top: 4px; }
+.leaflet-container .sp-hint { color: #666; font-size: 11px; margin-top: 4px; }
+.leaflet-container .sp-legend { max-width: 240px; }
+.leaflet-container .sp-legend-title { font-weight: 600; margin: 6px 0 2px; }
+.leaflet-container .sp-legend-title:first-child { margin-top: 0; }
+.leaflet-container .sp-legend-row { display: flex; align-items: center; gap: 6px;
+  margin: 1px 0; }
+.leaflet-container .sp-swatch { display: inline-block; width: 16px; height: 12px;
+  box-sizing: border-box; flex: none; }
+.leaflet-container .sp-dot { width: 12px; height: 12px; border-radius: 50%%; }
+.leaflet-container .sp-ramp { height: 10px; border: 1px solid #999; }
+.leaflet-container .sp-ramp-labels { display: flex; justify-content: space-between;
+  font-size: 11px; }
+.leaflet-container .sp-rank-label { background: transparent; border: 0; }
+.leaflet-container .sp-rank-label span { display: block; width: 20px; height: 20px;
+  line-height: 20px; text-align: center; font-weight: 700; font-size: 11px; color: #111;
+  text-shadow: 0 0 3px #fff, 0 0 3px #fff; }
+.leaflet-container .sp-popup h4 { margin: 0 0 2px; font-size: 14px; }
+.leaflet-container .sp-where { color: #555; margin-bottom: 4px; }
+.leaflet-container .sp-status { margin-bottom: 4px; }
+.leaflet-container .sp-excluded-status ul { margin: 2px 0 2px 16px; padding: 0;
+  color: #8c2d04; }
+.leaflet-container .sp-breakdown { border-collapse: collapse; font-size: 11px; margin: 4px 0; }
+.leaflet-container .sp-breakdown th,
+.leaflet-container .sp-breakdown td { border-bottom: 1px solid #ddd; padding: 1px 4px;
+  text-align: left; }
+.leaflet-container .sp-breakdown td.sp-num { text-align: right; white-space: nowrap; }
+.leaflet-container .sp-notes { margin: 2px 0 0 16px; padding: 0; color: #555;
+  font-size: 11px; }
+.leaflet-container .leaflet-control-layers-expanded { max-height: 45vh; overflow: auto; }
+</style>
+"""
+
+
+def _title_panel(ranking: Ranking, top: Any, n_ranked: int, n_excluded: int,
+                 top_n: int) -> str:
+    from siteplan import __version__
+    from siteplan.scenario import METHOD_NAMES
+
+    scen = ranking.scenario
+    title = scen.title or scen.name
+    info = ranking.info
+    weights = sorted(ranking.weights.items(), key=lambda kv: -float(kv[1]))
+    wrows = "".join(
+        f'<tr><td>{esc(info[k].label if k in info else k)}</td>'
+        f'<td class="sp-num">{float(v):.0%}</td></tr>' for k, v in weights)
+    tops = "".join(f'<li>{esc(r["name"])} <span class="sp-hint">({float(r["score"]):.3f})'
+                   "</span></li>" for _, r in top.iterrows())
+    method = METHOD_NAMES.get(ranking.method, ranking.method)
+    excl = f", {n_excluded} excluded" if n_excluded else ""
+    return (f'<h3 class="sp-title">{esc(title)}</h3>'
+            f'<div class="sp-sub">Method: {esc(method)}<br>{n_ranked} sites ranked{excl}</div>'
+            f'<details open><summary>Weights</summary><table>{wrows}</table></details>'
+            + (f'<details><summary>Top {len(top)}</summary><ol>{tops}</ol></details>'
+               if top_n and len(top) else "")
+            + '<div class="sp-hint">Click a site for its score breakdown. '
+            f'siteplan {esc(__version__)}'
+            + (f", data: {esc(ranking.pack_name)}" if ranking.pack_name else "") + "</div>")
+
+
+def render_map(ranking: Ranking, *, pack: Pack | None = None, indicator: str | None = None,
+               zones: str = "regions", scheme: str = "quantiles", k: int = 5,
+               overlays: Sequence[Overlay] = (), self_contained: bool = True,
+               tiles: str | None = None, top_n: int = 10,
+               show_zones: bool = True) -> folium.Map:
+    """Draw a ranking on an interactive Leaflet map.
+
+    Parameters
+    ----------
+    ranking
+        A :class:`siteplan.scoring.ranking.Ranking` (or one read with ``Ranking.from_file``).
+    pack
+        The data pack for zones and context layers (default: the embedded pack; when
+        the ranking names another pack, the sites are drawn alone with a warning).
+    indicator
+        Numeric column of the zone layer to map (default ``need_index``, falling back
+        to ``unemployment_rate`` when the layer has none). Unknown -> UsageError.
+    zones
+        ``"regions"`` or ``"provinces"``.
+    scheme, k
+        Classification (``quantiles``, ``naturalbreaks``/``fisher_jenks``,
+        ``equalinterval``) and number of classes.
+    overlays
+        Extra layers (:class:`siteplan.outputs.overlay.Overlay`), each toggleable.
+    self_contained
+        Embed every JS/CSS resource (default). When False, link the CDNs and draw
+        OpenStreetMap tiles.
+    tiles
+        Background tile URL template (``{z}/{x}/{y}``), e.g. a local tile server.
+        Default: none when self-contained, OpenStreetMap otherwise.
+    top_n
+        Number of best sites labelled with their rank.
+    show_zones
+        Whether the choropleth is ticked when the map opens (a surface map hides it, so
+        that the cells' colours are not blended with the zones'; it stays in the layer
+        list).
+
+    Returns
+    -------
+    folium.Map
+        ``m.get_root().render()`` (or ``m.save``) gives the HTML; self-contained maps
+        render with every resource inline.
+    """
+    import folium
+    from branca.element import Element, Figure
+    from folium.map import CustomPane
+    from folium.plugins import Fullscreen
+
+    html_control, self_contained_figure = _macro_classes()
+    if tiles:
+        _check_tiles(tiles)
+    if top_n < 0:
+        raise UsageError(f"top_n={top_n}; give 0 or more sites to label")
+    sites = ranking.sites
+    lon = sites["lon"].to_numpy(dtype=np.float64)
+    lat = sites["lat"].to_numpy(dtype=np.float64)
+    bad = ~(np.isfinite(lon) & np.isfinite(lat))
+    if bad.any():
+        ids = ", ".join(map(str, sites["id"][bad].head(10)))
+        raise DataError(f"ranking: sites without coordinates ({ids}); every site needs lon/lat")
+    if len(sites) == 0:
+        raise DataError("ranking: no sites to map")
+    if zones not in ZONE_LAYERS:
+        raise UsageError(f"--zones '{zones}': choose {' or '.join(ZONE_LAYERS)}")
+    if scheme.lower().replace("-", "_").replace(" ", "") not in SCHEMES:
+        raise UsageError(f"unknown classification scheme '{scheme}'; choose quantiles, "
+                         "naturalbreaks or equalinterval")
+    if pack is None:
+        pack = default_pack(ranking)
+    ch = zone_choropleth(pack, zones, indicator, scheme, k) if pack is not None else None
+
+    scen_title = ranking.scenario.title or ranking.scenario.name
+    m = folium.Map(tiles=None, control_scale=True, prefer_canvas=False, zoom_control=True)
+    m.default_js = [(n, u) for n, u in m.default_js if n in KEEP_JS]
+    m.default_css = [(n, u) for n, u in m.default_css if n in KEEP_CSS]
+    fig = (self_contained_figure if self_contained else Figure)(title=esc(scen_title))
+    fig.add_child(m)
+    fig.header.add_child(Element(_CSS % {"bg": BACKGROUND}), name="siteplan_css")
+    for pane, z in PANES:
+        CustomPane(pane, z_index=z, pointer_events=True).add_to(m)
+    if tiles:
+        folium.TileLayer(tiles=tiles, attr=f"tiles: {esc(tiles)}", name="Background tiles",
+                         control=True, overlay=False).add_to(m)
+    elif not self_contained:
+        folium.TileLayer("OpenStreetMap", name="OpenStreetMap").add_to(m)
+
+    legend: list[str] = []
+    # ---- zones
+    if ch is not None:
+        zone_title = f"{ch.layer.capitalize()}: {ch.label}"
+        folium.GeoJson(
+            _zone_geojson(ch), name=esc(zone_title), show=show_zones,
+            style_function=lambda f: {"fillColor": f["properties"]["sp_fill"], "color": "#ffffff",
+                                      "weight": 0.8, "fillOpacity": 0.75, "className": "sp-zone"},
+            highlight_function=lambda f: {"weight": 2.5, "color": "#333333"},
+            tooltip=folium.GeoJsonTooltip(fields=["sp_tip"], labels=False), pane="sp-zones",
+        ).add_to(m)
+        legend.append(f'<div class="sp-legend-title">{esc(ch.layer.capitalize())}: '
+                      f"{esc(ch.title)}</div>"
+                      f'<div class="sp-hint">{esc(SCHEME_TITLES[ch.scheme])}</div>')
+        legend.extend(_swatch(c, esc(lab)) for c, lab in zip(ch.colours, ch.class_labels(),
+                                                             strict=True))
+        if (ch.zones["sp_class"] < 0).any():
+            legend.append(_swatch(NO_DATA_COLOUR, "no data"))
+        if ch.layer == "provinces" and pack is not None and "regions" in pack.layer_names:
+            regions = simplify_zones(pack.layer("regions")[["geometry"]])
+            folium.GeoJson(
+                {"type": "FeatureCollection", "features": [
+                    {"type": "Feature", "properties": {}, "geometry": g.__geo_interface__}
+                    for g in regions.geometry]},
+                name="Region boundaries", control=True,
+                style_function=lambda f: {"fill": False, "color": "#333333", "weight": 1.6,
+                                          "interactive": False, "className": "sp-region-line"},
+                pane="sp-zones", interactive=False,
+            ).add_to(m)
+
+    # ---- context layers
+    if pack is not None:
+        ctx_legend: list[str] = []
+        for spec in CONTEXT_LAYERS:
+            _point_layer(m, pack, spec, ctx_legend)
+        if ctx_legend:
+            legend.append('<div class="sp-legend-title">Context</div>')
+            legend.extend(ctx_legend)
+
+    # ---- sites
+    included = ranking.included
+    n_ranked = len(included)
+    excluded_mask = sites["excluded"].to_numpy(dtype=bool)
+    vmin, vmax = score_range(ranking)
+    colours = score_colours(sites["score"].to_numpy(dtype=np.float64), vmin, vmax)
+    group = folium.FeatureGroup(name="Candidate sites", show=True)
+    labels = folium.FeatureGroup(name=f"Rank labels (top {top_n})", show=True)
+    order = list(np.flatnonzero(excluded_mask)) + list(np.flatnonzero(~excluded_mask)[::-1])
+    for i in order:
+        row = sites.iloc[i]
+        popup = folium.Popup(site_popup_html(ranking, row, n_ranked), parse_html=False,
+                             max_width=460, max_height=440)
+        if excluded_mask[i]:
+            tip = f"<b>{esc(row['name'])}</b><br>excluded"
+            folium.CircleMarker(
+                location=[lat[i], lon[i]], radius=5, color="#616161", weight=1, dash_array="2 2",
+                fill=True, fill_color=EXCLUDED_COLOUR, fill_opacity=0.8,
+                class_name="sp-site sp-excluded", tooltip=folium.Tooltip(tip), popup=popup,
+            ).add_to(group)
+            continue
+        rnk = int(row["rank"])
+        radius = round(6.0 + 8.0 * (1.0 - (rnk - 1) / max(n_ranked - 1, 1)), 1)
+        tip = f"<b>{esc(row['name'])}</b><br>rank {rnk} &middot; score {float(row['score']):.3f}"
+        folium.CircleMarker(
+            location=[lat[i], lon[i]], radius=radius, color="#252525", weight=1, fill=True,
+            fill_color=colours[i], fill_opacity=0.92, class_name=f"sp-site sp-rank-{rnk}",
+            tooltip=folium.Tooltip(tip), popup=popup,
+        ).add_to(group)
+        if rnk <= top_n:
+            folium.Marker(
+                location=[lat[i], lon[i]], interactive=False, keyboard=False,
+                icon=folium.DivIcon(html=f"<span>{rnk}</span>", class_name="sp-rank-label",
+                                    icon_size=(20, 20), icon_anchor=(10, 10)),
+            ).add_to(labels)
+    group.add_to(m)
+    if top_n and n_ranked:
+        labels.add_to(m)
+    site_legend = [_ramp_html("Candidate sites: score", vmin, vmax, SCORE_CMAP),
+                   '<div class="sp-hint">larger circle = better rank'
+                   + (f"; number = rank (top {top_n})" if top_n else "") + "</div>"]
+    if excluded_mask.any():
+        site_legend.append(_swatch("#616161", "excluded (see popup)", circle=True, dashed=True,
+                                   fill=EXCLUDED_COLOUR))
+    legend[:0] = site_legend
+
+    # ---- overlays
+    for ov in overlays:
+        _add_overlay(m, ov, legend)
+
+    # ---- panels and controls
+    top = included.head(top_n) if top_n else included.head(0)
+    html_control(_title_panel(ranking, top, n_ranked, int(excluded_mask.sum()), top_n),
+                 "topleft", "sp-panel sp-title-panel").add_to(m)
+    html_control("".join(legend), "bottomright", "sp-panel sp-legend").add_to(m)
+    Fullscreen(position="topleft", title="Full screen", title_cancel="Exit full screen").add_to(m)
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    if ch is not None:
+        w, s, e, n = ch.bounds
+    else:
+        w, e = float(np.min(lon)), float(np.max(lon))
+        s, n = float(np.min(lat)), float(np.max(lat))
+        pad = max(0.1, 0.05 * max(e - w, n - s))
+        w, e, s, n = w - pad, e + pad, s - pad, n + pad
+    m.fit_bounds([[s, w], [n, e]])
+    return m
+
+
+def map_html(m: folium.Map) -> str:
+    """The full HTML page of a map (inline resources when it was made self-contained)."""
+    return str(m.get_root().render())
+
+
+def save_map(ranking: Ranking, path: str | os.PathLike[str], *, overwrite: bool = False,
+             pack: Pack | None = None, indicator: str | None = None, zones: str = "regions",
+             scheme: str = "quantiles", k: int = 5, overlays: Sequence[Overlay] = (),
+             self_contained: bool = True, tiles: str | None = None, top_n: int = 10,
+             show_zones: bool = True) -> Path:
+    """Render the map (see :func:`render_map`) and write it as one HTML file, atomically.
+
+    The page is rendered completely before anything is written, so a failure leaves
+    an existing file untouched. Returns the path written.
+    """
+    p = check_writable(path, overwrite)
+    if p.suffix.lower() not in (".html", ".htm"):
+        raise OutputError(f"{p}: a map is written as HTML; give a path ending in .html")
+    m = render_map(ranking, pack=pack, indicator=indicator, zones=zones, scheme=scheme, k=k,
+                   overlays=overlays, self_contained=self_contained, tiles=tiles, top_n=top_n,
+                   show_zones=show_zones)
+    page = map_html(m)
+    if self_contained:
+        inline_resources(page)  # asserts nothing outside is referenced
+    return write_text_atomic(p, page, overwrite=overwrite)
+
+
+def save_png(ranking: Ranking, path: str | os.PathLike[str], *, indicator: str | None = None,
+             pack: Pack | None = None, overwrite: bool = False, top_n: int = 10,
+             zones: str = "regions", scheme: str = "quantiles", k: int = 5) -> Path:
+    """Write a static PNG or SVG map (by extension) with :func:`siteplan.charts.static_map`."""
+    from siteplan.outputs.static_map import static_map
+
+    p = check_writable(path, overwrite)
+    return static_map(ranking, p, pack=pack, indicator=indicator, top_n=top_n, zones=zones,
+                      scheme=scheme, k=k)

@@ -1,0 +1,199 @@
+"""PNG charts of a plan report: jobs per region and Lorenz curves (matplotlib, Agg).
+
+Both functions take a :class:`siteplan.analyses.plan.steps.PlanReport` (or its
+:meth:`~siteplan.analyses.plan.steps.PlanReport.to_dict` output, e.g. a saved plan JSON) and
+write the figure atomically through :func:`siteplan._atomic.write_with`; the
+format follows the extension (``.png``, ``.svg`` or ``.pdf``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from siteplan._atomic import check_writable, write_with
+from siteplan.errors import OutputError
+
+__all__ = ["jobs_by_region_png", "lorenz_png"]
+
+#: Colours of the three distributions (colour-blind safe, Okabe-Ito).
+COLOURS = {"today": "#999999", "plan": "#0072B2", "baseline": "#E69F00"}
+_FORMATS = (".png", ".svg", ".pdf")
+
+
+def _as_dict(report: Any) -> Mapping[str, Any]:
+    if isinstance(report, Mapping):
+        return report
+    to_dict = getattr(report, "to_dict", None)
+    if to_dict is None:
+        raise OutputError("plan chart: pass a PlanReport or its to_dict() output")
+    d = to_dict()
+    if not isinstance(d, Mapping):
+        raise OutputError("plan chart: to_dict() did not return a mapping")
+    return d
+
+
+def _check(path: str | os.PathLike[str], overwrite: bool) -> Path:
+    p = check_writable(path, overwrite)
+    if p.suffix.lower() not in _FORMATS:
+        raise OutputError(f"{p}: a chart is written as PNG, SVG or PDF; give a path ending in "
+                          f"{', '.join(_FORMATS)}")
+    return p
+
+
+def _save(fig: Any, p: Path, overwrite: bool) -> Path:
+    import matplotlib.pyplot as plt
+
+    fmt = p.suffix.lower().lstrip(".")
+
+    def writer(tmp: Path) -> None:
+        fig.savefig(tmp, format=fmt, dpi=150, bbox_inches="tight")
+
+    try:
+        return write_with(p, writer, overwrite)
+    finally:
+        plt.close(fig)
+
+
+def _thousands(x: float, _pos: Any = None) -> str:
+    return f"{x:,.0f}"
+
+
+def jobs_by_region_png(report: Any, path: str | os.PathLike[str], *,
+                       overwrite: bool = False) -> Path:
+    """Grouped horizontal bars: offshoring jobs per region today, 2030 plan, 2030 baseline.
+
+    Regions are sorted by jobs under the plan (largest at the top); today's jobs
+    are the documented ESTIMATE of the report (said in the footnote).
+
+    Parameters
+    ----------
+    report : PlanReport or dict
+    path : path
+        ``.png``, ``.svg`` or ``.pdf``.
+    overwrite : bool
+        Replace an existing file.
+
+    Returns
+    -------
+    Path
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib.ticker import FuncFormatter
+
+    p = _check(path, overwrite)
+    d = _as_dict(report)
+    regions = list(d["regions"])
+    year = d.get("targets", {}).get("year", 2030)
+    today_year = d.get("targets", {}).get("today_year", "today")
+    regions.sort(key=lambda r: (r.get("jobs_2030_plan") or 0, r.get("jobs_2030_baseline") or 0))
+    names = [str(r.get("region") or r["region_code"]) for r in regions]
+    series = [
+        (f"today ({today_year}, estimate)", "jobs_today", COLOURS["today"]),
+        (f"{year} plan ({d.get('scenario', '')}, K={d.get('k', '')})", "jobs_2030_plan",
+         COLOURS["plan"]),
+        (f"{year} market-led baseline", "jobs_2030_baseline", COLOURS["baseline"]),
+    ]
+    n = len(regions)
+    y = np.arange(n)
+    h = 0.27
+    fig, ax = plt.subplots(figsize=(9.5, 0.55 * n + 2.0))
+    vmax = max([float(r.get(key) or 0) for r in regions for _, key, _ in series] + [1.0])
+    for i, (label, key, colour) in enumerate(series):
+        vals = [float(r.get(key) or 0) for r in regions]
+        pos = y + (1 - i) * h
+        ax.barh(pos, vals, height=h, color=colour, label=label, edgecolor="white", linewidth=0.4)
+        if key == "jobs_2030_plan":
+            for yy, v in zip(pos, vals, strict=True):
+                if v > 0:
+                    ax.text(v + vmax * 0.01, yy, f"{v:,.0f}", va="center", fontsize=7.5,
+                            color="#033b5c")
+    ax.set_yticks(y)
+    ax.set_yticklabels(names, fontsize=9)
+    ax.set_ylim(-0.6, n - 0.4)
+    ax.set_xlim(0, vmax * 1.12)
+    ax.xaxis.set_major_formatter(FuncFormatter(_thousands))
+    ax.set_xlabel("offshoring jobs")
+    ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    title = d.get("scenario_title") or d.get("scenario") or "plan"
+    ax.set_title(f"Offshoring jobs per region: today, {year} plan and market-led baseline\n"
+                 f"{title}", fontsize=11, loc="left")
+    ax.legend(loc="lower right", fontsize=8.5, frameon=True, framealpha=0.9)
+    ax.annotate(
+             "Today's regional jobs are an ESTIMATE (national total split among the existing "
+             "parks; no official regional breakdown).\nBaseline: new jobs follow today's "
+             "distribution. Plan: targets allocated by capacity (talent x score), capped per site.",
+             xy=(0, 0), xycoords="axes fraction", xytext=(-150, -38), textcoords="offset points",
+             fontsize=7, color="#555555", va="top")
+    return _save(fig, p, overwrite)
+
+
+def lorenz_png(report: Any, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+    """Lorenz curves of jobs per working-age inhabitant across regions.
+
+    Today, the plan and the market-led baseline in the target year, with each Gini
+    coefficient in the legend, and the line of equality.
+
+    Parameters
+    ----------
+    report : PlanReport or dict
+    path : path
+        ``.png``, ``.svg`` or ``.pdf``.
+    overwrite : bool
+        Replace an existing file.
+
+    Returns
+    -------
+    Path
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    p = _check(path, overwrite)
+    d = _as_dict(report)
+    eq = d["equity"]
+    year = d.get("targets", {}).get("year", 2030)
+    today_year = d.get("targets", {}).get("today_year", "today")
+    fig, ax = plt.subplots(figsize=(6.6, 6.2))
+    ax.plot([0, 1], [0, 1], color="#444444", linewidth=0.8, linestyle=":",
+            label="equality (Gini 0)")
+    styles = {"today": ("-", 1.6, "o"), "plan": ("-", 2.4, "s"), "baseline": ("--", 2.0, "^")}
+    labels = {"today": f"today ({today_year}, estimate)",
+              "plan": f"{year} plan ({d.get('scenario', '')})",
+              "baseline": f"{year} market-led baseline"}
+    for key in ("today", "baseline", "plan"):
+        e = eq.get(key)
+        if not e or "lorenz" not in e:
+            continue
+        xs = e["lorenz"]["population_share"]
+        ys = e["lorenz"]["jobs_share"]
+        ls, lw, marker = styles[key]
+        ax.plot(xs, ys, linestyle=ls, linewidth=lw, marker=marker, markersize=3.5,
+                color=COLOURS[key], label=f"{labels[key]}: Gini {e['gini']:.3f}, "
+                f"Theil {e['theil_t']:.3f}")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_aspect("equal")
+    ax.set_xlabel("cumulative share of the working-age population (regions by jobs per 1,000)")
+    ax.set_ylabel("cumulative share of offshoring jobs")
+    ax.grid(color="#e5e5e5", linewidth=0.6)
+    ax.set_title(f"Lorenz curves of offshoring jobs per working-age inhabitant\n"
+                 f"{len(d.get('regions', []))} regions, {d.get('scenario_title') or ''}",
+                 fontsize=10.5, loc="left")
+    ax.legend(loc="upper left", fontsize=8, frameon=True, framealpha=0.95)
+    ax.annotate("Regions weighted by working-age population (15-64). Today's regional jobs are "
+                "an ESTIMATE.\nThe baseline keeps today's distribution, so its curve lies on "
+                "today's.", xy=(0, 0), xycoords="axes fraction", xytext=(-40, -42),
+                textcoords="offset points", fontsize=7, color="#555555", va="top")
+    return _save(fig, p, overwrite)

@@ -1,0 +1,131 @@
+"""`siteplan plan` and `siteplan compare` through the CLI, on the tiny pack."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner, Result
+
+from siteplan.cli import cli
+
+TINY = Path(__file__).parents[1] / "data" / "tiny-scenario.toml"
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def base(pack: Path) -> list[str]:
+    return ["plan", "--scenario", str(TINY), "--pack", str(pack)]
+
+
+def test_plan_prints_sites_regions_equity_and_solver(tiny_pack_dir: Path) -> None:
+    res = run(*base(tiny_pack_dir), "--sites", "2")
+    assert res.exit_code == 0, res.output
+    out = res.output
+    assert "Alpha" in out and "Beta" in out
+    assert "East" in out and "West" in out and "ESTIMATE" in out
+    assert "Gini (regions)" in out and "2030 baseline" in out
+    assert "solver highs, status optimal" in out
+
+
+def test_infeasible_cap_exits_1_naming_k_regions_and_cap(tiny_pack_dir: Path,
+                                                         tmp_path: Path) -> None:
+    out = tmp_path / "plan.json"
+    res = run(*base(tiny_pack_dir), "--sites", "5", "--max-per-region", "1", "-o", str(out),
+              "--png", str(tmp_path / "jobs.png"))
+    assert res.exit_code == 1
+    assert "K=5" in res.output and "2 regions" in res.output and "cap 1" in res.output
+    assert "Traceback" not in res.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny"]  # nothing written
+
+
+def test_json_output_contract(tiny_pack_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "plan.json"
+    res = run(*base(tiny_pack_dir), "--sites", "2", "-o", str(out))
+    assert res.exit_code == 0, res.output
+    d = json.loads(out.read_text(encoding="utf-8"))
+    assert d["kind"] == "siteplan-plan" and d["k"] == 2
+    assert [c["id"] for c in d["chosen"]] == ["a", "b"]
+    for c in d["chosen"]:
+        assert {"id", "name", "region", "score", "jobs_2030_added",
+                "exports_2030_added_mad_m"} <= set(c)
+    assert sum(r["jobs_2030_plan"] for r in d["regions"]) == 270_000
+    assert set(d["equity"]) >= {"plan", "baseline", "today"}
+    assert d["status"] == "optimal" and d["gap"] is not None
+    assert d["targets"]["sources"]
+    assert d["estimates"][0]["estimate"] is True
+
+
+def test_stdout_json_and_other_formats(tiny_pack_dir: Path, tmp_path: Path) -> None:
+    res = run(*base(tiny_pack_dir), "--sites", "2", "--format", "json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["kind"] == "siteplan-plan"
+    res = run(*base(tiny_pack_dir), "--sites", "2", "-o", str(tmp_path / "p.csv"))
+    assert res.exit_code == 0, res.output
+    assert pd.read_csv(tmp_path / "p.csv")["kind"].tolist() == ["new", "new", "park"]
+    assert pd.read_csv(tmp_path / "p_regions.csv")["jobs_2030_plan"].sum() == 270_000
+    assert "gini" in pd.read_csv(tmp_path / "p_equity.csv")["measure"].tolist()
+    res = run(*base(tiny_pack_dir), "--sites", "2", "-o", str(tmp_path / "p.xlsx"))
+    assert res.exit_code == 0, res.output
+    with pd.ExcelFile(tmp_path / "p.xlsx") as xl:
+        assert xl.sheet_names[:3] == ["sites", "regions", "equity"]
+    res = run(*base(tiny_pack_dir), "--sites", "2", "-o", str(tmp_path / "p.md"),
+              "--png", str(tmp_path / "jobs.png"), "--lorenz", str(tmp_path / "lorenz.png"))
+    assert res.exit_code == 0, res.output
+    assert "## regions" in (tmp_path / "p.md").read_text(encoding="utf-8")
+    assert (tmp_path / "jobs.png").stat().st_size > 0
+    assert (tmp_path / "lorenz.png").stat().st_size > 0
+
+
+def test_existing_output_is_kept_without_overwrite(tiny_pack_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "plan.json"
+    out.write_text("precious\n")
+    res = run(*base(tiny_pack_dir), "--sites", "2", "-o", str(out))
+    assert res.exit_code == 1
+    assert "file exists; pass --overwrite" in res.output
+    assert out.read_text() == "precious\n"
+    res = run(*base(tiny_pack_dir), "--sites", "2", "-o", str(out), "--overwrite")
+    assert res.exit_code == 0, res.output
+    assert json.loads(out.read_text())["kind"] == "siteplan-plan"
+
+
+def test_compare_two_scenarios_and_saved_plans(tiny_pack_dir: Path, tmp_path: Path) -> None:
+    other = tmp_path / "tiny-need.toml"
+    text = TINY.read_text(encoding="utf-8").replace('name = "tiny"', 'name = "tiny-need"')
+    other.write_text(text.replace("weight = 2", "weight = 0.2"), encoding="utf-8")
+    res = run("compare", str(TINY), str(other), "--sites", "2", "--pack", str(tiny_pack_dir))
+    assert res.exit_code == 0, res.output
+    assert "Kendall" in res.output and "tiny-need" in res.output
+    assert "gini" in res.output and "Chosen sites" in res.output
+    out = tmp_path / "cmp.json"
+    res = run("compare", str(TINY), str(other), "--sites", "2", "--pack", str(tiny_pack_dir),
+              "-o", str(out))
+    assert res.exit_code == 0, res.output
+    d = json.loads(out.read_text(encoding="utf-8"))
+    assert [i["label"] for i in d["items"]] == ["tiny", "tiny-need"]
+    assert d["kendall_tau"][0]["n_common"] == 4
+    # saved plans compare too (K taken from the plans)
+    pa, pb = tmp_path / "a.json", tmp_path / "b.json"
+    assert run(*base(tiny_pack_dir), "--sites", "2", "-o", str(pa)).exit_code == 0
+    res = run("plan", "--scenario", str(other), "--pack", str(tiny_pack_dir), "--sites", "2",
+              "-o", str(pb))
+    assert res.exit_code == 0, res.output
+    res = run("compare", str(pa), str(pb), "--format", "csv")
+    assert res.exit_code == 0, res.output
+    assert "# kendall" in res.output
+
+
+def test_compare_needs_two_items(tiny_pack_dir: Path) -> None:
+    res = run("compare", str(TINY), "--sites", "2", "--pack", str(tiny_pack_dir))
+    assert res.exit_code == 2
+    assert "at least two" in res.output
+
+
+@pytest.mark.parametrize("args", [["--sites", "0"], ["--solver", "magic", "--sites", "2"]])
+def test_bad_options_exit_2(tiny_pack_dir: Path, args: list[str]) -> None:
+    res = run(*base(tiny_pack_dir), *args)
+    assert res.exit_code == 2

@@ -1,0 +1,154 @@
+"""The layer API: a broken pack gives one message naming the file, column and row."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from siteplan.cli import cli
+from siteplan.errors import LayerError, UsageError
+from siteplan.layers.pack import Pack, parse_layer_overrides, read_layer_file, read_manifest
+
+
+def test_tiny_pack_loads_and_checks_clean(tiny_pack_dir: Path) -> None:
+    pack = Pack(tiny_pack_dir)
+    assert pack.layer_names[:2] == ["regions", "provinces"]
+    unis = pack.layer("universities")
+    assert unis.crs.to_epsg() == 4326
+    assert unis["students"].dtype == "float64"
+    assert list(unis["ict"]) == [True, False]
+    assert pack.check() == []
+
+
+def test_duplicate_keys_missing_column_and_nan_are_reported_together(tiny_pack_dir: Path) -> None:
+    (tiny_pack_dir / "universities.csv").write_text(
+        "id,lon,lat,students\nu1,0.2,0.2,10\nu1,0.3,0.3,abc\n,0.4,0.4,5\n", encoding="utf-8"
+    )
+    with pytest.raises(LayerError) as err:
+        Pack(tiny_pack_dir).layer("universities")
+    msg = str(err.value)
+    assert "universities.csv" in msg
+    assert "required column 'name' is missing" in msg
+    assert "duplicate keys u1" in msg
+    assert "'abc' is not a number" in msg and "row 3" in msg
+    assert "column 'id' rows 4" in msg
+    assert len(err.value.problems) == 4
+
+
+def test_unparsable_and_projected_coordinates(tiny_pack_dir: Path) -> None:
+    (tiny_pack_dir / "airports.csv").write_text(
+        "id,lon,lat\nA,zero,0.5\nB,350000,3900000\n", encoding="utf-8"
+    )
+    with pytest.raises(LayerError) as err:
+        Pack(tiny_pack_dir).layer("airports")
+    msg = str(err.value)
+    assert "'zero' is not a coordinate" in msg
+    assert "not projected metres" in msg
+
+
+def test_layer_without_crs_is_rejected(tiny_pack_dir: Path) -> None:
+    gj = json.loads((tiny_pack_dir / "regions.geojson").read_text())
+    gj.pop("crs")
+    # GeoJSON is WGS84 by definition, so use a shapefile without .prj instead
+    import geopandas as gpd
+
+    gdf = gpd.GeoDataFrame.from_features(gj["features"])[["name_fr", "geometry"]]
+    shp = tiny_pack_dir / "regions_nocrs.shp"
+    with pytest.warns(UserWarning, match="'crs' was not provided"):
+        gdf.to_file(shp, engine="pyogrio")
+    shp.with_suffix(".prj").unlink(missing_ok=True)
+    with pytest.raises(LayerError, match="has no CRS"):
+        Pack(tiny_pack_dir, overrides={"regions": shp}).layer("regions")
+
+
+def test_other_crs_is_reprojected(tiny_pack_dir: Path, tmp_path: Path) -> None:
+    unis = Pack(tiny_pack_dir).layer("universities").to_crs("EPSG:3857")
+    path = tmp_path / "u.gpkg"
+    unis.to_file(path, engine="pyogrio")
+    back = Pack(tiny_pack_dir, overrides={"universities": path}).layer("universities")
+    assert back.crs.to_epsg() == 4326
+    assert back.geometry.x.tolist() == pytest.approx([0.25, 1.75], abs=1e-9)
+
+
+def test_self_intersecting_polygon_is_repaired_with_a_warning(tiny_pack_dir: Path) -> None:
+    gj = json.loads((tiny_pack_dir / "provinces.geojson").read_text())
+    # a bow-tie: self-intersecting ring
+    gj["features"][0]["geometry"]["coordinates"] = [[[0, 0], [1, 0.5], [1, 0], [0, 0.5], [0, 0]]]
+    (tiny_pack_dir / "provinces.geojson").write_text(json.dumps(gj))
+    with pytest.warns(UserWarning, match="repaired 1 invalid polygon"):
+        gdf = Pack(tiny_pack_dir).layer("provinces")
+    assert gdf.geometry.is_valid.all()
+
+
+def test_missing_file_and_unknown_layer(tiny_pack_dir: Path) -> None:
+    (tiny_pack_dir / "ports.csv").unlink(missing_ok=True)
+    with pytest.raises(LayerError, match="no such file"):
+        read_layer_file(tiny_pack_dir / "nope.csv")
+    with pytest.raises(UsageError, match="unknown layer 'nope'"):
+        Pack(tiny_pack_dir).layer("nope")
+    with pytest.raises(UsageError, match="unknown layer 'nope'"):
+        Pack(tiny_pack_dir, overrides={"nope": "x.csv"})
+
+
+def test_bad_manifest(tmp_path: Path) -> None:
+    (tmp_path / "pack.toml").write_text("[pack\nname='x'", encoding="utf-8")
+    with pytest.raises(LayerError, match="not valid TOML"):
+        read_manifest(tmp_path / "pack.toml")
+    (tmp_path / "pack.toml").write_text("[layers.a]\ngeometry='Point'\n", encoding="utf-8")
+    with pytest.raises(LayerError, match="has no 'file'"):
+        read_manifest(tmp_path / "pack.toml")
+
+
+def test_layer_override_syntax() -> None:
+    assert parse_layer_overrides(["universities=my.gpkg"]) == {"universities": Path("my.gpkg")}
+    with pytest.raises(UsageError, match="expected NAME=PATH"):
+        parse_layer_overrides(["universities"])
+
+
+def test_points_outside_study_area_are_flagged(tiny_pack_dir: Path) -> None:
+    (tiny_pack_dir / "parks.csv").write_text(
+        "id,lon,lat\np1,1.5,0.5\np2,5.0,5.0\n", encoding="utf-8"
+    )
+    problems = Pack(tiny_pack_dir).check()
+    assert any("outside the study area" in p and "p2" in p for p in problems)
+    assert not any("p1" in p for p in problems)
+
+
+def test_cli_check_exit_codes(tiny_pack_dir: Path) -> None:
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["layers", "--check", str(tiny_pack_dir)])
+    assert ok.exit_code == 0, ok.output
+    assert "layers OK" in ok.output
+    (tiny_pack_dir / "candidates.csv").write_text("id,name,lon,lat\na,A,0.5,0.5\na,B,0.6,0.6\n")
+    bad = runner.invoke(cli, ["layers", "--check", str(tiny_pack_dir)])
+    assert bad.exit_code == 1
+    assert "duplicate keys a" in bad.output
+    assert "Traceback" not in bad.output
+    missing = runner.invoke(cli, ["layers", str(tiny_pack_dir / "nowhere")])
+    assert missing.exit_code == 1
+    assert "not a pack" in missing.output
+
+
+def test_cli_lists_layers(tiny_pack_dir: Path) -> None:
+    res = CliRunner().invoke(cli, ["layers", str(tiny_pack_dir)])
+    assert res.exit_code == 0, res.output
+    for name in ("regions", "provinces", "universities", "candidates"):
+        assert name in res.output
+
+
+def test_a_geopackage_pack_gives_the_same_ranking(tiny_pack_dir: Path, tmp_path: Path) -> None:
+    """A GeoPackage holding the layers under the manifest's names works as a pack."""
+    from siteplan.scoring.ranking import rank
+
+    folder_pack = Pack(tiny_pack_dir)
+    gpkg = tmp_path / "tiny.gpkg"
+    for name in folder_pack.layer_names:
+        folder_pack.layer(name).to_file(gpkg, layer=name, driver="GPKG", engine="pyogrio")
+    scen = Path(__file__).parents[1] / "data" / "tiny-scenario.toml"
+    a = rank(scen, pack=folder_pack)
+    b = rank(scen, pack=Pack(gpkg))
+    assert b.sites["id"].tolist() == a.sites["id"].tolist()
+    assert b.sites["score"].to_numpy() == pytest.approx(a.sites["score"].to_numpy())

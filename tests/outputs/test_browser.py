@@ -1,0 +1,191 @@
+"""The self-contained HTML map in a real browser (Debian's chromium), offline.
+
+Every non-file request is aborted and recorded: a self-contained map must make
+none. Runs on the embedded Morocco pack when it is available, on the tiny pack
+otherwise.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from siteplan.errors import LayerError
+from siteplan.layers.pack import Pack
+from siteplan.outputs import html_map as mapping
+from siteplan.scoring.ranking import Ranking, rank
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+TINY = str(Path(__file__).parents[1] / "data" / "tiny-scenario.toml")
+XSS = "<img src=x onerror=alert(1)>"
+
+if CHROMIUM is None:
+    pytest.skip("chromium is not installed (/usr/bin/chromium or chromium on PATH); the "
+                "browser tests need Debian's chromium", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def ranked(tmp_path_factory: pytest.TempPathFactory,
+           tiny_pack_writer: Callable[[Path], Path]) -> tuple[Ranking, Pack]:
+    try:
+        pack = Pack(None)
+        return rank(pack=pack), pack
+    except LayerError:
+        pack = Pack(tiny_pack_writer(tmp_path_factory.mktemp("tiny")))
+        return rank(TINY, pack=pack), pack
+
+
+class Offline:
+    """A page with the network cut: file:// only; records attempts, errors and dialogs."""
+
+    def __init__(self, browser: Any) -> None:
+        self.page = browser.new_page(viewport={"width": 1280, "height": 900})
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error"
+                     else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("dialog", self._dialog)
+        self.page.route("**/*", self._route)
+
+    def _dialog(self, d: Any) -> None:
+        self.dialogs.append(d.message)
+        d.dismiss()
+
+    def _route(self, route: Any) -> None:
+        url = route.request.url
+        if url.startswith(("file:", "data:", "blob:", "about:")):
+            route.continue_()
+        else:
+            self.requests.append(url)
+            route.abort()
+
+    def open(self, path: Path) -> Any:
+        self.page.goto(path.resolve().as_uri())
+        self.page.wait_for_selector("path.sp-site")
+        return self.page
+
+
+def test_map_works_offline(browser: Any, ranked: tuple[Ranking, Pack], tmp_path: Path,
+                           output_dir: Path) -> None:
+    r, pack = ranked
+    html = mapping.save_map(r, tmp_path / "map.html", pack=pack)
+    off = Offline(browser)
+    page = off.open(html)
+    page.screenshot(path=str(output_dir / "map.png"))
+
+    n_zones = len(pack.layer("regions"))
+    assert page.locator("path.sp-zone").count() == n_zones
+    assert page.locator("path.sp-site").count() == len(r.sites)
+    assert page.locator(".sp-legend").is_visible()
+    assert page.locator(".leaflet-control-layers").is_visible()
+    assert page.locator(".leaflet-control-scale").is_visible()
+    assert page.locator(".leaflet-control-zoom-fullscreen, .leaflet-control-fullscreen").count()
+    assert page.locator(".sp-title").inner_text() == (r.scenario.title or r.scenario.name)
+
+    # clicking the best site opens its popup with its name and score
+    best = r.included.iloc[0]
+    page.locator("path.sp-rank-1").click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    text = popup.inner_text()
+    assert best["name"] in text and f"{best['score']:.3f}" in text
+    assert popup.locator("svg.sp-bars rect").count() >= 2 * len(r.weights)
+    page.screenshot(path=str(output_dir / "map-popup.png"))
+    page.locator(".leaflet-popup-close-button").click()
+
+    # toggling the universities layer hides its markers
+    n_uni = page.locator("path.sp-university").count()
+    assert n_uni == len(pack.layer("universities"))
+    box = page.locator(".leaflet-control-layers-overlays label", has_text="Universities")
+    box.locator("input").uncheck()
+    assert page.locator("path.sp-university").count() == 0
+    box.locator("input").check()
+    assert page.locator("path.sp-university").count() == n_uni
+
+    # context markers stay below the sites after a toggle (own pane)
+    assert page.evaluate("document.querySelector('path.sp-university')"
+                         ".closest('.leaflet-pane').className").count("sp-context")
+    assert off.requests == [], off.requests
+    assert off.errors == [], off.errors
+    page.close()
+
+
+def test_injected_site_name_is_shown_as_text(browser: Any, ranked: tuple[Ranking, Pack],
+                                             tmp_path: Path, output_dir: Path) -> None:
+    r, pack = ranked
+    sites = r.sites.copy()
+    sites.loc[0, "name"] = XSS
+    last = len(sites) - 1
+    sites.at[last, "reasons"] = [f"{XSS} reason"]
+    sites.loc[last, "excluded"] = True
+    hostile = dataclasses.replace(
+        r, sites=sites, scenario=dataclasses.replace(r.scenario, title=f"{XSS} title"))
+    html = mapping.save_map(hostile, tmp_path / "xss.html", pack=pack)
+    off = Offline(browser)
+    page = off.open(html)
+
+    assert page.locator(".sp-title").inner_text() == f"{XSS} title"
+    page.locator("path.sp-rank-1").hover()  # tooltip
+    page.locator(".leaflet-tooltip", has_text=XSS).wait_for()
+    page.locator("path.sp-rank-1").click()  # popup
+    page.locator(".leaflet-popup-content h4").wait_for()
+    assert page.locator(".leaflet-popup-content h4").inner_text() == XSS
+    page.locator(".sp-title-panel summary", has_text="Top").click()
+    assert XSS in page.locator(".sp-title-panel ol").inner_text()
+    page.wait_for_timeout(200)
+    assert page.locator("img[src='x']").count() == 0
+    assert page.locator("img[onerror]").count() == 0
+    assert off.dialogs == []
+    page.screenshot(path=str(output_dir / "map-xss.png"))
+    assert off.requests == [], off.requests
+    assert off.errors == [], off.errors
+    page.close()
+
+
+def test_analysis_points_sit_above_the_candidates(browser: Any, ranked: tuple[Ranking, Pack],
+                                                  tmp_path: Path) -> None:
+    """A plan's chosen sites are drawn where candidates are: they must stay clickable."""
+    import geopandas as gpd
+
+    from siteplan.outputs.overlay import Overlay
+
+    r, pack = ranked
+    top = r.included.head(3)
+    data = gpd.GeoDataFrame({"label": [f"chosen: {n}" for n in top["name"]],
+                             "jobs": [3000, 2000, 1000]},
+                            geometry=gpd.points_from_xy(top["lon"], top["lat"]), crs="EPSG:4326")
+    ov = Overlay(name="Plan", kind="points", data=data, value_column="jobs",
+                 label_column="label", popup_columns={"jobs": "Jobs"})
+    html = mapping.save_map(r, tmp_path / "plan.html", pack=pack, overlays=[ov])
+    off = Offline(browser)
+    page = off.open(html)
+    picks = page.locator("path.sp-overlay")
+    assert picks.count() == 3
+    assert "sp-picks" in page.evaluate(
+        "document.querySelector('path.sp-overlay').closest('.leaflet-pane').className")
+    picks.first.click(timeout=5000)  # fails if a candidate marker intercepts the click
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert "3,000" in popup.inner_text() or "3000" in popup.inner_text()
+    assert off.errors == [], off.errors
+    page.close()
