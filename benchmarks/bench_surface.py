@@ -91,7 +91,7 @@ def main() -> None:
     # cells as a fresh `siteplan surface` process does
     surface_module._CELL_CACHE.clear()
     t0 = time.perf_counter()
-    model = SurfaceModel.build(scen, pack=pack, resolution=8, progress=False)
+    model = SurfaceModel.build(scen, pack=pack, resolution=8)
     t_build = time.perf_counter() - t0
     for step, t in model.timings.items():
         print(f"  build: {step:<19} {t:7.3f} s")
@@ -106,7 +106,7 @@ def main() -> None:
     print(f"  computation total (cold)   {total:7.3f} s  (goal <= 3 s: "
           f"{'met' if total <= 3 else 'NOT met'}); valid cells {model.n_valid:,}")
     t0 = time.perf_counter()
-    SurfaceModel.build(scen, pack=pack, resolution=8, progress=False)
+    SurfaceModel.build(scen, pack=pack, resolution=8)
     t_warm = time.perf_counter() - t0 + t_score
     print(f"  computation, cells cached  {t_warm:7.3f} s  (a second build in the same "
           "process, e.g. another scenario in a notebook)")

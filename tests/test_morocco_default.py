@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from siteplan.cli import cli
 from siteplan.layers.pack import Pack
+from siteplan.outputs.ranking_file import read_ranking
 from siteplan.scoring.ranking import Ranking, rank
 
 AXIS = {"Casablanca-Settat", "Rabat-Salé-Kénitra"}
@@ -69,7 +70,7 @@ def test_default_rank_command_runs(tmp_path: Path) -> None:
     res = CliRunner().invoke(cli, ["rank", "--top", "5", "-o", str(out)])
     assert res.exit_code == 0, res.output
     assert "Balanced territorial development 2030" in res.output
-    back = Ranking.from_file(out)
+    back = read_ranking(out)
     assert back.included["rank"].iloc[0] == 1
 
 

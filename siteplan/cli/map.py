@@ -55,10 +55,10 @@ def map_cmd(ranking: str, output: str | None, indicator: str | None, zones: str,
     $ siteplan map ranking.json --online
     """
     from siteplan.outputs.html_map import save_map, save_png
+    from siteplan.outputs.ranking_file import read_ranking
     from siteplan.outputs.static_map import STATIC_FORMATS
-    from siteplan.scoring.ranking import Ranking
 
-    r = Ranking.from_file(ranking)
+    r = read_ranking(ranking)
     if output is None:
         slug = re.sub(r"[^A-Za-z0-9._-]+", "-", r.scenario.name).strip("-.") or "ranking"
         output = str(Path("maps") / f"{slug}-ranking.html")

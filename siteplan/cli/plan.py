@@ -379,8 +379,9 @@ def plan(k: int, scenario: str, method: str | None, weights: dict[str, float],
         echo_written(lorenz_png(d, lorenz_path, overwrite=overwrite))
     if map_file is not None:
         from siteplan.outputs.html_map import save_map
+        from siteplan.outputs.overlay import plan_overlay
 
-        echo_written(save_map(r, map_file, overlays=[report.overlay()], pack=p,
+        echo_written(save_map(r, map_file, overlays=[plan_overlay(report)], pack=p,
                               overwrite=overwrite))
 
 

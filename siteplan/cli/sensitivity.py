@@ -269,6 +269,7 @@ def sensitivity(scenario: str, method: str | None, weights: dict[str, float], sa
         echo_written(acceptability_heatmap_png(rep, heatmap_path, overwrite=overwrite))
     if map_path:
         from siteplan.outputs.html_map import save_map
+        from siteplan.outputs.overlay import stability_overlay
 
-        echo_written(save_map(r, map_path, overlays=[rep.overlay()], overwrite=overwrite,
+        echo_written(save_map(r, map_path, overlays=[stability_overlay(rep)], overwrite=overwrite,
                               pack=p))

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from siteplan.cli._render import echo_written, print_table
+from siteplan.cli._render import echo_written, print_table, progress_bar
 from siteplan.cli.options import (
     HTML_SUFFIXES,
     check_output,
@@ -67,9 +67,7 @@ def surface(scenario: str, resolution: int, weights: dict[str, float], method: s
         SURFACE_FORMATS,
         SurfaceModel,
         check_resolution,
-        hotspot_overlay,
         hotspots,
-        surface_overlay,
         write_hotspots,
         write_surface,
     )
@@ -88,7 +86,7 @@ def surface(scenario: str, resolution: int, weights: dict[str, float], method: s
         scen = scen.with_method(method)
     p = make_pack(pack, layer_overrides, scen.layers)
     model = SurfaceModel.build(scen, pack=p, resolution=res, max_memory_mb=max_memory_mb,
-                               all_criteria=all_criteria)
+                               all_criteria=all_criteria, progress=progress_bar)
     scores = model.score()
     spots = hotspots(model, scores, k=n_hotspots, min_spacing_km=spacing, pack=p)
     _print_summary(model, scores, spots)
@@ -98,6 +96,7 @@ def surface(scenario: str, resolution: int, weights: dict[str, float], method: s
         echo_written(write_hotspots(spots, hotspots_out, overwrite=overwrite))
     if map_path:
         from siteplan.outputs.html_map import save_map
+        from siteplan.outputs.overlay import hotspot_overlay, surface_overlay
         from siteplan.scoring.ranking import rank
 
         ranking = rank(scen, pack=p)

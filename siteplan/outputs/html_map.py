@@ -933,7 +933,8 @@ def render_map(ranking: Ranking, *, pack: Pack | None = None, indicator: str | N
     Parameters
     ----------
     ranking
-        A :class:`siteplan.scoring.ranking.Ranking` (or one read with ``Ranking.from_file``).
+        A :class:`~siteplan.scoring.ranking.Ranking` (or one read back with
+        :func:`~siteplan.outputs.ranking_file.read_ranking`).
     pack
         The data pack for zones and context layers (default: the embedded pack; when
         the ranking names another pack, the sites are drawn alone with a warning).

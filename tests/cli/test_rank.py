@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from siteplan.cli import cli
-from siteplan.scoring.ranking import Ranking
+from siteplan.outputs.ranking_file import read_ranking
 
 TINY = str(Path(__file__).parents[1] / "data" / "tiny-scenario.toml")
 
@@ -38,7 +38,7 @@ def test_rank_prints_table_and_writes_every_format(tiny_pack_dir: Path, tmp_path
         assert pd.read_excel(xl, "weights")["weight"].sum() == pytest.approx(1.0)
     gj = json.loads((tmp_path / "r.geojson").read_text())
     assert len(gj["features"]) == 4
-    back = Ranking.from_file(tmp_path / "r.gpkg")
+    back = read_ranking(tmp_path / "r.gpkg")
     assert back.sites["name"].tolist() == csv["name"].tolist()
     md = (tmp_path / "r.md").read_text()
     assert "| rank | name |" in md

@@ -61,7 +61,6 @@ if TYPE_CHECKING:
 
     from siteplan.analyses.plan.select import Allocation, PlanSolution
     from siteplan.layers.pack import Pack
-    from siteplan.outputs.overlay import Overlay
     from siteplan.scoring.ranking import Ranking
 
 __all__ = [
@@ -543,42 +542,6 @@ class PlanReport:
                 "exports_today_mad_m", "exports_added_mad_m", "exports_2030_mad_m", "capped"]
         out = pd.concat([self.chosen, self.parks], ignore_index=True)
         return out[[c for c in cols if c in out.columns]]
-
-    def overlay(self) -> Overlay:
-        """The chosen sites as a points :class:`~siteplan.outputs.overlay.Overlay` (jobs)."""
-        import geopandas as gpd
-
-        from siteplan.outputs.overlay import Overlay
-
-        ch = self.chosen
-        data = gpd.GeoDataFrame(
-            {
-                "id": ch["id"].astype(str).to_list(),
-                "name": ch["name"].astype(str).to_list(),
-                "region": ch["region"].astype(str).to_list(),
-                "score": ch["score"].astype(float).round(3).to_list(),
-                "jobs_2030_added": ch["jobs_added"].astype(int).to_list(),
-                "exports_2030_added_mad_m": ch["exports_added_mad_m"].astype(float).to_list(),
-            },
-            geometry=gpd.points_from_xy(ch["lon"].astype(float), ch["lat"].astype(float)),
-            crs="EPSG:4326",
-        )
-        return Overlay(
-            name=f"Plan {self.targets.year}: {len(ch)} new sites ({self.scenario})",
-            kind="points",
-            data=data,
-            value_column="jobs_2030_added",
-            label_column="name",
-            popup_columns={
-                "region": "Region",
-                "score": "Suitability score",
-                "jobs_2030_added": f"Jobs added by {self.targets.year}",
-                "exports_2030_added_mad_m": f"Exports added by {self.targets.year} (MAD m)",
-            },
-            colormap="viridis",
-            legend=f"Offshoring jobs added by {self.targets.year} (plan)",
-        )
-
 
 def _jsonable(obj: Any) -> Any:
     if isinstance(obj, Mapping):

@@ -56,7 +56,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from siteplan.analyses.sensitivity.maths import OatResult, SmaaResult, TornadoBar
-    from siteplan.outputs.overlay import Overlay
     from siteplan.scoring.ranking import Ranking
 
 __all__ = ["SAMPLINGS", "RobustnessReport", "analyse", "score_function"]
@@ -341,37 +340,6 @@ class RobustnessReport:
         return (f"robust: in the top {self.top_k} in >= {self.robust_threshold:.0%} of the "
                 f"weight samples AND still in the top {self.top_k} when any one criterion "
                 f"weight moves by +-{self.weight_margin:g} (others rescaled); fragile otherwise")
-
-    # ------------------------------------------------------------------ map
-    def overlay(self) -> Overlay:
-        """Points overlay of the included sites coloured by rank stability (for the map)."""
-        import geopandas as gpd
-
-        from siteplan.outputs.overlay import Overlay
-
-        k = self.top_k
-        g = self.sites
-        data = gpd.GeoDataFrame({
-            "id": list(self.site_ids), "name": list(self.site_names),
-            "rank": self.reference_rank.astype(int),
-            "rank_stability": np.round(self.rank_stability, 4),
-            "rank_stability_pct": [f"{x:.0%}" for x in self.rank_stability],
-            "top_k_membership": np.round(self.top_k_membership, 4),
-            "top_k_membership_pct": [f"{x:.0%}" for x in self.top_k_membership],
-            "first_rank_pct": [f"{x:.0%}" for x in self.first_rank_acceptability],
-            "verdict": [v if v else f"not in the top {k}" for v in self.verdicts],
-        }, geometry=g.geometry.to_numpy(), crs="EPSG:4326")
-        return Overlay(
-            name="Rank stability (SMAA)", kind="points", data=data,
-            value_column="rank_stability", label_column="name",
-            popup_columns={"rank": "Rank", "rank_stability_pct": "Rank stability (+-1 place)",
-                           "top_k_membership_pct": f"Top-{k} membership",
-                           "first_rank_pct": "First-rank acceptability",
-                           "verdict": "Verdict"},
-            colormap="RdYlGn", vmin=0.0, vmax=1.0,
-            legend=(f"Rank stability: share of {self.samples:,} weight samples within +-1 "
-                    "place of the published rank"),
-            extra={"analysis": "sensitivity", "sampling": self.sampling, "seed": self.seed})
 
 
 def _opt_str(v: Any) -> str | None:

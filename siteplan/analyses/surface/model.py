@@ -33,9 +33,8 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -52,7 +51,6 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from siteplan.layers.pack import Pack
-    from siteplan.outputs.overlay import Overlay
     from siteplan.scenario import Scenario
     from siteplan.scoring.ranking import CriterionInfo
 
@@ -151,7 +149,11 @@ def h3_strings(cells: NDArray[np.int64]) -> NDArray[np.str_]:
     return body.astype("<U15")
 
 
-def _edge_km(resolution: int) -> float:
+#: a progress reporter: ``progress(total, label)`` gives a context manager yielding ``advance(n)``
+Progress = Callable[[int, str], AbstractContextManager[Callable[[int], None]]]
+
+
+def edge_km(resolution: int) -> float:
     import h3
 
     return float(h3.average_hexagon_edge_length(resolution, unit="km"))
@@ -264,7 +266,7 @@ def _cells_for_area(pack: Pack, area: Any, res: int) -> tuple[NDArray[np.int64],
     bounds = shapely.bounds(area)
     max_lat = float(max(abs(bounds[1]), abs(bounds[3])))
     km_per_deg = 111.32 * max(np.cos(np.radians(min(max_lat, 85.0))), 0.05)
-    margin = 2.5 * _edge_km(mid_res) / km_per_deg
+    margin = 2.5 * edge_km(mid_res) / km_per_deg
     boundary = shapely.boundary(area)
     shapely.prepare(boundary)
     inside = shapely.intersects_xy(area, mlon, mlat)
@@ -353,7 +355,7 @@ class SurfaceModel:
     @classmethod
     def build(cls, scenario: Scenario | str | os.PathLike[str] | None = None, *,
               pack: Pack | None = None, resolution: int = 7, chunk_size: int = DEFAULT_CHUNK,
-              max_memory_mb: float | None = None, progress: bool | None = None,
+              max_memory_mb: float | None = None, progress: Progress | None = None,
               all_criteria: bool = False) -> SurfaceModel:
         """Cover the study area, compute every criterion on the cells and normalise.
 
@@ -379,7 +381,9 @@ class SurfaceModel:
             Approximate memory budget (MB) for the whole process; the chunk shrinks
             to fit, and a UsageError says so when not even a chunk of 10,000 cells fits.
         progress
-            Show a rich progress bar on stderr (default: when stderr is a terminal).
+            Called as ``progress(total, label)``; returns a context manager that yields
+            ``advance(n)``, called as chunks of cells finish (default: nothing shown).
+            The CLI passes a rich progress bar.
         all_criteria
             Compute every criterion on every cell, also on cells a constraint excludes.
 
@@ -446,7 +450,7 @@ class SurfaceModel:
         first = [c for c in scen.criteria if c.name in constrained]
         rest = [c for c in scen.criteria if c.name not in constrained]
         skipped = np.zeros(n, dtype=bool)  # cells whose other criteria were not computed
-        with _progress(progress, n, f"criteria at H3 res {res}") as advance:
+        with (progress or _no_progress)(n, f"criteria at H3 res {res}") as advance:
             for start in range(0, n, chunk):
                 stop = min(n, start + chunk)
                 zc = {layer: idx[start:stop] for layer, idx in zone_idx.items()}
@@ -649,20 +653,9 @@ def _chunk_for_memory(n: int, m: int, k: int, zones: int, chunk: int,
 
 
 @contextmanager
-def _progress(show: bool | None, total: int, label: str) -> Iterator[Callable[[int], None]]:
-    """A rich progress bar on stderr (when it is a terminal); yields ``advance(n)``."""
-    if show is None:
-        show = sys.stderr.isatty()
-    if not show:
-        yield lambda _n: None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(label, total=total)
-        yield lambda k: bar.advance(task, k)
+def _no_progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
+    """The default progress: nothing shown (a notebook passes its own, the CLI a rich bar)."""
+    yield lambda _n: None
 
 
 def _spread(values: NDArray[np.float64], keep: NDArray[np.bool_]) -> NDArray[np.float64]:
@@ -675,7 +668,7 @@ def _spread(values: NDArray[np.float64], keep: NDArray[np.bool_]) -> NDArray[np.
 def build_surface(scenario: Scenario | str | os.PathLike[str] | None = None, *,
                   pack: Pack | None = None, resolution: int = 7,
                   chunk_size: int = DEFAULT_CHUNK, max_memory_mb: float | None = None,
-                  progress: bool | None = None, all_criteria: bool = False) -> SurfaceModel:
+                  progress: Progress | None = None, all_criteria: bool = False) -> SurfaceModel:
     """Shorthand for :meth:`SurfaceModel.build`."""
     return SurfaceModel.build(scenario, pack=pack, resolution=resolution, chunk_size=chunk_size,
                               max_memory_mb=max_memory_mb, progress=progress,
@@ -685,7 +678,7 @@ def build_surface(scenario: Scenario | str | os.PathLike[str] | None = None, *,
 # --------------------------------------------------------------------------- hotspots
 
 
-def _check_scores(model: SurfaceModel, scores: Any) -> NDArray[np.float64]:
+def check_scores(model: SurfaceModel, scores: Any) -> NDArray[np.float64]:
     s = np.asarray(scores, dtype=np.float64)
     if s.shape != (model.n_cells,):
         raise UsageError(f"scores have shape {s.shape}; expected ({model.n_cells},), one per "
@@ -729,7 +722,7 @@ def hotspots(model: SurfaceModel, scores: Any, k: int = 10, min_spacing_km: floa
 
     from siteplan.criteria.geodesy import geodesic_km
 
-    s = _check_scores(model, scores)
+    s = check_scores(model, scores)
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 0:
         raise UsageError(f"--hotspots {k!r}: give a number of hotspots >= 0")
     spacing = float(min_spacing_km)
@@ -806,7 +799,7 @@ def surface_table(model: SurfaceModel, scores: Any) -> pd.DataFrame:
     """One row per cell: h3, lon, lat, region_code, raw criteria, excluded, score."""
     import pandas as pd
 
-    s = _check_scores(model, scores)
+    s = check_scores(model, scores)
     cols: dict[str, Any] = {"h3": h3_strings(model.cells), "lon": model.lon, "lat": model.lat,
                             "region_code": model.region_code_of_cells()}
     for j, name in enumerate(model.criteria):
@@ -870,7 +863,7 @@ def _write_geoparquet(model: SurfaceModel, scores: Any, path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    s = _check_scores(model, scores)
+    s = check_scores(model, scores)
     n = model.n_cells
     wkb = np.empty(n, dtype=np.dtype([("order", "u1"), ("type", "<u4"), ("x", "<f8"),
                                       ("y", "<f8")]))
@@ -915,79 +908,3 @@ def write_hotspots(gdf: gpd.GeoDataFrame, path: str | os.PathLike[str],
     kw = {"layer": "candidates"} if fmt == "gpkg" else {}
     return write_with(p, lambda tmp: gdf.to_file(tmp, driver=driver, engine="pyogrio", **kw),
                       overwrite)
-
-
-# --------------------------------------------------------------------------- map overlay
-
-
-def surface_overlay(model: SurfaceModel, scores: Any, width: int = 1200,
-                    name: str = "Suitability surface", colormap: str = "viridis",
-                    opacity: float = 0.75) -> Overlay:
-    """Rasterise cell scores to an RGBA image overlay over the study-area bounds.
-
-    Rows are evenly spaced in latitude (as :class:`~siteplan.outputs.overlay.Overlay` expects;
-    the map resamples them to Web Mercator) and columns in longitude, with square
-    pixels at the mid-latitude. A pixel takes the mean score of the cell centres
-    binned into it; pixels holding no centre (cells larger than pixels) take the
-    nearest cell centre within one cell edge. Pixels farther from every cell are
-    transparent; excluded cells are light grey. The image size does not depend on
-    the resolution, so the HTML stays small (about 1 MB).
-    """
-    import matplotlib
-    from scipy.spatial import cKDTree
-
-    from siteplan.outputs.overlay import Overlay
-
-    s = _check_scores(model, scores)
-    west, east = float(model.lon.min()), float(model.lon.max())
-    south, north = float(model.lat.min()), float(model.lat.max())
-    edge_deg = _edge_km(model.resolution) / 111.32
-    west, east, south, north = west - edge_deg, east + edge_deg, south - edge_deg, north + edge_deg
-    coslat = float(np.cos(np.radians(0.5 * (south + north))))
-    w = int(max(64, width))
-    h = max(1, round(w * (north - south) / ((east - west) * coslat)))
-    dx, dy = (east - west) / w, (north - south) / h
-    col = np.clip(((model.lon - west) / dx).astype(np.intp), 0, w - 1)
-    row = np.clip(((north - model.lat) / dy).astype(np.intp), 0, h - 1)
-    pix = row * w + col
-    fin = np.isfinite(s)
-    total = np.bincount(pix[fin], weights=s[fin], minlength=w * h)
-    count = np.bincount(pix[fin], minlength=w * h)
-    any_cell = np.bincount(pix, minlength=w * h) > 0
-    val = np.full(w * h, np.nan)
-    np.divide(total, count, out=val, where=count > 0)
-    # pixels without a centre: nearest cell within one edge length (scaled plane)
-    empty = np.flatnonzero(~any_cell)
-    if empty.size:
-        tree = cKDTree(np.column_stack([model.lon * coslat, model.lat]))
-        px = west + (empty % w + 0.5) * dx
-        py = north - (empty // w + 0.5) * dy
-        dist, j = tree.query(np.column_stack([px * coslat, py]),
-                             distance_upper_bound=1.05 * edge_deg)
-        hit = np.isfinite(dist)
-        any_cell[empty[hit]] = True
-        val[empty[hit]] = s[j[hit]]
-    fv = s[fin]
-    vmin = float(fv.min()) if fv.size else 0.0
-    vmax = float(fv.max()) if fv.size else 1.0
-    span = vmax - vmin if vmax > vmin else 1.0
-    cmap = matplotlib.colormaps[colormap]
-    rgba = np.zeros((w * h, 4), dtype=np.uint8)
-    good = np.isfinite(val)
-    rgba[good] = (cmap(np.clip((val[good] - vmin) / span, 0.0, 1.0)) * 255).astype(np.uint8)
-    grey = any_cell & ~good
-    rgba[grey] = (170, 170, 170, 150)
-    return Overlay(name=name, kind="image", image=rgba.reshape(h, w, 4),
-                   bounds=((south, west), (north, east)), colormap=colormap, vmin=vmin,
-                   vmax=vmax, legend=f"{name} (H3 res {model.resolution}; grey: excluded)",
-                   opacity=opacity)
-
-
-def hotspot_overlay(spots: gpd.GeoDataFrame, name: str = "Hotspots") -> Overlay:
-    """Points overlay of :func:`hotspots` for the map."""
-    from siteplan.outputs.overlay import Overlay
-
-    return Overlay(name=name, kind="points", data=spots, value_column="score",
-                   label_column="name", popup_columns={"score": "score", "h3": "H3 cell",
-                                                       "town_km": "km to the town"},
-                   legend="Surface hotspots (score)")

@@ -31,6 +31,7 @@ from siteplan.analyses.plan.steps import (
 )
 from siteplan.errors import OutputError, PlanError, UsageError
 from siteplan.layers.pack import Pack
+from siteplan.outputs.overlay import plan_overlay
 from siteplan.scoring.ranking import Ranking, rank
 
 TINY = str(Path(__file__).parents[2] / "data" / "tiny-scenario.toml")
@@ -178,7 +179,7 @@ def test_json_contract_and_overlay(tiny: tuple[Ranking, Pack], tmp_path: Path) -
     assert d["estimates"][0]["estimate"] is True and "ESTIMATE" in d["estimates"][0]["method"]
     assert d["solver"] == "highs" and d["status"] == "optimal"
     assert {t for t in rep.tables()} == {"sites", "regions", "equity"}
-    ov = rep.overlay()
+    ov = plan_overlay(rep)
     assert ov.kind == "points" and ov.value_column == "jobs_2030_added"
     assert ov.data is not None
     assert ov.data["jobs_2030_added"].tolist() == [c["jobs_2030_added"] for c in d["chosen"]]

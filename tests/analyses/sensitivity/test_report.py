@@ -12,6 +12,7 @@ from PIL import Image
 from siteplan.analyses.sensitivity.report import RobustnessReport, analyse
 from siteplan.errors import OutputError, UsageError
 from siteplan.layers.pack import Pack
+from siteplan.outputs.overlay import stability_overlay
 from siteplan.outputs.sensitivity_charts import acceptability_heatmap_png, heatmap_size, tornado_png
 from siteplan.scoring.ranking import Ranking, rank
 
@@ -128,7 +129,7 @@ def test_json_contract(report: RobustnessReport) -> None:
 
 
 def test_overlay_is_points_of_included_sites(report: RobustnessReport) -> None:
-    ov = report.overlay()
+    ov = stability_overlay(report)
     assert ov.kind == "points"
     assert ov.data is not None and len(ov.data) == len(report.site_ids) == 4
     assert ov.value_column == "rank_stability"

@@ -42,7 +42,7 @@ def tiny_model(tiny_pack, tiny_scenario):  # type: ignore[no-untyped-def]
     from siteplan.analyses.surface.model import SurfaceModel
 
     return SurfaceModel.build(tiny_scenario, pack=tiny_pack, resolution=6, chunk_size=97,
-                              progress=False, all_criteria=True)
+                              all_criteria=True)
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +63,7 @@ def morocco():  # type: ignore[no-untyped-def]
 def morocco_model(morocco):  # type: ignore[no-untyped-def]
     from siteplan.analyses.surface.model import SurfaceModel
 
-    return SurfaceModel.build("balanced-2030", pack=morocco, resolution=5, progress=False,
+    return SurfaceModel.build("balanced-2030", pack=morocco, resolution=5,
                               all_criteria=True)
 
 
@@ -187,7 +187,7 @@ def test_cell_criteria_equal_candidate_criteria_morocco(morocco_model, morocco) 
 def test_chunking_does_not_change_values(tiny_pack, tiny_scenario, tiny_model) -> None:  # type: ignore[no-untyped-def]
     from siteplan.analyses.surface.model import SurfaceModel
 
-    whole = SurfaceModel.build(tiny_scenario, pack=tiny_pack, resolution=6, progress=False,
+    whole = SurfaceModel.build(tiny_scenario, pack=tiny_pack, resolution=6,
                                all_criteria=True)
     np.testing.assert_array_equal(whole.raw, tiny_model.raw)
     np.testing.assert_array_equal(whole.valid, tiny_model.valid)
@@ -242,7 +242,7 @@ def test_rescoring_equals_fresh_build(tiny_model, tiny_pack, tiny_scenario) -> N
     new = {"talent": 1.0, "airport_km": 3.0}
     for method in ("wlc", "wp", "topsis", "vikor", "owa"):
         fresh = SurfaceModel.build(tiny_scenario.with_weights(new).with_method(method),
-                                   pack=tiny_pack, resolution=6, progress=False)
+                                   pack=tiny_pack, resolution=6)
         np.testing.assert_allclose(tiny_model.score(new, method), fresh.score(), rtol=1e-6,
                                    atol=1e-6, equal_nan=True, err_msg=method)
 
@@ -349,7 +349,7 @@ def test_writers_by_extension(tiny_model, tmp_path) -> None:  # type: ignore[no-
 
 
 def test_surface_overlay_image(tiny_model) -> None:  # type: ignore[no-untyped-def]
-    from siteplan.analyses.surface.model import surface_overlay
+    from siteplan.outputs.overlay import surface_overlay
 
     ov = surface_overlay(tiny_model, tiny_model.score(), width=400)
     assert ov.kind == "image" and ov.image is not None and ov.bounds is not None
@@ -457,7 +457,7 @@ def test_skipping_excluded_cells_changes_no_score(morocco_model, morocco) -> Non
     and only the excluded cells' non-constraint criteria are left empty."""
     from siteplan.analyses.surface.model import SurfaceModel
 
-    lean = SurfaceModel.build("balanced-2030", pack=morocco, resolution=5, progress=False)
+    lean = SurfaceModel.build("balanced-2030", pack=morocco, resolution=5)
     full = morocco_model
     np.testing.assert_array_equal(lean.valid, full.valid)
     np.testing.assert_array_equal(lean.values, full.values)
