@@ -7,6 +7,8 @@ from typing import Any, TypeVar
 
 import click
 
+from siteplan.scenario import METHODS
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -40,7 +42,7 @@ def scenario_option(f: F) -> F:
 
 def method_option(f: F) -> F:
     return click.option("-m", "--method", default=None,
-                        type=click.Choice(["wlc", "wp", "topsis", "vikor", "owa"]),
+                        type=click.Choice(list(METHODS)),
                         help="Aggregation method (default: the scenario's).")(f)
 
 

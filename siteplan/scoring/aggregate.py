@@ -37,6 +37,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from siteplan.errors import DataError, UsageError
+from siteplan.scenario import METHODS as SCENARIO_METHODS
 
 __all__ = [
     "METHODS",
@@ -57,8 +58,8 @@ FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 IntArray = NDArray[np.int64]
 
-#: Names of the aggregation methods ("wp" is the weighted product).
-METHODS: tuple[str, ...] = ("wlc", "wp", "topsis", "vikor", "owa")
+#: Names of the aggregation methods (the one list, defined with their titles in scenario.py).
+METHODS: tuple[str, ...] = SCENARIO_METHODS
 
 
 # ----------------------------------------------------------------------------- validation
