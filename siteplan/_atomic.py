@@ -51,13 +51,6 @@ def write_text_atomic(path: str | os.PathLike[str], text: str, overwrite: bool =
     return Path(path)
 
 
-def write_bytes_atomic(path: str | os.PathLike[str], data: bytes, overwrite: bool = True) -> Path:
-    """Write ``data`` to ``path`` atomically and return the path."""
-    with atomic_path(path, overwrite) as tmp:
-        tmp.write_bytes(data)
-    return Path(path)
-
-
 def write_with(path: str | os.PathLike[str], writer: Callable[[Path], None],
                overwrite: bool = True) -> Path:
     """Call ``writer(tmp_path)`` and move the result into ``path`` atomically."""

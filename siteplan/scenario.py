@@ -104,11 +104,6 @@ class Criterion:
             spec.setdefault("direction", self.direction)
         return spec
 
-    @property
-    def is_linear(self) -> bool:
-        """True when the value function is a linear rescaling (TOPSIS/VIKOR use raw values)."""
-        return str(self.normalize.get("method", "minmax")) in LINEAR_NORMALIZERS
-
 
 @dataclass(frozen=True)
 class Constraint:

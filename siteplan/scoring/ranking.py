@@ -24,7 +24,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -641,7 +641,3 @@ def _sources(pack: Pack, scen: Scenario) -> list[str]:
             out.append(f"{name}: {src} ({spec.licence}, {spec.date})")
     return out
 
-
-def with_overrides(scen: Scenario, **kw: Any) -> Scenario:
-    """A copy of a scenario with fields replaced (small helper for analyses)."""
-    return replace(scen, **kw)
