@@ -54,9 +54,9 @@ def map_cmd(ranking: str, output: str | None, indicator: str | None, zones: str,
     $ siteplan map ranking.json --tiles "http://tiles.local/{z}/{x}/{y}.png"
     $ siteplan map ranking.json --online
     """
-    from siteplan.outputs.html_map import save_map, save_png
+    from siteplan.outputs.html_map import save_map
     from siteplan.outputs.ranking_file import read_ranking
-    from siteplan.outputs.static_map import STATIC_FORMATS
+    from siteplan.outputs.static_map import STATIC_FORMATS, save_png
 
     r = read_ranking(ranking)
     if output is None:

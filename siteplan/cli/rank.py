@@ -142,7 +142,8 @@ def rank(scenario: str, method: str | None, weights: dict[str, float], candidate
     if output:
         echo_written(write_ranking(r, output, fmt, overwrite))
     if map_path is not None or png_path:
-        from siteplan.outputs.html_map import save_map, save_png
+        from siteplan.outputs.html_map import save_map
+        from siteplan.outputs.static_map import save_png
 
         if map_path is not None:
             echo_written(save_map(r, map_path, self_contained=self_contained, tiles=tiles,

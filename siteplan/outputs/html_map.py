@@ -1142,14 +1142,3 @@ def save_map(ranking: Ranking, path: str | os.PathLike[str], *, overwrite: bool 
     if self_contained:
         inline_resources(page)  # asserts nothing outside is referenced
     return write_text_atomic(p, page, overwrite=overwrite)
-
-
-def save_png(ranking: Ranking, path: str | os.PathLike[str], *, indicator: str | None = None,
-             pack: Pack | None = None, overwrite: bool = False, top_n: int = 10,
-             zones: str = "regions", scheme: str = "quantiles", k: int = 5) -> Path:
-    """Write a static PNG or SVG map (by extension) with :func:`siteplan.charts.static_map`."""
-    from siteplan.outputs.static_map import static_map
-
-    p = check_writable(path, overwrite)
-    return static_map(ranking, p, pack=pack, indicator=indicator, top_n=top_n, zones=zones,
-                      scheme=scheme, k=k)

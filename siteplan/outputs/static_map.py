@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from siteplan._atomic import check_writable
 from siteplan.errors import OutputError
 
 if TYPE_CHECKING:
@@ -226,3 +227,15 @@ def static_map(ranking: Ranking, path: str | os.PathLike[str], *, pack: Pack | N
     metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {}
     return write_with(p, lambda tmp: fig.savefig(tmp, format=fmt, dpi=STATIC_MAP_DPI,
                                                 metadata=metadata))
+
+
+def save_png(ranking: Ranking, path: str | os.PathLike[str], *, indicator: str | None = None,
+             pack: Pack | None = None, overwrite: bool = False, top_n: int = 10,
+             zones: str = "regions", scheme: str = "quantiles", k: int = 5) -> Path:
+    """Write a static PNG or SVG map (by extension) with :func:`static_map`.
+
+    Unlike :func:`static_map`, refuses to replace an existing file unless ``overwrite``.
+    """
+    p = check_writable(path, overwrite)
+    return static_map(ranking, p, pack=pack, indicator=indicator, top_n=top_n, zones=zones,
+                      scheme=scheme, k=k)

@@ -10,7 +10,6 @@ from PIL import Image
 
 from siteplan.errors import LayerError, OutputError, UsageError
 from siteplan.layers.pack import Pack
-from siteplan.outputs import html_map as mapping
 from siteplan.outputs import static_map as charts
 from siteplan.scoring.ranking import Ranking, rank
 
@@ -62,9 +61,9 @@ def test_save_png_respects_overwrite(tiny: tuple[Ranking, Pack], tmp_path: Path)
     target = tmp_path / "map.png"
     target.write_bytes(b"old")
     with pytest.raises(OutputError, match="exists"):
-        mapping.save_png(r, target, pack=pack)
+        charts.save_png(r, target, pack=pack)
     assert target.read_bytes() == b"old"
-    mapping.save_png(r, target, pack=pack, overwrite=True)
+    charts.save_png(r, target, pack=pack, overwrite=True)
     with Image.open(target) as im:
         assert im.size == EXPECTED_PX
 
