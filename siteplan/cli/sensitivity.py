@@ -22,7 +22,6 @@ from siteplan.cli.options import (
 from siteplan.errors import UsageError
 
 FORMATS = ("table", "json", "csv", "xlsx", "md")
-FILE_FORMATS = ("json", "csv", "xlsx", "md")  # what -o writes
 
 
 def parse_bounds(ctx: click.Context | None, param: click.Parameter | None,
@@ -108,50 +107,6 @@ def print_report(rep: Any) -> None:
             click.echo(f"  {rep.site_names[i]}: " + "; ".join(rep.why[i]))
 
 
-def report_markdown(rep: Any) -> str:
-    """A Markdown report: settings, per-site table, OAT intervals, verdict rule.
-
-    Every text taken from the data (scenario title, site names) is escaped.
-    """
-    from siteplan.outputs.files import markdown_escape, markdown_table
-
-    table = rep.table()
-    lines = [f"# Sensitivity: {markdown_escape(rep.scenario_title or rep.scenario)}", "",
-             f"Method `{rep.method}`; {rep.samples:,} `{rep.sampling}` weight samples, "
-             f"seed {rep.seed}; value noise {rep.value_noise:g}; top K = {rep.top_k}.", "",
-             f"Verdict rule: {markdown_escape(rep.verdict_rule())}.", "", "## Sites", "",
-             markdown_table(table), "## One weight at a time", "",
-             markdown_table(rep.oat_table()), ""]
-    return "\n".join(lines)
-
-
-def write_report(rep: Any, output: str, fmt: str | None, overwrite: bool) -> Any:
-    """Write the report as JSON, CSV, XLSX or Markdown (format from --format or extension)."""
-    import pandas as pd
-
-    from siteplan._atomic import write_text_atomic
-    from siteplan.outputs.files import format_for, write_json, write_table
-
-    kind = format_for(output, fmt, FILE_FORMATS)
-    if kind == "json":
-        return write_json(rep.to_dict(), output, overwrite)
-    if kind == "md":
-        return write_text_atomic(output, report_markdown(rep), overwrite)
-    if kind == "csv":
-        return write_table(rep.table(), output, "csv", overwrite)
-    settings = pd.DataFrame([
-        ("scenario", rep.scenario), ("method", rep.method), ("samples", rep.samples),
-        ("seed", rep.seed), ("sampling", rep.sampling),
-        ("concentration", rep.concentration), ("bounds", json.dumps(rep.bounds)),
-        ("value_noise", rep.value_noise), ("top_k", rep.top_k),
-        ("verdict rule", rep.verdict_rule())], columns=["item", "value"])
-    settings["value"] = settings["value"].astype(str)
-    return write_table(rep.table(), output, "xlsx", overwrite,
-                       sheets={"one at a time": rep.oat_table(),
-                               "acceptability": rep.acceptability_table(),
-                               "settings": settings})
-
-
 @click.command()
 @scenario_option
 @method_option
@@ -223,6 +178,11 @@ def sensitivity(scenario: str, method: str | None, weights: dict[str, float], sa
     """
     from siteplan.analyses.sensitivity.report import analyse
     from siteplan.outputs.files import FORMATS as OUTPUT_FORMATS
+    from siteplan.outputs.reports import (
+        SENSITIVITY_FORMATS,
+        sensitivity_markdown,
+        write_sensitivity_report,
+    )
     from siteplan.outputs.static_map import STATIC_FORMATS
     from siteplan.scenario import load_scenario
     from siteplan.scoring.ranking import rank as rank_api
@@ -232,7 +192,7 @@ def sensitivity(scenario: str, method: str | None, weights: dict[str, float], sa
     # every output is checked before the work, so that a failing command writes nothing
     if fmt in (None, "table"):
         check_output(output, overwrite, tuple(k for k, v in OUTPUT_FORMATS.items()
-                                              if v in FILE_FORMATS), "-o", "a report")
+                                              if v in SENSITIVITY_FORMATS), "-o", "a report")
     check_output(output, overwrite, (), "-o", "a report")
     check_output(png_path, overwrite, tuple(STATIC_FORMATS), "--png", "a tornado chart")
     check_output(heatmap_path, overwrite, tuple(STATIC_FORMATS), "--heatmap", "a heatmap")
@@ -255,9 +215,10 @@ def sensitivity(scenario: str, method: str | None, weights: dict[str, float], sa
     elif fmt == "csv":
         click.echo(rep.table().to_csv(index=False), nl=False)
     elif fmt == "md":
-        click.echo(report_markdown(rep), nl=False)
+        click.echo(sensitivity_markdown(rep), nl=False)
     if output:
-        echo_written(write_report(rep, output, None if fmt == "table" else fmt, overwrite))
+        echo_written(write_sensitivity_report(rep, output, None if fmt == "table" else fmt,
+                                              overwrite=overwrite))
     if png_path:
         from siteplan.outputs.sensitivity_charts import tornado_png
 
