@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import importlib
 import warnings
-from types import ModuleType
+from collections.abc import Callable
+from typing import Any
 
 #: old module path -> new module path
 MOVED: dict[str, str] = {}
 
 
-def moved(old: str, new: str) -> ModuleType:
-    """Warn that ``old`` is deprecated and return the imported ``new`` module."""
+def forward(old: str, new: str) -> Callable[[str], Any]:
+    """Warn that module ``old`` is deprecated; return its ``__getattr__``, reading from ``new``."""
     MOVED[old] = new
     warnings.warn(f"{old} is deprecated and will be removed in siteplan 0.3; "
                   f"import from {new} instead", DeprecationWarning, stacklevel=3)
-    return importlib.import_module(new)
+    target = importlib.import_module(new)
+
+    def __getattr__(name: str) -> Any:
+        return getattr(target, name)
+
+    return __getattr__

@@ -1,13 +1,5 @@
 """Deprecated: ``siteplan.sensitivity`` moved to :mod:`siteplan.analyses.sensitivity.maths`."""
 
-from __future__ import annotations
+from siteplan._moved import forward
 
-from typing import Any
-
-from siteplan._moved import moved
-
-_target = moved(__name__, "siteplan.analyses.sensitivity.maths")
-
-
-def __getattr__(name: str) -> Any:
-    return getattr(_target, name)
+__getattr__ = forward(__name__, "siteplan.analyses.sensitivity.maths")
