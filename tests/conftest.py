@@ -225,3 +225,30 @@ def output_dir(request: pytest.FixtureRequest) -> Path:
     path = OUTPUT / request.node.name.replace("[", "_").replace("]", "")
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+# --------------------------------------------------------------------------- surface
+# The tiny pack's surface at H3 resolution 6 (built once: analyses and outputs tests share it).
+
+
+@pytest.fixture(scope="session")
+def tiny_pack(tmp_path_factory: pytest.TempPathFactory,  # type: ignore[no-untyped-def]
+              tiny_pack_writer):
+    from siteplan.layers.pack import Pack
+
+    return Pack(tiny_pack_writer(tmp_path_factory.mktemp("surface") / "tiny"))
+
+
+@pytest.fixture(scope="session")
+def tiny_scenario():  # type: ignore[no-untyped-def]
+    from siteplan.scenario import load_scenario
+
+    return load_scenario(REPO / "tests" / "data" / "tiny-scenario.toml")
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tiny_pack, tiny_scenario):  # type: ignore[no-untyped-def]
+    from siteplan.analyses.surface.model import SurfaceModel
+
+    return SurfaceModel.build(tiny_scenario, pack=tiny_pack, resolution=6, chunk_size=97,
+                              all_criteria=True)

@@ -1,8 +1,8 @@
 """Criterion weights: AHP (single and group), rank-order weights, entropy and CRITIC.
 
-Every function here is pure except :func:`read_pairwise` (reads a CSV or TOML file) and
-:func:`weights_to_scenario_toml` (edits the weights of a scenario file, atomically). Weights
-are returned normalised to sum to 1 and are unitless.
+Every function here is pure except :func:`read_pairwise` (reads a CSV or TOML file). Weights
+are returned normalised to sum to 1 and are unitless; writing them into a scenario file is
+:func:`siteplan.outputs.scenario_file.write_weights_into`.
 
 Analytic hierarchy process (AHP)
 --------------------------------
@@ -42,7 +42,7 @@ import math
 import os
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -51,8 +51,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from siteplan._atomic import write_text_atomic
-from siteplan.errors import DataError, ScenarioError, UsageError
+from siteplan.errors import DataError, UsageError
 from siteplan.scoring.aggregate import complete_matrix
 
 __all__ = [
@@ -72,7 +71,6 @@ __all__ = [
     "rank_order_centroid",
     "rank_sum",
     "read_pairwise",
-    "weights_to_scenario_toml",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -907,141 +905,3 @@ def critic_weights(matrix: ArrayLike, directions: ArrayLike | None = None) -> Fl
         raise DataError("CRITIC weights: no contrast or conflict between criteria; weights "
                         "are undefined")
     return np.asarray(c / c.sum(), dtype=float)
-
-
-# --------------------------------------------------------------------------------------------
-# Scenario update
-# --------------------------------------------------------------------------------------------
-
-def weights_to_scenario_toml(path: str | os.PathLike[str], weights: Mapping[str, float],
-                             digits: int = 6) -> Path:
-    """Set ``weight`` of each ``[[criteria]]`` entry whose ``name`` is in ``weights``.
-
-    The file is edited in place, line by line, so that its comments, order and layout
-    survive: each matching entry's ``weight = ...`` value is replaced (its trailing
-    comment kept), or a ``weight`` line is added after the entry's ``name`` line. The
-    edit is then checked by parsing both versions: everything but those weights must be
-    equal. A layout the line editor cannot follow (e.g. a weight inside an inline
-    table) falls back to rewriting the whole table with ``tomli_w`` (comments lost,
-    values kept). The file is replaced atomically. Weights are rounded to ``digits``
-    decimals; the scenario loader renormalises them to sum 1.
-
-    Raises
-    ------
-    ScenarioError
-        File missing, invalid TOML, or no ``[[criteria]]`` entries.
-    UsageError
-        A weight name that is not a scenario criterion (lists the scenario criteria), or a
-        negative / non-finite weight.
-    """
-    import tomli_w
-
-    p = Path(path)
-    if not p.is_file():
-        raise ScenarioError(f"{p}: scenario file not found; check the path")
-    text = p.read_text(encoding="utf-8")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{p}: invalid TOML ({exc}); fix the syntax") from None
-    crit = data.get("criteria")
-    if not isinstance(crit, list) or not crit or not all(isinstance(c, dict) for c in crit):
-        raise ScenarioError(f"{p}: no [[criteria]] entries; add [[criteria]] tables with a "
-                            "name and a weight")
-    names = [str(c.get("name", "")) for c in crit]
-    unknown = [k for k in weights if k not in names]
-    if unknown:
-        raise UsageError(f"{p}: unknown criterion name(s) {', '.join(map(repr, unknown))}; "
-                         f"scenario criteria are {', '.join(names)}")
-    for k, v in weights.items():
-        if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v) \
-                or v < 0:
-            raise UsageError(f"{p}: weight for {k!r} is {v!r}; give a finite number >= 0")
-    new = {k: round(float(v), digits) for k, v in weights.items()}
-    for c in crit:
-        name = str(c.get("name", ""))
-        if name in new:
-            c["weight"] = new[name]
-    edited = _edit_weights(text, new)
-    if edited is not None:
-        try:
-            if tomllib.loads(edited) == data:
-                return write_text_atomic(p, edited)
-        except tomllib.TOMLDecodeError:
-            pass
-        import logging
-
-        logging.getLogger(__name__).warning(
-            "%s: layout not editable line by line; rewrote the file (comments not kept)", p)
-    return write_text_atomic(p, tomli_w.dumps(data))
-
-
-_TABLE = re.compile(r"^\s*\[")
-_CRITERIA_TABLE = re.compile(r"^\s*\[\[\s*criteria\s*\]\]\s*(#.*)?$")
-_KEY_LINE = re.compile(r"^(\s*)(name|weight)(\s*=\s*)(.*)$")
-
-
-def _edit_weights(text: str, weights: Mapping[str, float]) -> str | None:
-    """``text`` with the weights of the named ``[[criteria]]`` entries replaced.
-
-    Returns None when a named entry has no ``name`` line the editor can read. Lines
-    inside multi-line strings are left alone.
-    """
-    lines = text.splitlines(keepends=True)
-    entries: list[dict[str, int]] = []  # per [[criteria]] entry: line of name / weight
-    current: dict[str, int] | None = None
-    in_string: str | None = None
-    for i, line in enumerate(lines):
-        if in_string is not None:
-            if line.count(in_string) % 2 == 1:
-                in_string = None
-            continue
-        if _TABLE.match(line):
-            current = {} if _CRITERIA_TABLE.match(line) else None
-            if current is not None:
-                entries.append(current)
-            continue
-        for quote in ('"""', "'''"):
-            if line.count(quote) % 2 == 1:
-                in_string = quote
-                break
-        m = _KEY_LINE.match(line)
-        if current is not None and m and in_string is None:
-            current[m.group(2)] = i
-    inserts: dict[int, str] = {}
-    for entry in entries:
-        if "name" not in entry:
-            continue
-        try:
-            name = str(tomllib.loads(lines[entry["name"]]).get("name"))
-        except tomllib.TOMLDecodeError:
-            return None
-        if name not in weights:
-            continue
-        value = _toml_number(weights[name])
-        if "weight" in entry:
-            m = _KEY_LINE.match(lines[entry["weight"]])
-            assert m is not None
-            rest = m.group(4)
-            hash_at = rest.find("#")
-            comment = "" if hash_at < 0 else "  " + rest[hash_at:].rstrip("\r\n")
-            eol = "\r\n" if lines[entry["weight"]].endswith("\r\n") else "\n"
-            lines[entry["weight"]] = f"{m.group(1)}weight{m.group(3)}{value}{comment}{eol}"
-        else:
-            m = _KEY_LINE.match(lines[entry["name"]])
-            assert m is not None
-            inserts[entry["name"]] = f"{m.group(1)}weight = {value}\n"
-    out = []
-    for i, line in enumerate(lines):
-        out.append(line)
-        if i in inserts:
-            if not line.endswith("\n"):
-                out[-1] = line + "\n"
-            out.append(inserts[i])
-    return "".join(out)
-
-
-def _toml_number(x: float) -> str:
-    """A TOML float literal for ``x`` (integers keep a trailing ``.0``)."""
-    r = repr(float(x))
-    return r if ("." in r or "e" in r or "inf" in r or "nan" in r) else r + ".0"

@@ -54,9 +54,10 @@ def map_cmd(ranking: str, output: str | None, indicator: str | None, zones: str,
     $ siteplan map ranking.json --tiles "http://tiles.local/{z}/{x}/{y}.png"
     $ siteplan map ranking.json --online
     """
+    from siteplan.outputs.formats import STATIC_MAP
     from siteplan.outputs.html_map import save_map
     from siteplan.outputs.ranking_file import read_ranking
-    from siteplan.outputs.static_map import STATIC_FORMATS, save_png
+    from siteplan.outputs.static_map import save_png
 
     r = read_ranking(ranking)
     if output is None:
@@ -64,7 +65,7 @@ def map_cmd(ranking: str, output: str | None, indicator: str | None, zones: str,
         output = str(Path("maps") / f"{slug}-ranking.html")
     # every output is checked before the work, so that a failing command writes nothing
     check_output(output, overwrite, HTML_SUFFIXES, "-o", "a map")
-    check_output(png_path, overwrite, tuple(STATIC_FORMATS), "--png", "a static map")
+    check_output(png_path, overwrite, STATIC_MAP.suffixes, "--png", "a static map")
     p = (make_pack(pack, layer_overrides, r.scenario.layers)
          if pack or layer_overrides or r.scenario.layers else None)
     echo_written(save_map(r, output, overwrite=overwrite, pack=p, indicator=indicator,

@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 import click
 
+from siteplan.outputs.formats import HTML_MAP
 from siteplan.scenario import METHODS
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -87,7 +88,7 @@ def make_pack(pack: str | None, layer_overrides: Sequence[str], scenario_layers:
     return Pack(pack, overrides=overrides)
 
 
-HTML_SUFFIXES = (".html", ".htm")
+HTML_SUFFIXES = HTML_MAP.suffixes
 
 
 def check_output(path: str | None, overwrite: bool, suffixes: Sequence[str], option: str,

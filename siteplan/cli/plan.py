@@ -20,9 +20,9 @@ from siteplan.cli.options import (
     scenario_option,
     weight_option,
 )
+from siteplan.outputs.formats import PLAN, PLAN_CHART, TABLE
 
-PLAN_FORMATS = ("table", "json", "csv", "xlsx", "md")
-_EXT = {".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".md": "md", ".markdown": "md"}
+PLAN_FORMATS = (TABLE, *PLAN.formats)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -54,7 +54,7 @@ def _out_format(output: str | None, fmt: str | None) -> str:
         return fmt
     if output is None:
         return "table"
-    kind = _EXT.get(Path(output).suffix.lower())
+    kind = PLAN.format_of(output)
     if kind is None:
         raise OutputError(f"{output}: cannot tell the format from "
                           f"'{Path(output).suffix or 'no extension'}'; use .json, .csv, .xlsx or "
@@ -62,19 +62,12 @@ def _out_format(output: str | None, fmt: str | None) -> str:
     return kind
 
 
-def _table_paths(output: str, names: Sequence[str]) -> dict[str, Path]:
-    """CSV: the first table goes to ``output``, the others beside it as ``<stem>_<name>.csv``."""
-    p = Path(output)
-    return {n: p if i == 0 else p.with_name(f"{p.stem}_{n}{p.suffix}")
-            for i, n in enumerate(names)}
-
-
 def _targets(output: str | None, kind: str, extra: Sequence[str | None],
              names: Sequence[str]) -> list[Path]:
     """Every path that will be written (checked before any work)."""
-    paths: list[Path] = []
-    if output:
-        paths.extend(_table_paths(output, names).values() if kind == "csv" else [Path(output)])
+    from siteplan.outputs.reports import report_paths
+
+    paths: list[Path] = report_paths(output, kind, names) if output else []
     paths.extend(Path(x) for x in extra if x)
     return paths
 
@@ -86,7 +79,7 @@ def _check_report_output(output: str | None, fmt: str | None, overwrite: bool,
     if fmt and fmt != "table":
         check_output(output, overwrite, (), "-o", what)
     else:
-        check_output(output, overwrite, tuple(_EXT), "-o", what)
+        check_output(output, overwrite, PLAN.suffixes, "-o", what)
 
 
 def _check_all(paths: Sequence[Path], overwrite: bool) -> None:
@@ -101,56 +94,15 @@ def _check_all(paths: Sequence[Path], overwrite: bool) -> None:
         check_writable(p, overwrite)
 
 
-def _markdown(title: str, tables: Mapping[str, Any], extra: str = "") -> str:
-    """A Markdown report; ``title`` and the table names are escaped, ``extra`` is Markdown."""
-    from siteplan.outputs.files import markdown_escape, markdown_table
-
-    parts = [f"# {markdown_escape(title)}\n"]
-    if extra:
-        parts.append(extra + "\n")
-    for name, df in tables.items():
-        parts.append(f"## {markdown_escape(name)}\n\n{markdown_table(df)}")
-    return "\n".join(parts)
-
-
-def _write_tables(tables: Mapping[str, Any], output: str, kind: str, overwrite: bool,
-                  title: str, doc: Mapping[str, Any], extra_md: str = "") -> list[Path]:
-    """Write a report's tables as json / csv (one file per table) / xlsx / md."""
-    from siteplan._atomic import write_text_atomic, write_with
-    from siteplan.outputs.files import write_json, write_xlsx_sheets
-
-    if kind == "json":
-        return [write_json(doc, output, overwrite)]
-    if kind == "csv":
-        names = list(tables)
-        paths = _table_paths(output, names)
-        texts = {n: tables[n].to_csv(index=False) for n in names}  # render all first
-        return [write_text_atomic(paths[n], texts[n], overwrite) for n in names]
-    if kind == "md":
-        return [write_text_atomic(output, _markdown(title, tables, extra_md), overwrite)]
-
-    return [write_with(output, lambda tmp: write_xlsx_sheets(tmp, tables), overwrite)]
-
-
-def _info_frames(d: Mapping[str, Any]) -> dict[str, Any]:
-    """Constraints, targets and estimates as two-column tables (for XLSX / Markdown)."""
-    import json
-
-    import pandas as pd
-
-    def kv(m: Mapping[str, Any]) -> Any:
-        return pd.DataFrame([{"key": k, "value": v if isinstance(v, str | int | float | None)
-                              else json.dumps(v, ensure_ascii=False)} for k, v in m.items()])
-
-    sol = {k: d[k] for k in ("solver", "status", "gap", "bound", "objective", "objective_kind",
-                             "solve_runtime_s", "runtime_s")}
-    est = pd.DataFrame([{"what": e["what"], "estimate": e["estimate"], "method": e["method"]}
-                        for e in d["estimates"]])
-    return {"solver": kv(sol), "constraints": kv(d["constraints"]), "targets": kv(d["targets"]),
-            "estimates": est}
-
-
 # --------------------------------------------------------------------------- printing
+
+
+def _echo_csv(tables: Mapping[str, Any]) -> None:
+    """Every table as CSV on stdout, each under a ``# name`` line."""
+    for name, df in tables.items():
+        click.echo(f"# {name}")
+        click.echo(df.to_csv(index=False), nl=False)
+
 
 
 def print_plan(d: Mapping[str, Any]) -> None:
@@ -319,7 +271,12 @@ def plan(k: int, scenario: str, method: str | None, weights: dict[str, float],
     $ siteplan plan --sites 5 --objective coverage --coverage-km 50 --lorenz lorenz.png
     """
     from siteplan.analyses.plan.steps import make_plan
-    from siteplan.outputs.plan_charts import _FORMATS as chart_suffixes
+    from siteplan.outputs.reports import (
+        PLAN_TABLES,
+        plan_title,
+        tables_markdown,
+        write_plan_report,
+    )
     from siteplan.scenario import load_scenario
     from siteplan.scoring.ranking import rank as rank_api
 
@@ -330,10 +287,10 @@ def plan(k: int, scenario: str, method: str | None, weights: dict[str, float],
     if map_path is not None:
         map_file = map_path or str(Path("maps") / f"{load_scenario(scenario).name}-plan.html")
     check_output(map_file, overwrite, HTML_SUFFIXES, "--map", "a map")
-    check_output(png_path, overwrite, chart_suffixes, "--png", "a chart")
-    check_output(lorenz_path, overwrite, chart_suffixes, "--lorenz", "a chart")
+    check_output(png_path, overwrite, PLAN_CHART.suffixes, "--png", "a chart")
+    check_output(lorenz_path, overwrite, PLAN_CHART.suffixes, "--lorenz", "a chart")
     _check_all(_targets(output, kind, [png_path, lorenz_path, map_file],
-                        ["sites", "regions", "equity"]), overwrite)
+                        PLAN_TABLES), overwrite)
 
     t0 = time.perf_counter()
     scen = load_scenario(scenario)
@@ -354,20 +311,14 @@ def plan(k: int, scenario: str, method: str | None, weights: dict[str, float],
         if kind == "json":
             click.echo(report.to_json())
         elif kind == "csv":
-            for name, df in report.tables().items():
-                click.echo(f"# {name}")
-                click.echo(df.to_csv(index=False), nl=False)
+            _echo_csv(report.tables())
         else:
-            click.echo(_markdown(f"Plan: {d['scenario']}, K={k}", report.tables()))
+            click.echo(tables_markdown(plan_title(d), report.tables()))
     else:
         print_plan(d)
     if output:
-        tables = dict(report.tables())
-        if kind == "xlsx":
-            tables |= _info_frames(d)
-        for path in _write_tables(tables, output, kind, overwrite,
-                                  f"Plan: {d['scenario']}, K={k}", d,
-                                  _md_intro(d) if kind == "md" else ""):
+        for path in write_plan_report(report, output, kind, overwrite=overwrite,
+                                      runtime_s=d["runtime_s"]):
             echo_written(path)
     if png_path:
         from siteplan.outputs.plan_charts import jobs_by_region_png
@@ -383,25 +334,6 @@ def plan(k: int, scenario: str, method: str | None, weights: dict[str, float],
 
         echo_written(save_map(r, map_file, overlays=[plan_overlay(report)], pack=p,
                               overwrite=overwrite))
-
-
-def _md_intro(d: Mapping[str, Any]) -> str:
-    """The Markdown lines above the plan's tables (every text from the data escaped)."""
-    from siteplan.outputs.files import markdown_escape as esc
-
-    gap = d["gap"]
-    lines = [
-        f"Scenario **{esc(d['scenario'])}** ({esc(d['method'])}), K = {d['k']}; solver "
-        f"{esc(d['solver'])}, status {esc(d['status'])}, gap "
-        f"{'n/a' if gap is None else f'{gap:.2e}'}.",
-        "",
-        f"Targets {esc(d['targets']['year'])}: {d['targets']['target_jobs']:,} jobs, "
-        f"{d['targets']['target_exports_mad_bn']:g} bn MAD (sources: "
-        f"{esc('; '.join(d['targets']['sources']))}).",
-        "",
-    ]
-    lines += [f"- **{esc(e['what'])}**: {esc(e['method'])}" for e in d["estimates"]]
-    return "\n".join(lines)
 
 
 @click.command()
@@ -435,12 +367,17 @@ def compare(items: tuple[str, ...], k: int | None, candidates: str | None, pack:
     """
     from siteplan.analyses.plan.steps import compare as compare_api
     from siteplan.errors import UsageError
+    from siteplan.outputs.reports import (
+        COMPARE_TABLES,
+        compare_markdown,
+        write_compare_report,
+    )
 
     if len(items) < 2:
         raise UsageError("compare: give at least two scenarios or plan JSON files")
     _check_report_output(output, fmt, overwrite, "a comparison")
     kind = _out_format(output, fmt)
-    _check_all(_targets(output, kind, [], ["chosen", "regions", "equity", "kendall"]),
+    _check_all(_targets(output, kind, [], COMPARE_TABLES),
                overwrite)
     p = make_pack(pack, layer_overrides) if (pack or layer_overrides) else None
     rep = compare_api(list(items), k=k, pack=p, candidates=candidates)
@@ -452,13 +389,11 @@ def compare(items: tuple[str, ...], k: int | None, candidates: str | None, pack:
         if kind == "json":
             click.echo(json.dumps(d, indent=2, ensure_ascii=False))
         elif kind == "csv":
-            for name, df in tables.items():
-                click.echo(f"# {name}")
-                click.echo(df.to_csv(index=False), nl=False)
+            _echo_csv(tables)
         else:
-            click.echo(_markdown("Comparison", tables))
+            click.echo(compare_markdown(rep))
     else:
         print_compare(d, tables)
     if output:
-        for path in _write_tables(tables, output, kind, overwrite, "Comparison", d):
+        for path in write_compare_report(rep, output, kind, overwrite=overwrite):
             echo_written(path)

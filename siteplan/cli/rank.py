@@ -19,7 +19,7 @@ from siteplan.cli.options import (
     scenario_option,
     weight_option,
 )
-from siteplan.outputs.files import RANKING_FORMATS
+from siteplan.outputs.formats import RANKING, STATIC_MAP
 
 
 def run_rank(scenario: Any, method: str | None, weights: dict[str, float],
@@ -93,7 +93,7 @@ def print_explain(r: Any, site: str) -> None:
 @pack_options
 @click.option("-n", "--top", type=click.IntRange(min=1), default=None,
               help="Show only the N best sites in the printed table (files hold every site).")
-@output_options(RANKING_FORMATS)
+@output_options(RANKING.formats)
 @click.option("--explain", "explain_site", default=None, metavar="SITE",
               help="Also print the breakdown of one site (id or name).")
 @click.option("--map", "map_path", is_flag=False, flag_value="", default=None, metavar="[PATH]",
@@ -122,19 +122,18 @@ def rank(scenario: str, method: str | None, weights: dict[str, float], candidate
     $ siteplan rank -w talent=30 -w unemployment=20 -o ranking.xlsx --map
     $ siteplan rank --candidates my_sites.gpkg -o ranking.json
     """
-    from siteplan.outputs.files import FORMATS, write_ranking
-    from siteplan.outputs.static_map import STATIC_FORMATS
+    from siteplan.outputs.files import write_ranking
     from siteplan.scenario import load_scenario
 
     # every output is checked before the work, so that a failing command writes nothing
     # (--format names the format whatever the extension)
-    suffixes = () if fmt else tuple(k for k, v in FORMATS.items() if v in RANKING_FORMATS)
+    suffixes = () if fmt else RANKING.suffixes
     check_output(output, overwrite, suffixes, "-o", "a ranking")
     scen = load_scenario(scenario)  # once: the default map path needs its name
     if map_path is not None:
         map_path = map_path or str(Path("maps") / f"{scen.name}-ranking.html")
         check_output(map_path, overwrite, HTML_SUFFIXES, "--map", "a map")
-    check_output(png_path, overwrite, tuple(STATIC_FORMATS), "--png", "a static map")
+    check_output(png_path, overwrite, STATIC_MAP.suffixes, "--png", "a static map")
     r = run_rank(scen, method, weights, candidates, pack, layer_overrides)
     print_ranking(r, top, to_file=bool(output))
     if explain_site:

@@ -20,8 +20,9 @@ from siteplan.cli.options import (
     weight_option,
 )
 from siteplan.errors import UsageError
+from siteplan.outputs.formats import SENSITIVITY, TABLE
 
-FORMATS = ("table", "json", "csv", "xlsx", "md")
+FORMATS = (TABLE, *SENSITIVITY.formats)
 
 
 def parse_bounds(ctx: click.Context | None, param: click.Parameter | None,
@@ -177,13 +178,8 @@ def sensitivity(scenario: str, method: str | None, weights: dict[str, float], sa
     $ siteplan sensitivity -o sens.xlsx --map maps/stability.html
     """
     from siteplan.analyses.sensitivity.report import analyse
-    from siteplan.outputs.files import FORMATS as OUTPUT_FORMATS
-    from siteplan.outputs.reports import (
-        SENSITIVITY_FORMATS,
-        sensitivity_markdown,
-        write_sensitivity_report,
-    )
-    from siteplan.outputs.static_map import STATIC_FORMATS
+    from siteplan.outputs.formats import CHART
+    from siteplan.outputs.reports import sensitivity_markdown, write_sensitivity_report
     from siteplan.scenario import load_scenario
     from siteplan.scoring.ranking import rank as rank_api
 
@@ -191,11 +187,10 @@ def sensitivity(scenario: str, method: str | None, weights: dict[str, float], sa
         raise UsageError("--format xlsx needs -o PATH (a spreadsheet cannot be printed)")
     # every output is checked before the work, so that a failing command writes nothing
     if fmt in (None, "table"):
-        check_output(output, overwrite, tuple(k for k, v in OUTPUT_FORMATS.items()
-                                              if v in SENSITIVITY_FORMATS), "-o", "a report")
+        check_output(output, overwrite, SENSITIVITY.suffixes, "-o", "a report")
     check_output(output, overwrite, (), "-o", "a report")
-    check_output(png_path, overwrite, tuple(STATIC_FORMATS), "--png", "a tornado chart")
-    check_output(heatmap_path, overwrite, tuple(STATIC_FORMATS), "--heatmap", "a heatmap")
+    check_output(png_path, overwrite, CHART.suffixes, "--png", "a tornado chart")
+    check_output(heatmap_path, overwrite, CHART.suffixes, "--heatmap", "a heatmap")
     check_output(map_path, overwrite, HTML_SUFFIXES, "--map", "a map")
     _check_distinct((output, png_path, heatmap_path, map_path))
     chosen = sampling or ("bounds" if bounds else "uniform")

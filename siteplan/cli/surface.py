@@ -62,21 +62,15 @@ def surface(scenario: str, resolution: int, weights: dict[str, float], method: s
     $ siteplan rank --candidates hot.csv
     $ siteplan surface -r 6 --map maps/surface.html
     """
-    from siteplan.analyses.surface.model import (
-        HOTSPOT_FORMATS,
-        SURFACE_FORMATS,
-        SurfaceModel,
-        check_resolution,
-        hotspots,
-        write_hotspots,
-        write_surface,
-    )
+    from siteplan.analyses.surface.model import SurfaceModel, check_resolution, hotspots
+    from siteplan.outputs.formats import HOTSPOTS, SURFACE
+    from siteplan.outputs.surface_files import write_hotspots, write_surface
     from siteplan.scenario import load_scenario
 
     res = check_resolution(resolution)
     # every output is checked before the work, so that a failing command writes nothing
-    check_output(output, overwrite, tuple(SURFACE_FORMATS), "-o", "a surface")
-    check_output(hotspots_out, overwrite, tuple(HOTSPOT_FORMATS), "--hotspots-out",
+    check_output(output, overwrite, SURFACE.suffixes, "-o", "a surface")
+    check_output(hotspots_out, overwrite, HOTSPOTS.suffixes, "--hotspots-out",
                  "hotspots")
     check_output(map_path, overwrite, HTML_SUFFIXES, "--map", "a map")
     scen = load_scenario(scenario)

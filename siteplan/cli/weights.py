@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,6 @@ from siteplan.cli.options import candidates_option, pack_options, scenario_optio
 from siteplan.errors import SiteplanError, UsageError
 
 _PAIRWISE_SUFFIXES = (".csv", ".toml")
-_FILE_FORMATS = ("json", "csv", "md", "xlsx")
 
 
 # --------------------------------------------------------------------------- shared helpers
@@ -45,75 +43,43 @@ def _into_option(f: Any) -> Any:
 def _emit(result: Mapping[str, Any], table: Any, fmt: str, output: str | None,
           overwrite: bool) -> None:
     """JSON on stdout with --format json, and the -o file."""
-    from siteplan.outputs.files import format_for, write_json, write_table
+    from siteplan.outputs.files import write_json, write_table
+    from siteplan.outputs.formats import WEIGHTS, format_for
 
     if fmt == "json":
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
     if output:
-        kind = format_for(output, None, _FILE_FORMATS)
+        kind = format_for(output, None, WEIGHTS)
         if kind == "json":
             echo_written(write_json(result, output, overwrite))
         else:
             echo_written(write_table(table, output, kind, overwrite))
 
 
-def _existing_weights(path: Path) -> dict[str, float]:
-    """Current ``weight`` of each [[criteria]] entry ({} when the file cannot be read:
-    :func:`siteplan.analyses.weights.weights_to_scenario_toml` then raises the proper error)."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return {}
-    out: dict[str, float] = {}
-    for c in data.get("criteria", []) if isinstance(data.get("criteria"), list) else []:
-        if isinstance(c, dict) and "name" in c:
-            w = c.get("weight", 0.0)
-            out[str(c["name"])] = float(w) if isinstance(w, int | float) else 0.0
-    return out
-
-
 def check_into(into: str | None, names: Sequence[str]) -> None:
     """Fail before any output when --into names a missing scenario or other criteria."""
-    if not into:
-        return
-    p = Path(into)
-    if not p.is_file():
-        raise UsageError(f"{p}: scenario file not found; create one with 'siteplan scenario "
-                         "init' or check the path given to --into")
-    old = _existing_weights(p)
-    unknown = [k for k in names if old and k not in old]
-    if unknown:
-        raise UsageError(f"{p}: criterion name(s) {', '.join(map(repr, unknown))} are not in "
-                         f"the scenario; its criteria are {', '.join(old)}; rename the rows "
-                         "of the pairwise matrix (or the ordering) to match")
+    if into:
+        from siteplan.outputs.scenario_file import check_weights_target
+
+        check_weights_target(into, names)
 
 
 def _write_into(into: str, weights: Mapping[str, float]) -> None:
-    """Write ``weights`` into a scenario file and report the normalised result.
+    """Write ``weights`` into a scenario file (the API's rule for partial weights) and
+    report the normalised result."""
+    from siteplan.outputs.scenario_file import write_weights_into
 
-    When the weights cover only some of the scenario's weighted criteria they are scaled to
-    the total those criteria had before, so the other criteria keep their share.
-    """
-    from siteplan.analyses.weights import weights_to_scenario_toml
-    from siteplan.scenario import load_scenario
-
-    p = Path(into)
-    old = _existing_weights(p)
-    check_into(into, list(weights))
-    others = {k: v for k, v in old.items() if k not in weights and v > 0}
-    share = sum(old.get(k, 0.0) for k in weights)
-    scale = share if others and share > 0 else 1.0
-    if others and share <= 0:
-        click.echo(f"warning: {', '.join(weights)} had weight 0 in {p}; their new weights "
-                   "(sum 1) are set beside the other criteria's weights as they are", err=True)
-    weights_to_scenario_toml(p, {k: v * scale for k, v in weights.items()})
-    echo_written(p, "updated")
-    if others and share > 0:
-        click.echo(f"siteplan: scaled to the previous total of these criteria ({share:g}) so "
-                   f"that {', '.join(others)} keep their share", err=True)
-    scen = load_scenario(str(p))
+    up = write_weights_into(into, weights)
+    if up.unscaled:
+        click.echo(f"warning: {', '.join(weights)} had weight 0 in {up.path}; their new "
+                   "weights (sum 1) are set beside the other criteria's weights as they are",
+                   err=True)
+    echo_written(up.path, "updated")
+    if up.kept and not up.unscaled:
+        click.echo(f"siteplan: scaled to the previous total of these criteria ({up.scale:g}) "
+                   f"so that {', '.join(up.kept)} keep their share", err=True)
     click.echo("siteplan: normalised weights now: "
-               + ", ".join(f"{k} {v:.3f}" for k, v in scen.weights.items()), err=True)
+               + ", ".join(f"{k} {v:.3f}" for k, v in up.normalised.items()), err=True)
 
 
 # --------------------------------------------------------------------------- group

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from siteplan._atomic import check_writable, write_text_atomic, write_with
-from siteplan.errors import DataError, OutputError
+from siteplan.errors import DataError
+from siteplan.outputs.formats import RANKING, format_for
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -22,25 +23,7 @@ if TYPE_CHECKING:
 
     from siteplan.scoring.ranking import Ranking
 
-FORMATS = {".csv": "csv", ".json": "json", ".geojson": "geojson", ".gpkg": "gpkg",
-           ".xlsx": "xlsx", ".md": "md", ".markdown": "md"}
-RANKING_FORMATS = ("csv", "json", "geojson", "gpkg", "xlsx", "md")
 META_TABLE = "siteplan_ranking"
-
-
-def format_for(path: str | os.PathLike[str], fmt: str | None = None,
-               allowed: Sequence[str] = RANKING_FORMATS) -> str:
-    """The output format: ``fmt`` if given, else from the extension (OutputError if unknown)."""
-    if fmt:
-        if fmt not in allowed:
-            raise OutputError(f"--format {fmt}: unknown; choose one of {', '.join(allowed)}")
-        return fmt
-    suffix = Path(path).suffix.lower()
-    found = FORMATS.get(suffix)
-    if found is None or found not in allowed:
-        raise OutputError(f"{path}: cannot tell the format from '{suffix or 'no extension'}'; "
-                          f"use one of {', '.join(allowed)} (extension or --format)")
-    return found
 
 
 # --------------------------------------------------------------------------- tables
@@ -151,7 +134,7 @@ def write_ranking(r: Ranking, path: str | os.PathLike[str], fmt: str | None = No
                   overwrite: bool = False) -> Path:
     """Write a ranking as CSV, JSON, GeoJSON, GeoPackage, XLSX or Markdown."""
     p = check_writable(path, overwrite)
-    kind = format_for(p, fmt)
+    kind = format_for(p, fmt, RANKING)
     if kind == "json":
         return write_text_atomic(p, r.to_json() + "\n", overwrite)
     if kind == "csv":
@@ -340,7 +323,7 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike[str], fmt: str | None 
                 allowed: Sequence[str] = ("csv", "xlsx", "md", "json")) -> Path:
     """Write a plain table as CSV, XLSX (with optional extra sheets), Markdown or JSON records."""
     p = check_writable(path, overwrite)
-    kind = format_for(p, fmt, allowed)
+    kind = format_for(p, fmt, tuple(allowed))
     if kind == "csv":
         return write_text_atomic(p, df.to_csv(index=False), overwrite)
     if kind == "md":

@@ -45,6 +45,7 @@ import numpy as np
 
 from siteplan._atomic import check_writable, write_text_atomic
 from siteplan.errors import DataError, LayerError, OutputError, UsageError
+from siteplan.outputs.formats import HTML_MAP
 
 if TYPE_CHECKING:
     import folium
@@ -1133,7 +1134,7 @@ def save_map(ranking: Ranking, path: str | os.PathLike[str], *, overwrite: bool 
     an existing file untouched. Returns the path written.
     """
     p = check_writable(path, overwrite)
-    if p.suffix.lower() not in (".html", ".htm"):
+    if HTML_MAP.format_of(p) is None:
         raise OutputError(f"{p}: a map is written as HTML; give a path ending in .html")
     m = render_map(ranking, pack=pack, indicator=indicator, zones=zones, scheme=scheme, k=k,
                    overlays=overlays, self_contained=self_contained, tiles=tiles, top_n=top_n,

@@ -15,12 +15,12 @@ from typing import Any
 
 from siteplan._atomic import check_writable, write_with
 from siteplan.errors import OutputError
+from siteplan.outputs.formats import PLAN_CHART
 
 __all__ = ["jobs_by_region_png", "lorenz_png"]
 
 #: Colours of the three distributions (colour-blind safe, Okabe-Ito).
 COLOURS = {"today": "#999999", "plan": "#0072B2", "baseline": "#E69F00"}
-_FORMATS = (".png", ".svg", ".pdf")
 
 
 def _as_dict(report: Any) -> Mapping[str, Any]:
@@ -37,9 +37,9 @@ def _as_dict(report: Any) -> Mapping[str, Any]:
 
 def _check(path: str | os.PathLike[str], overwrite: bool) -> Path:
     p = check_writable(path, overwrite)
-    if p.suffix.lower() not in _FORMATS:
+    if PLAN_CHART.format_of(p) is None:
         raise OutputError(f"{p}: a chart is written as PNG, SVG or PDF; give a path ending in "
-                          f"{', '.join(_FORMATS)}")
+                          f"{', '.join(PLAN_CHART.suffixes)}")
     return p
 
 

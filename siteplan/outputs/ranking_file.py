@@ -12,6 +12,7 @@ from pathlib import Path
 
 from siteplan.errors import DataError
 from siteplan.outputs.files import read_gpkg_ranking_json
+from siteplan.outputs.formats import RANKING_FILE
 from siteplan.scoring.ranking import Ranking
 
 
@@ -23,7 +24,8 @@ def read_ranking(path: str | os.PathLike[str]) -> Ranking:
                         "'siteplan rank'")
     with p.open("rb") as fh:
         sqlite = fh.read(16) == b"SQLite format 3\x00"  # a GeoPackage, whatever its name
-    if p.suffix.lower() == ".json" and not sqlite:
+    kind = RANKING_FILE.format_of(p)
+    if kind == "json" and not sqlite:
         try:
             d = json.loads(p.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -32,6 +34,6 @@ def read_ranking(path: str | os.PathLike[str]) -> Ranking:
         if not isinstance(d, dict):
             raise DataError(f"{p}: not a siteplan ranking (a JSON object is expected)")
         return Ranking.from_dict(d, str(p))
-    if p.suffix.lower() == ".gpkg" or sqlite:
+    if kind == "gpkg" or sqlite:
         return Ranking.from_dict(read_gpkg_ranking_json(p), str(p))
     raise DataError(f"{p}: unknown ranking format '{p.suffix}'; give .json or .gpkg")

@@ -1,27 +1,43 @@
-"""Reports of analyses as files: the sensitivity report (JSON, CSV, XLSX, Markdown).
+"""Reports of analyses as files: sensitivity, plan and comparison reports as JSON, CSV,
+XLSX or Markdown.
 
-Moved out of the CLI so that a notebook writes the same files as ``siteplan sensitivity -o``.
-Every text taken from the data is escaped by the writers of :mod:`siteplan.outputs.files`.
+They live here, not in the CLI, so that a notebook writes the same files as
+``siteplan sensitivity -o``, ``siteplan plan -o`` and ``siteplan compare -o``. Every text
+taken from the data is escaped by the writers of :mod:`siteplan.outputs.files`.
+
+A report with several tables is written as one JSON document, one XLSX workbook (a sheet
+per table), one Markdown file, or one CSV per table: the first at the given path, the
+others beside it as ``<stem>_<table>.csv`` (:func:`table_paths`).
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from siteplan._atomic import write_text_atomic
+from siteplan._atomic import write_text_atomic, write_with
 from siteplan.analyses.sensitivity.report import RobustnessReport
 from siteplan.outputs.files import (
-    format_for,
     markdown_escape,
     markdown_table,
     write_json,
     write_table,
+    write_xlsx_sheets,
 )
+from siteplan.outputs.formats import PLAN, SENSITIVITY, format_for
 
-#: the formats a sensitivity report is written in (``siteplan sensitivity -o``)
-SENSITIVITY_FORMATS: tuple[str, ...] = ("json", "csv", "xlsx", "md")
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from siteplan.analyses.plan.steps import CompareReport, PlanReport
+
+#: The tables of a plan report, in file order (CSV: the first is the -o path).
+PLAN_TABLES: tuple[str, ...] = ("sites", "regions", "equity")
+#: The tables of a comparison of plans, in file order.
+COMPARE_TABLES: tuple[str, ...] = ("chosen", "regions", "equity", "kendall")
 
 
 def sensitivity_markdown(rep: RobustnessReport) -> str:
@@ -44,7 +60,7 @@ def write_sensitivity_report(rep: RobustnessReport, output: str | os.PathLike[st
     """Write a sensitivity report as JSON, CSV, XLSX or Markdown (``fmt`` or the extension)."""
     import pandas as pd
 
-    kind = format_for(output, fmt, SENSITIVITY_FORMATS)
+    kind = format_for(output, fmt, SENSITIVITY)
     if kind == "json":
         return write_json(rep.to_dict(), output, overwrite)
     if kind == "md":
@@ -62,3 +78,133 @@ def write_sensitivity_report(rep: RobustnessReport, output: str | os.PathLike[st
                        sheets={"one at a time": rep.oat_table(),
                                "acceptability": rep.acceptability_table(),
                                "settings": settings})
+
+
+# --------------------------------------------------------------------------- multi-table reports
+
+
+def table_paths(output: str | os.PathLike[str], names: Sequence[str]) -> dict[str, Path]:
+    """CSV: the first table goes to ``output``, the others beside it as ``<stem>_<name>.csv``."""
+    p = Path(output)
+    return {n: p if i == 0 else p.with_name(f"{p.stem}_{n}{p.suffix}")
+            for i, n in enumerate(names)}
+
+
+def report_paths(output: str | os.PathLike[str], fmt: str, names: Sequence[str]) -> list[Path]:
+    """Every file a report of tables ``names`` writes in format ``fmt`` (checked before work)."""
+    return list(table_paths(output, names).values()) if fmt == "csv" else [Path(output)]
+
+
+def tables_markdown(title: str, tables: Mapping[str, pd.DataFrame], intro: str = "") -> str:
+    """A Markdown report: ``title`` and the table names are escaped, ``intro`` is Markdown."""
+    parts = [f"# {markdown_escape(title)}\n"]
+    if intro:
+        parts.append(intro + "\n")
+    for name, df in tables.items():
+        parts.append(f"## {markdown_escape(name)}\n\n{markdown_table(df)}")
+    return "\n".join(parts)
+
+
+def write_tables(tables: Mapping[str, pd.DataFrame], output: str | os.PathLike[str], fmt: str,
+                 *, document: Mapping[str, Any], title: str, intro: str = "",
+                 overwrite: bool = False) -> list[Path]:
+    """Write a report of several tables as JSON (``document``), CSV (one file per table),
+    XLSX (one sheet per table) or Markdown (``title``, ``intro``, then each table).
+
+    Every CSV text is rendered before the first file is written.
+    """
+    if fmt == "json":
+        return [write_json(document, output, overwrite)]
+    if fmt == "csv":
+        names = list(tables)
+        paths = table_paths(output, names)
+        texts = {n: tables[n].to_csv(index=False) for n in names}
+        return [write_text_atomic(paths[n], texts[n], overwrite) for n in names]
+    if fmt == "md":
+        return [write_text_atomic(output, tables_markdown(title, tables, intro), overwrite)]
+    return [write_with(output, lambda tmp: write_xlsx_sheets(tmp, tables), overwrite)]
+
+
+# --------------------------------------------------------------------------- plans
+
+
+def plan_title(d: Mapping[str, Any]) -> str:
+    """The heading of a plan report."""
+    return f"Plan: {d['scenario']}, K={d['k']}"
+
+
+def plan_intro(d: Mapping[str, Any]) -> str:
+    """The Markdown lines above a plan's tables: settings, targets and their sources, the
+    estimates the plan rests on (every text from the data escaped)."""
+    esc = markdown_escape
+    gap = d["gap"]
+    lines = [
+        f"Scenario **{esc(d['scenario'])}** ({esc(d['method'])}), K = {d['k']}; solver "
+        f"{esc(d['solver'])}, status {esc(d['status'])}, gap "
+        f"{'n/a' if gap is None else f'{gap:.2e}'}.",
+        "",
+        f"Targets {esc(d['targets']['year'])}: {d['targets']['target_jobs']:,} jobs, "
+        f"{d['targets']['target_exports_mad_bn']:g} bn MAD (sources: "
+        f"{esc('; '.join(d['targets']['sources']))}).",
+        "",
+    ]
+    lines += [f"- **{esc(e['what'])}**: {esc(e['method'])}" for e in d["estimates"]]
+    return "\n".join(lines)
+
+
+def plan_info_tables(d: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
+    """Solver, constraints, targets and estimates as two-column tables (XLSX sheets)."""
+    import pandas as pd
+
+    def kv(m: Mapping[str, Any]) -> pd.DataFrame:
+        return pd.DataFrame([{"key": k, "value": v if isinstance(v, str | int | float | None)
+                              else json.dumps(v, ensure_ascii=False)} for k, v in m.items()])
+
+    sol = {k: d[k] for k in ("solver", "status", "gap", "bound", "objective", "objective_kind",
+                             "solve_runtime_s", "runtime_s")}
+    est = pd.DataFrame([{"what": e["what"], "estimate": e["estimate"], "method": e["method"]}
+                        for e in d["estimates"]])
+    return {"solver": kv(sol), "constraints": kv(d["constraints"]), "targets": kv(d["targets"]),
+            "estimates": est}
+
+
+def plan_markdown(report: PlanReport) -> str:
+    """A plan as one Markdown document: settings, targets, estimates, then the tables."""
+    d = report.to_dict()
+    return tables_markdown(plan_title(d), report.tables(), plan_intro(d))
+
+
+def write_plan_report(report: PlanReport, output: str | os.PathLike[str],
+                      fmt: str | None = None, *, overwrite: bool = False,
+                      runtime_s: float | None = None) -> list[Path]:
+    """Write a plan as JSON, CSV (``sites``, then ``<stem>_regions``, ``<stem>_equity``), XLSX
+    (the tables plus solver, constraints, targets and estimates sheets) or Markdown.
+
+    ``runtime_s`` replaces the plan's own run time in the document (the CLI passes the time
+    the user waited: ranking and plan). Returns the paths written.
+    """
+    kind = format_for(output, fmt, PLAN)
+    d = report.to_dict()
+    if runtime_s is not None:
+        d["runtime_s"] = runtime_s
+    tables = dict(report.tables())
+    if kind == "xlsx":
+        tables |= plan_info_tables(d)
+    return write_tables(tables, output, kind, document=d, title=plan_title(d),
+                        intro=plan_intro(d) if kind == "md" else "", overwrite=overwrite)
+
+
+# --------------------------------------------------------------------------- comparisons
+
+
+def compare_markdown(report: CompareReport) -> str:
+    """A comparison of plans as one Markdown document."""
+    return tables_markdown("Comparison", report.tables())
+
+
+def write_compare_report(report: CompareReport, output: str | os.PathLike[str],
+                         fmt: str | None = None, *, overwrite: bool = False) -> list[Path]:
+    """Write a comparison as JSON, CSV (one file per table), XLSX or Markdown."""
+    kind = format_for(output, fmt, PLAN)
+    return write_tables(report.tables(), output, kind, document=report.to_dict(),
+                        title="Comparison", overwrite=overwrite)

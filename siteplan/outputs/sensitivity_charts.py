@@ -20,6 +20,7 @@ import numpy as np
 
 from siteplan._atomic import check_writable, write_with
 from siteplan.errors import OutputError, UsageError
+from siteplan.outputs.formats import CHART
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -46,7 +47,7 @@ def _figure(width_px: int, height_px: int, dpi: int) -> Figure:
 
 def _save(fig: Figure, path: str | os.PathLike[str], overwrite: bool, dpi: int) -> Path:
     p = check_writable(path, overwrite)
-    fmt = {".png": "png", ".svg": "svg"}.get(p.suffix.lower())
+    fmt = CHART.format_of(p)
     if fmt is None:
         raise OutputError(f"{p}: charts are written as .png or .svg; change the extension")
     return write_with(p, lambda tmp: fig.savefig(tmp, format=fmt, dpi=dpi), overwrite)

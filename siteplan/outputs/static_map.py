@@ -15,6 +15,7 @@ import numpy as np
 
 from siteplan._atomic import check_writable
 from siteplan.errors import OutputError
+from siteplan.outputs.formats import STATIC_MAP
 
 if TYPE_CHECKING:
     from siteplan.layers.pack import Pack
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
 #: static map size (inches) and resolution: 10 x 10 in at 150 dpi = 1500 x 1500 px
 STATIC_MAP_SIZE = (10.0, 10.0)
 STATIC_MAP_DPI = 150
-STATIC_FORMATS = {".png": "png", ".svg": "svg"}
 
 
 def _nice_length(target_km: float) -> float:
@@ -146,7 +146,7 @@ def static_map(ranking: Ranking, path: str | os.PathLike[str], *, pack: Pack | N
     from siteplan.scenario import METHOD_NAMES
 
     p = Path(path)
-    fmt = STATIC_FORMATS.get(p.suffix.lower())
+    fmt = STATIC_MAP.format_of(p)
     if fmt is None:
         raise OutputError(f"{p}: a static map is written as .png or .svg; change the extension")
     if pack is None:

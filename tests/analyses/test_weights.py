@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import statistics
-import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +22,6 @@ from siteplan.analyses.weights import (
     rank_order_centroid,
     rank_sum,
     read_pairwise,
-    weights_to_scenario_toml,
 )
 from siteplan.errors import DataError, UsageError
 
@@ -271,78 +269,6 @@ def test_critic_weights_hand_computed() -> None:
     assert w[1] == 0 and w.sum() == pytest.approx(1.0)
     with pytest.raises(UsageError, match="directions"):
         critic_weights(x, [1, 0, 1])
-
-
-# ------------------------------------------------------------------ scenario update
-
-
-def test_weights_to_scenario_toml(tmp_path: Path) -> None:
-    sc = tmp_path / "scenario.toml"
-    sc.write_text(
-        '[scenario]\nname = "t"\n\n[[criteria]]\nname = "talent"\nweight = 1\n\n'
-        '[[criteria]]\nname = "need"\nweight = 1\nkind = "zone"\n'
-    )
-    weights_to_scenario_toml(sc, {"talent": 0.75, "need": 0.25})
-    data = tomllib.loads(sc.read_text())
-    assert [c["weight"] for c in data["criteria"]] == [0.75, 0.25]
-    assert data["criteria"][1]["kind"] == "zone"
-    with pytest.raises(UsageError, match="scenario criteria are talent, need"):
-        weights_to_scenario_toml(sc, {"jobs": 0.5})
-    with pytest.raises(UsageError, match="not found"):
-        weights_to_scenario_toml(tmp_path / "missing.toml", {"talent": 1.0})
-
-
-def test_weights_to_scenario_toml_keeps_comments_and_layout(tmp_path: Path) -> None:
-    sc = tmp_path / "scenario.toml"
-    original = (
-        "# planners' notes: keep me\n"
-        '[scenario]\nname = "t"  # the name\n\n'
-        "[[criteria]]\n"
-        'name = "talent"\n'
-        "weight = 15  # was agreed in May\n"
-        'description = """Multi-line text that mentions\nweight = 99\nand must not change."""\n'
-        "\n[[criteria]]\n"
-        'name = "need"\n'
-        'kind = "zone"\n'
-    )
-    sc.write_text(original)
-    weights_to_scenario_toml(sc, {"talent": 0.75, "need": 0.25})
-    text = sc.read_text()
-    data = tomllib.loads(text)
-    assert [c["weight"] for c in data["criteria"]] == [0.75, 0.25]
-    assert "weight = 0.75  # was agreed in May\n" in text
-    assert "# planners' notes: keep me\n" in text and 'name = "t"  # the name' in text
-    assert data["criteria"][0]["description"].count("weight = 99") == 1
-    # every original line but the weight line is still there, in order
-    kept = [ln for ln in original.splitlines() if not ln.startswith("weight = 15")]
-    new_lines = text.splitlines()
-    it = iter(new_lines)
-    assert all(any(ln == other for other in it) for ln in kept)  # an ordered subsequence
-    assert len(new_lines) == len(kept) + 2  # the replaced weight and the added one
-    assert new_lines[new_lines.index('name = "need"') + 1] == "weight = 0.25"
-
-
-def test_weights_into_the_shipped_scenario_keeps_its_comments(tmp_path: Path) -> None:
-    from importlib import resources
-
-    from siteplan.scenario import load_scenario
-
-    src = resources.files("siteplan") / "scenarios" / "balanced-2030.toml"
-    sc = tmp_path / "b.toml"
-    sc.write_text(src.read_text(encoding="utf-8"))
-    before = sc.read_text()
-    weights_to_scenario_toml(sc, {"talent": 30, "income": 0})
-    after = sc.read_text()
-    comments = [ln for ln in before.splitlines() if ln.lstrip().startswith("#")]
-    assert comments and all(c in after.splitlines() for c in comments)
-    assert len(after.splitlines()) == len(before.splitlines())
-    scen = load_scenario(sc)
-    w = scen.weights  # normalised to sum 1
-    raw = {c["name"]: c["weight"] for c in tomllib.loads(before)["criteria"]}
-    raw.update(talent=30, income=0)
-    total = sum(raw.values())
-    for name, v in raw.items():
-        assert w.get(name, 0.0) == pytest.approx(v / total)  # weight 0: not weighted
 
 
 # ------------------------------------------------------------------ bad input

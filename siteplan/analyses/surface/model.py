@@ -25,8 +25,8 @@ Pipeline (:meth:`SurfaceModel.build`):
 
 :func:`hotspots` picks the best local maxima with a minimum spacing and returns a
 candidate layer that ``siteplan rank --candidates`` accepts; :func:`surface_overlay`
-rasterises the scores for :func:`siteplan.outputs.html_map.save_map`; :func:`write_surface`
-writes GeoParquet, GeoPackage or CSV.
+rasterises the scores for :func:`siteplan.outputs.html_map.save_map`;
+:func:`siteplan.outputs.surface_files.write_surface` writes GeoParquet, GeoPackage or CSV.
 """
 
 from __future__ import annotations
@@ -37,12 +37,11 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from itertools import chain
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from siteplan.errors import CriterionError, DataError, OutputError, UsageError
+from siteplan.errors import CriterionError, DataError, UsageError
 from siteplan.scoring.screening import constraint_fails, constraint_reason, resolve_missing
 
 if TYPE_CHECKING:
@@ -62,10 +61,6 @@ RESOLUTIONS = range(5, 10)
 DEFAULT_CHUNK = 200_000
 #: Smallest chunk accepted under a memory bound.
 MIN_CHUNK = 10_000
-#: Formats of :func:`write_surface` by extension.
-SURFACE_FORMATS = {".parquet": "parquet", ".gpkg": "gpkg", ".csv": "csv"}
-#: Formats of :func:`write_hotspots` by extension.
-HOTSPOT_FORMATS = {".csv": "csv", ".gpkg": "gpkg", ".geojson": "geojson"}
 
 _BASELINE_MB = 350.0  # interpreter, libraries, layers and the kernels' own blocks
 
@@ -821,90 +816,3 @@ def cell_polygons(cells: NDArray[np.int64]) -> NDArray[Any]:
     rings = shapely.linearrings(latlng[:, ::-1], indices=np.repeat(np.arange(len(bounds)),
                                                                    counts))
     return np.asarray(shapely.polygons(rings))
-
-
-def write_surface(model: SurfaceModel, scores: Any, path: str | os.PathLike[str],
-                  overwrite: bool = False) -> Path:
-    """Write the surface, format by extension, atomically.
-
-    ``.parquet``: GeoParquet, one row per cell with the centre as a point;
-    ``.gpkg``: GeoPackage layer ``surface`` with the cell polygons; ``.csv``: no
-    geometry. Columns: see :func:`surface_table`.
-    """
-    from siteplan._atomic import check_writable, write_with
-
-    p = check_writable(path, overwrite)
-    fmt = SURFACE_FORMATS.get(p.suffix.lower())
-    if fmt is None:
-        raise OutputError(f"{p}: unknown surface format '{p.suffix or 'no extension'}'; use "
-                          f"{', '.join(SURFACE_FORMATS)}")
-    if fmt == "csv":
-        return write_with(p, lambda tmp: surface_table(model, scores).to_csv(tmp, index=False),
-                          overwrite)
-    import geopandas as gpd
-
-    if fmt == "parquet":
-        return write_with(p, lambda tmp: _write_geoparquet(model, scores, tmp), overwrite)
-    table = surface_table(model, scores)
-    gdf = gpd.GeoDataFrame(table, geometry=cell_polygons(model.cells), crs="EPSG:4326")
-    return write_with(p, lambda tmp: gdf.to_file(tmp, layer="surface", driver="GPKG",
-                                                 engine="pyogrio"), overwrite)
-
-
-def _write_geoparquet(model: SurfaceModel, scores: Any, path: Path) -> None:
-    """GeoParquet 1.0 (WKB points, OGC:CRS84) built column by column with pyarrow.
-
-    No Python object per cell: the WKB points and H3 strings are laid out in numpy
-    buffers and wrapped as Arrow arrays, so resolution 9 (6 million cells) stays
-    within a few hundred MB.
-    """
-    import json
-
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    s = check_scores(model, scores)
-    n = model.n_cells
-    wkb = np.empty(n, dtype=np.dtype([("order", "u1"), ("type", "<u4"), ("x", "<f8"),
-                                      ("y", "<f8")]))
-    wkb["order"], wkb["type"], wkb["x"], wkb["y"] = 1, 1, model.lon, model.lat
-    offsets = pa.py_buffer(np.arange(0, 21 * (n + 1), 21, dtype=np.int64))
-    geometry = pa.LargeBinaryArray.from_buffers(pa.large_binary(), n,
-                                                [None, offsets, pa.py_buffer(wkb)])
-    hexed = np.ascontiguousarray(h3_strings(model.cells).astype("S15"))
-    h3_offsets = pa.py_buffer(np.arange(0, 15 * (n + 1), 15, dtype=np.int32))
-    h3_col = pa.StringArray.from_buffers(n, h3_offsets, pa.py_buffer(hexed))
-    region = pa.DictionaryArray.from_arrays(pa.array(model.region.astype(np.int32)),
-                                            pa.array(model.region_codes, type=pa.string()))
-    cols: dict[str, Any] = {"h3": h3_col, "lon": pa.array(model.lon), "lat": pa.array(model.lat),
-                            "region_code": region}
-    for j, name in enumerate(model.criteria):
-        cols[name] = pa.array(np.ascontiguousarray(model.raw[:, j]))
-    cols["excluded"] = pa.array(~model.valid)
-    cols["score"] = pa.array(s)
-    cols["geometry"] = geometry
-    geo = {"version": "1.0.0", "primary_column": "geometry",
-           "columns": {"geometry": {"encoding": "WKB", "geometry_types": ["Point"],
-                                    "bbox": [float(model.lon.min()), float(model.lat.min()),
-                                             float(model.lon.max()), float(model.lat.max())]}}}
-    table = pa.table(cols).replace_schema_metadata({"geo": json.dumps(geo)})
-    pq.write_table(table, path, compression="snappy")
-
-
-def write_hotspots(gdf: gpd.GeoDataFrame, path: str | os.PathLike[str],
-                   overwrite: bool = False) -> Path:
-    """Write hotspots as a candidate file (.csv with lon/lat, .gpkg or .geojson), atomically."""
-    from siteplan._atomic import check_writable, write_with
-
-    p = check_writable(path, overwrite)
-    fmt = HOTSPOT_FORMATS.get(p.suffix.lower())
-    if fmt is None:
-        raise OutputError(f"{p}: unknown hotspot format '{p.suffix or 'no extension'}'; use "
-                          f"{', '.join(HOTSPOT_FORMATS)}")
-    if fmt == "csv":
-        return write_with(p, lambda tmp: gdf.drop(columns="geometry").to_csv(tmp, index=False),
-                          overwrite)
-    driver = "GPKG" if fmt == "gpkg" else "GeoJSON"
-    kw = {"layer": "candidates"} if fmt == "gpkg" else {}
-    return write_with(p, lambda tmp: gdf.to_file(tmp, driver=driver, engine="pyogrio", **kw),
-                      overwrite)

@@ -31,7 +31,6 @@ from siteplan.analyses.plan.steps import (
 )
 from siteplan.errors import OutputError, PlanError, UsageError
 from siteplan.layers.pack import Pack
-from siteplan.outputs.overlay import plan_overlay
 from siteplan.scoring.ranking import Ranking, rank
 
 TINY = str(Path(__file__).parents[2] / "data" / "tiny-scenario.toml")
@@ -158,7 +157,7 @@ def test_unreachable_per_site_cap_is_a_plan_error(tiny: tuple[Ranking, Pack]) ->
         make_plan(r, pack, k=2, cap_share=0.2)  # 3 sites x 20 % < 100 %
 
 
-def test_json_contract_and_overlay(tiny: tuple[Ranking, Pack], tmp_path: Path) -> None:
+def test_json_contract(tiny: tuple[Ranking, Pack], tmp_path: Path) -> None:
     r, pack = tiny
     rep = make_plan(r, pack, k=2)
     d = json.loads(rep.to_json())
@@ -179,12 +178,6 @@ def test_json_contract_and_overlay(tiny: tuple[Ranking, Pack], tmp_path: Path) -
     assert d["estimates"][0]["estimate"] is True and "ESTIMATE" in d["estimates"][0]["method"]
     assert d["solver"] == "highs" and d["status"] == "optimal"
     assert {t for t in rep.tables()} == {"sites", "regions", "equity"}
-    ov = plan_overlay(rep)
-    assert ov.kind == "points" and ov.value_column == "jobs_2030_added"
-    assert ov.data is not None
-    assert ov.data["jobs_2030_added"].tolist() == [c["jobs_2030_added"] for c in d["chosen"]]
-    assert set(ov.popup_columns) >= {"region", "score", "jobs_2030_added",
-                                     "exports_2030_added_mad_m"}
     # saved JSON reads back as a plan
     path = tmp_path / "plan.json"
     path.write_text(rep.to_json(), encoding="utf-8")

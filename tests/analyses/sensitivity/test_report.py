@@ -12,7 +12,6 @@ from PIL import Image
 from siteplan.analyses.sensitivity.report import RobustnessReport, analyse
 from siteplan.errors import OutputError, UsageError
 from siteplan.layers.pack import Pack
-from siteplan.outputs.overlay import stability_overlay
 from siteplan.outputs.sensitivity_charts import acceptability_heatmap_png, heatmap_size, tornado_png
 from siteplan.scoring.ranking import Ranking, rank
 
@@ -126,16 +125,6 @@ def test_json_contract(report: RobustnessReport) -> None:
     assert list(table["id"]) == ["a", "b", "c", "d"]
     assert {"rank_stability", "top_4_membership", "verdict"} <= set(table.columns)
     assert len(report.oat_table()) == 3
-
-
-def test_overlay_is_points_of_included_sites(report: RobustnessReport) -> None:
-    ov = stability_overlay(report)
-    assert ov.kind == "points"
-    assert ov.data is not None and len(ov.data) == len(report.site_ids) == 4
-    assert ov.value_column == "rank_stability"
-    assert ov.value_column in ov.data.columns and ov.label_column in ov.data.columns
-    assert set(ov.popup_columns) <= set(ov.data.columns)
-    assert str(ov.data.crs).endswith("4326")
 
 
 def test_dirichlet_bounds_and_other_methods(tiny_pack_dir: Path, tmp_path: Path) -> None:

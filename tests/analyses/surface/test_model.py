@@ -13,36 +13,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from siteplan.errors import CriterionError, OutputError, UsageError
+from siteplan.errors import CriterionError, UsageError
 
 REPO = Path(__file__).resolve().parents[3]
 TINY_SCENARIO = REPO / "tests" / "data" / "tiny-scenario.toml"
 
 
 # --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def tiny_pack(tmp_path_factory: pytest.TempPathFactory,  # type: ignore[no-untyped-def]
-              tiny_pack_writer):
-    from siteplan.layers.pack import Pack
-
-    return Pack(tiny_pack_writer(tmp_path_factory.mktemp("surface") / "tiny"))
-
-
-@pytest.fixture(scope="module")
-def tiny_scenario():  # type: ignore[no-untyped-def]
-    from siteplan.scenario import load_scenario
-
-    return load_scenario(TINY_SCENARIO)
-
-
-@pytest.fixture(scope="module")
-def tiny_model(tiny_pack, tiny_scenario):  # type: ignore[no-untyped-def]
-    from siteplan.analyses.surface.model import SurfaceModel
-
-    return SurfaceModel.build(tiny_scenario, pack=tiny_pack, resolution=6, chunk_size=97,
-                              all_criteria=True)
 
 
 @pytest.fixture(scope="module")
@@ -300,66 +277,6 @@ def test_hotspots_respect_spacing_and_are_local_maxima(morocco_model, morocco) -
             if i is not None and np.isfinite(s[i]):
                 assert s[i] <= score
     assert spots["score"].iloc[0] == pytest.approx(np.nanmax(s))
-
-
-def test_hotspots_are_a_candidate_file(tiny_model, tiny_pack, tiny_scenario, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from siteplan.analyses.surface.model import hotspots, write_hotspots
-    from siteplan.scoring.ranking import rank
-
-    spots = hotspots(tiny_model, tiny_model.score(), k=3, min_spacing_km=30, pack=tiny_pack)
-    assert len(spots) >= 1
-    for ext in (".csv", ".gpkg"):
-        path = write_hotspots(spots, tmp_path / f"hot{ext}")
-        r = rank(tiny_scenario, pack=tiny_pack, candidates=path)
-        assert set(r.sites["id"]) == set(spots["id"])
-    with pytest.raises(OutputError):
-        write_hotspots(spots, tmp_path / "hot.csv")
-
-
-# --------------------------------------------------------------------------- outputs
-
-
-def test_writers_by_extension(tiny_model, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import geopandas as gpd
-    import pandas as pd
-    import shapely
-
-    from siteplan.analyses.surface.model import h3_strings, write_surface
-
-    s = tiny_model.score()
-    n = tiny_model.n_cells
-    pq = gpd.read_parquet(write_surface(tiny_model, s, tmp_path / "s.parquet"))
-    assert len(pq) == n and (pq.geometry.geom_type == "Point").all()
-    assert pq.crs is not None and pq.crs.equals("OGC:CRS84")
-    np.testing.assert_array_equal(pq.geometry.x.to_numpy(), tiny_model.lon)
-    np.testing.assert_array_equal(pq.geometry.y.to_numpy(), tiny_model.lat)
-    assert pq["h3"].tolist() == h3_strings(tiny_model.cells).tolist()
-    assert {"h3", "lon", "lat", "score", "excluded", *tiny_model.criteria} <= set(pq.columns)
-    gp = gpd.read_file(write_surface(tiny_model, s, tmp_path / "s.gpkg"))
-    assert len(gp) == n and (gp.geometry.geom_type == "Polygon").all()
-    assert shapely.contains_xy(np.asarray(gp.geometry.array), tiny_model.lon,
-                               tiny_model.lat).all()
-    csv = pd.read_csv(write_surface(tiny_model, s, tmp_path / "s.csv"))
-    assert len(csv) == n
-    np.testing.assert_allclose(csv["score"].to_numpy(), s, rtol=1e-6, equal_nan=True)
-    with pytest.raises(OutputError):
-        write_surface(tiny_model, s, tmp_path / "s.csv")
-    with pytest.raises(OutputError):
-        write_surface(tiny_model, s, tmp_path / "s.xlsx", overwrite=True)
-
-
-def test_surface_overlay_image(tiny_model) -> None:  # type: ignore[no-untyped-def]
-    from siteplan.outputs.overlay import surface_overlay
-
-    ov = surface_overlay(tiny_model, tiny_model.score(), width=400)
-    assert ov.kind == "image" and ov.image is not None and ov.bounds is not None
-    img = ov.image
-    assert img.dtype == np.uint8 and img.shape[1] == 400 and img.shape[2] == 4
-    (south, west), (north, east) = ov.bounds
-    assert west < 0.01 and east > 1.99 and south < 0.01 and north > 0.99
-    alpha = img[..., 3]
-    assert (alpha == 255).mean() > 0.3  # scored cells are opaque
-    assert alpha[0, 0] == 0 or alpha[-1, -1] == 0 or (alpha < 255).any()
 
 
 # --------------------------------------------------------------------------- CLI

@@ -1,0 +1,111 @@
+"""Surface files: the scored H3 cells as GeoParquet, GeoPackage or CSV, and hotspots as a
+candidate file, written atomically.
+
+The surface itself (cells, criteria, scores) is
+:class:`siteplan.analyses.surface.model.SurfaceModel`; this module only turns it into files.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from siteplan._atomic import check_writable, write_with
+from siteplan.analyses.surface.model import (
+    SurfaceModel,
+    cell_polygons,
+    check_scores,
+    h3_strings,
+    surface_table,
+)
+from siteplan.errors import OutputError
+from siteplan.outputs.formats import HOTSPOTS, SURFACE
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+
+def write_surface(model: SurfaceModel, scores: Any, path: str | os.PathLike[str],
+                  overwrite: bool = False) -> Path:
+    """Write the surface, format by extension, atomically.
+
+    ``.parquet``: GeoParquet, one row per cell with the centre as a point;
+    ``.gpkg``: GeoPackage layer ``surface`` with the cell polygons; ``.csv``: no
+    geometry. Columns: see :func:`surface_table`.
+    """
+    p = check_writable(path, overwrite)
+    fmt = SURFACE.format_of(p)
+    if fmt is None:
+        raise OutputError(f"{p}: unknown surface format '{p.suffix or 'no extension'}'; use "
+                          f"{', '.join(SURFACE.suffixes)}")
+    if fmt == "csv":
+        return write_with(p, lambda tmp: surface_table(model, scores).to_csv(tmp, index=False),
+                          overwrite)
+    import geopandas as gpd
+
+    if fmt == "parquet":
+        return write_with(p, lambda tmp: _write_geoparquet(model, scores, tmp), overwrite)
+    table = surface_table(model, scores)
+    gdf = gpd.GeoDataFrame(table, geometry=cell_polygons(model.cells), crs="EPSG:4326")
+    return write_with(p, lambda tmp: gdf.to_file(tmp, layer="surface", driver="GPKG",
+                                                 engine="pyogrio"), overwrite)
+
+
+def _write_geoparquet(model: SurfaceModel, scores: Any, path: Path) -> None:
+    """GeoParquet 1.0 (WKB points, OGC:CRS84) built column by column with pyarrow.
+
+    No Python object per cell: the WKB points and H3 strings are laid out in numpy
+    buffers and wrapped as Arrow arrays, so resolution 9 (6 million cells) stays
+    within a few hundred MB.
+    """
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    s = check_scores(model, scores)
+    n = model.n_cells
+    wkb = np.empty(n, dtype=np.dtype([("order", "u1"), ("type", "<u4"), ("x", "<f8"),
+                                      ("y", "<f8")]))
+    wkb["order"], wkb["type"], wkb["x"], wkb["y"] = 1, 1, model.lon, model.lat
+    offsets = pa.py_buffer(np.arange(0, 21 * (n + 1), 21, dtype=np.int64))
+    geometry = pa.LargeBinaryArray.from_buffers(pa.large_binary(), n,
+                                                [None, offsets, pa.py_buffer(wkb)])
+    hexed = np.ascontiguousarray(h3_strings(model.cells).astype("S15"))
+    h3_offsets = pa.py_buffer(np.arange(0, 15 * (n + 1), 15, dtype=np.int32))
+    h3_col = pa.StringArray.from_buffers(n, h3_offsets, pa.py_buffer(hexed))
+    region = pa.DictionaryArray.from_arrays(pa.array(model.region.astype(np.int32)),
+                                            pa.array(model.region_codes, type=pa.string()))
+    cols: dict[str, Any] = {"h3": h3_col, "lon": pa.array(model.lon), "lat": pa.array(model.lat),
+                            "region_code": region}
+    for j, name in enumerate(model.criteria):
+        cols[name] = pa.array(np.ascontiguousarray(model.raw[:, j]))
+    cols["excluded"] = pa.array(~model.valid)
+    cols["score"] = pa.array(s)
+    cols["geometry"] = geometry
+    geo = {"version": "1.0.0", "primary_column": "geometry",
+           "columns": {"geometry": {"encoding": "WKB", "geometry_types": ["Point"],
+                                    "bbox": [float(model.lon.min()), float(model.lat.min()),
+                                             float(model.lon.max()), float(model.lat.max())]}}}
+    table = pa.table(cols).replace_schema_metadata({"geo": json.dumps(geo)})
+    pq.write_table(table, path, compression="snappy")
+
+
+def write_hotspots(gdf: gpd.GeoDataFrame, path: str | os.PathLike[str],
+                   overwrite: bool = False) -> Path:
+    """Write hotspots as a candidate file (.csv with lon/lat, .gpkg or .geojson), atomically."""
+    p = check_writable(path, overwrite)
+    fmt = HOTSPOTS.format_of(p)
+    if fmt is None:
+        raise OutputError(f"{p}: unknown hotspot format '{p.suffix or 'no extension'}'; use "
+                          f"{', '.join(HOTSPOTS.suffixes)}")
+    if fmt == "csv":
+        return write_with(p, lambda tmp: gdf.drop(columns="geometry").to_csv(tmp, index=False),
+                          overwrite)
+    driver = "GPKG" if fmt == "gpkg" else "GeoJSON"
+    kw = {"layer": "candidates"} if fmt == "gpkg" else {}
+    return write_with(p, lambda tmp: gdf.to_file(tmp, driver=driver, engine="pyogrio", **kw),
+                      overwrite)
