@@ -134,7 +134,7 @@ def static_map(ranking: Ranking, path: str | os.PathLike[str], *, pack: Pack | N
     from matplotlib.patheffects import withStroke
 
     from siteplan._atomic import write_with
-    from siteplan.outputs.html_map import (
+    from siteplan.outputs.cartography import (
         EXCLUDED_COLOUR,
         NO_DATA_COLOUR,
         SCHEME_TITLES,

@@ -168,26 +168,6 @@ def test_indicator_default_falls_back_and_provinces(tiny: tuple[Ranking, Pack]) 
     assert "Region boundaries" in text
 
 
-@pytest.mark.parametrize(("scheme", "values", "k", "upper"), [
-    ("equalinterval", list(range(11)), 5, [2, 4, 6, 8, 10]),
-    ("naturalbreaks", [1, 1.1, 1.2, 5, 5.1, 9, 9.2], 3, [1.2, 5.1, 9.2]),
-    ("fisher_jenks", [1, 1.1, 1.2, 5, 5.1, 9, 9.2], 3, [1.2, 5.1, 9.2]),
-    ("quantiles", [1, 2, 3, 4], 2, [2.5, 4]),
-])
-def test_classify_schemes(scheme: str, values: list[float], k: int, upper: list[float]) -> None:
-    lower, up, classes = mapping.classify(values, scheme, k)
-    assert up == pytest.approx(upper)
-    assert lower[0] == min(values) and len(lower) == len(up)
-    assert classes.min() == 0 and classes.max() == len(up) - 1
-
-
-def test_classify_nan_ties_and_bad_scheme() -> None:
-    _, upper, classes = mapping.classify([np.nan, 3, 3, 3], "quantiles", 5)
-    assert upper == [3.0] and classes.tolist() == [-1, 0, 0, 0]
-    with pytest.raises(UsageError, match="scheme"):
-        mapping.classify([1, 2], "jenks-ish", 3)
-
-
 # --------------------------------------------------------------------------- security
 
 
