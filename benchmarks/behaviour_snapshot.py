@@ -6,6 +6,7 @@ byte once version strings, timestamps and temporary paths are masked.
 
     python benchmarks/behaviour_snapshot.py --record /tmp/before
     python benchmarks/behaviour_snapshot.py --check /tmp/before
+    python benchmarks/behaviour_snapshot.py --check /tmp/before --only plan,compare
 
 Exits 1 and lists the differing files when a check fails.
 """
@@ -87,13 +88,25 @@ def _canonical(path: Path) -> bytes:
     return _mask(path.read_bytes())
 
 
-def run_all(dest: Path) -> None:
+def _selected(only: set[str] | None) -> list[tuple[str, list[str]]]:
+    """The commands whose name starts with one of ``only`` (all when None)."""
+    if not only:
+        return COMMANDS
+    return [(n, a) for n, a in COMMANDS if any(n.startswith(o) for o in only)]
+
+
+def _recorded_by(name: str, only: set[str] | None) -> bool:
+    """Whether a recorded file belongs to a selected command."""
+    return only is None or any(name.split("__")[0].split(".")[0].startswith(o) for o in only)
+
+
+def run_all(dest: Path, only: set[str] | None = None) -> None:
     """Run every command, storing stdout, stderr, exit code and output files in ``dest``."""
     dest.mkdir(parents=True, exist_ok=True)
     exe = [sys.executable, "-m", "siteplan"]
     with tempfile.TemporaryDirectory() as tmp:
         shutil.copy(AHP / "drinks.toml", tmp)
-        for name, argv in COMMANDS:
+        for name, argv in _selected(only):
             out = Path(tmp) / name
             out.mkdir()
             args = [a.replace("{out}", str(out)) for a in argv]
@@ -109,12 +122,13 @@ def run_all(dest: Path) -> None:
             print(f"{name:14s} exit {proc.returncode}", file=sys.stderr)
 
 
-def check(ref: Path) -> int:
+def check(ref: Path, only: set[str] | None = None) -> int:
     """Run everything again and compare with the recording in ``ref``; 0 when identical."""
     with tempfile.TemporaryDirectory() as tmp:
         now = Path(tmp) / "now"
-        run_all(now)
-        names = sorted({p.name for p in ref.iterdir()} | {p.name for p in now.iterdir()})
+        run_all(now, only)
+        names = sorted({p.name for p in ref.iterdir() if _recorded_by(p.name, only)}
+                       | {p.name for p in now.iterdir()})
         bad = []
         for n in names:
             a, b = ref / n, now / n
@@ -139,13 +153,16 @@ def main() -> int:
     g = ap.add_mutually_exclusive_group(required=True)
     g.add_argument("--record", type=Path, metavar="DIR")
     g.add_argument("--check", type=Path, metavar="DIR")
+    ap.add_argument("--only", metavar="NAMES",
+                    help="comma-separated command-name prefixes to check (default: all)")
     a = ap.parse_args()
+    only = set(a.only.split(",")) if a.only else None
     if a.record:
         if a.record.exists():
             shutil.rmtree(a.record)
         run_all(a.record)
         return 0
-    return check(a.check)
+    return check(a.check, only)
 
 
 if __name__ == "__main__":

@@ -680,6 +680,363 @@ def _locate_points(df: Any, pack: Any) -> Any:
     return keep
 
 
+@dataclass(frozen=True)
+class _PlanOptions:
+    """The plan's settings once the call's options and the scenario's ``[plan]`` are merged."""
+
+    k: int
+    cap: int | None
+    spacing: float | None
+    park_spacing: float | None  # [plan].park_spacing_km as given (None: as min_spacing_km)
+    quota: int | None
+    rule_raw: Any
+    rule: dict[str, Any]
+    share: float | None
+    objective: str
+    solver: str
+    time_limit: float
+    radius: float
+    demand: tuple[str, str]
+    include: list[str]
+    exclude: list[str]
+    targets: Targets
+
+    def settings(self, talent_column: str, population_column: str) -> dict[str, Any]:
+        """The settings block written in the report (what was used, as the user reads it)."""
+        coverage = self.objective == "coverage"
+        return {
+            "k": int(self.k), "max_per_region": self.cap, "min_spacing_km": self.spacing,
+            "park_spacing_km": self.spacing if self.park_spacing is None else self.park_spacing,
+            "lagging_quota": self.quota, "lagging_rule": _rule_text(self.rule_raw)
+            if self.rule_raw is not None else "default", "lagging_rule_parsed": self.rule,
+            "include": self.include, "exclude": self.exclude,
+            "objective": self.objective, "coverage_radius_km": self.radius if coverage else None,
+            "coverage_demand": list(self.demand) if coverage else None,
+            "solver": self.solver, "time_limit_s": self.time_limit, "cap_share": self.share,
+            "talent_column": talent_column, "population_column": population_column,
+        }
+
+
+def _off_if_zero(value: Any) -> Any:
+    """0 switches a constraint off, as None does."""
+    return None if value in (None, 0) else value
+
+
+def _plan_options(ranking: Ranking, *, k: int | None, max_per_region: Any, min_spacing_km: Any,
+                  lagging_quota: Any, lagging_rule: Any, include: Sequence[str],
+                  exclude: Sequence[str], objective: str | None,
+                  coverage_radius_km: float | None, coverage_demand: tuple[str, str] | None,
+                  solver: str | None, cap_share: Any, targets: Mapping[str, Any] | None,
+                  time_limit: float | None, population_column: str,
+                  notes: list[str]) -> _PlanOptions:
+    """Merge the call's options over the scenario's ``[plan]`` and ``[targets]`` tables."""
+    defaults = _plan_defaults(ranking)
+
+    def pick(value: Any, key: str) -> Any:
+        return defaults.get(key) if value is _UNSET else value
+
+    k_ = k if k is not None else defaults.get("k")
+    if k_ is None:
+        raise UsageError("k: pass the number of new sites to choose (--sites K)")
+    spacing = _off_if_zero(pick(min_spacing_km, "min_spacing_km"))
+    rule_raw = pick(lagging_rule, "lagging_rule")
+    rule = parse_lagging_rule(rule_raw)
+    radius = coverage_radius_km if coverage_radius_km is not None else defaults.get(
+        "coverage_radius_km", 60.0)
+    demand = coverage_demand or tuple(defaults.get("coverage_demand", ("provinces",
+                                                                       population_column)))
+    inc = [str(x) for x in ([include] if isinstance(include, str) else include)]
+    exc = [str(x) for x in ([exclude] if isinstance(exclude, str) else exclude)]
+
+    raw_targets = dict(getattr(ranking.scenario, "targets", None) or {})
+    if targets:
+        raw_targets.update(targets)
+    tg = Targets.from_mapping(raw_targets or None,
+                              f"scenario '{ranking.scenario.name}' [targets]")
+    if tg.default:
+        notes.append("the scenario has no [targets] table: the national defaults "
+                      "(148,500 jobs and 26.2 bn MAD at end-2024; 270,000 and 40 bn MAD in "
+                      "2030) are used")
+    return _PlanOptions(
+        k=k_, cap=_off_if_zero(pick(max_per_region, "max_per_region")), spacing=spacing,
+        park_spacing=defaults.get("park_spacing_km"),
+        quota=_off_if_zero(pick(lagging_quota, "lagging_quota")), rule_raw=rule_raw, rule=rule,
+        share=pick(cap_share, "cap_share"),
+        objective=objective or defaults.get("objective", "suitability"),
+        solver=solver or defaults.get("solver", "auto"),
+        time_limit=float(time_limit if time_limit is not None
+                         else defaults.get("time_limit", 60.0)),
+        radius=radius, demand=demand,
+        include=list(dict.fromkeys([*defaults.get("include", []), *inc])),
+        exclude=list(dict.fromkeys([*defaults.get("exclude", []), *exc])),
+        targets=tg,
+    )
+
+
+def _regions_frame(pack: Any, population_column: str) -> pd.DataFrame:
+    """region_code, region name and working-age population of every region, sorted by code."""
+    import pandas as pd
+
+    regions_layer = _layer_or_none(pack, "regions")
+    if regions_layer is None:
+        raise UsageError("the pack has no 'regions' layer; a plan needs it")
+    for col in ("region_code", population_column):
+        if col not in regions_layer.columns:
+            raise DataError(f"regions layer: no '{col}' column; the equity measures need the "
+                            "region codes and the working-age population")
+    reg = pd.DataFrame({
+        "region_code": regions_layer["region_code"].astype(str).to_numpy(),
+        "region": (regions_layer["name_fr"] if "name_fr" in regions_layer.columns
+                   else regions_layer.get("name", regions_layer["region_code"])
+                   ).astype(str).to_numpy(),
+        "working_age": pd.to_numeric(regions_layer[population_column]).to_numpy(dtype=float),
+    })
+    if not np.all(np.isfinite(reg["working_age"])) or (reg["working_age"] <= 0).any():
+        bad = reg.loc[~(reg["working_age"] > 0), "region_code"].tolist()
+        raise DataError(f"regions layer column '{population_column}': no positive value for "
+                        f"region(s) {', '.join(bad)}")
+    return reg.sort_values("region_code").reset_index(drop=True)
+
+
+def _solve(ranking: Ranking, pack: Any, o: _PlanOptions) -> PlanSolution:
+    """Choose the new sites under the plan's constraints (the selection step)."""
+    from siteplan.analyses.plan.select import plan_from_ranking
+
+    coverage = o.objective == "coverage"
+    return plan_from_ranking(
+        ranking, pack, k=o.k, max_per_region=o.cap, min_spacing_km=o.spacing,
+        park_spacing_km=o.park_spacing, lagging_rule=o.rule,
+        lagging_quota=o.quota, include=o.include, exclude=o.exclude, objective=o.objective,
+        demand=o.demand if coverage else None,
+        coverage_radius_km=o.radius if coverage else None,
+        solver=o.solver, time_limit=o.time_limit,
+    )
+
+
+#: Columns of the plan's site table (existing parks first, then the chosen sites).
+_SITE_COLUMNS = ["kind", "id", "name", "rank", "score", "region_code", "region",
+                 "province_code", "province", "lon", "lat", "lagging", "talent",
+                 "capacity_from", "capacity_from_km", "jobs_today", "jobs_today_source"]
+
+
+def _park_rows(parks: pd.DataFrame, pack: Any, scored: pd.DataFrame, talent_of: pd.Series,
+               tg: Targets, region_name: Mapping[str, str], lag_codes: set[str],
+               region_codes: Sequence[str]) -> pd.DataFrame:
+    """Existing parks: today's jobs (estimate) and the capacity of the nearest scored site."""
+    import pandas as pd
+
+    from siteplan.criteria.geodesy import distance_matrix_km
+
+    jobs_today, source = estimate_today_jobs(parks, tg.today_jobs)
+    plon, plat = _point_lonlat(parks)
+    slon = scored["lon"].to_numpy(dtype=float)
+    slat = scored["lat"].to_numpy(dtype=float)
+    dist = distance_matrix_km(plon, plat, slon, slat)
+    near = np.argmin(np.where(np.isnan(dist), np.inf, dist), axis=1)
+    src = scored.iloc[near]
+    prov_names = {}
+    prov_layer = _layer_or_none(pack, "provinces")
+    if prov_layer is not None and "province_code" in prov_layer.columns:
+        label = "name_fr" if "name_fr" in prov_layer.columns else "province_code"
+        prov_names = dict(zip(prov_layer["province_code"].astype(str),
+                              prov_layer[label].astype(str), strict=True))
+    pcodes = (parks["province_code"].astype(str).to_numpy() if "province_code"
+              in parks.columns else np.full(len(parks), None))
+    rows = pd.DataFrame({
+        "kind": "park",
+        "id": parks["id"].astype(str).to_numpy() if "id" in parks.columns else
+        [f"park{i + 1}" for i in range(len(parks))],
+        "name": parks["name"].astype(str).to_numpy() if "name" in parks.columns else
+        parks["id"].astype(str).to_numpy(),
+        "rank": pd.array([None] * len(parks), dtype="Int64"),
+        "score": src["score"].to_numpy(dtype=float),
+        "region_code": parks["region_code"].astype(str).to_numpy(),
+        "region": [region_name.get(str(c), str(c)) for c in parks["region_code"]],
+        "province_code": pcodes,
+        "province": [prov_names.get(str(c)) for c in pcodes],
+        "lon": plon,
+        "lat": plat,
+        "lagging": [str(c) in lag_codes for c in parks["region_code"]],
+        "talent": talent_of.reindex(src["id"]).to_numpy(dtype=float),
+        "capacity_from": src["id"].astype(str).to_numpy(),
+        "capacity_from_km": dist[np.arange(len(parks)), near],
+        "jobs_today": jobs_today,
+        "jobs_today_source": source,
+    })
+    unknown = sorted(set(rows["region_code"]) - set(region_codes))
+    if unknown:
+        raise DataError(f"parks layer: region code(s) {', '.join(unknown)} are not in the "
+                        "regions layer")
+    return rows
+
+
+def _chosen_rows(sol: PlanSolution, talent_of: pd.Series) -> pd.DataFrame:
+    """The chosen sites as rows of the site table (no jobs today, their own capacity)."""
+    chosen = sol.sites.copy()
+    chosen["kind"] = "new"
+    chosen["talent"] = talent_of.reindex(chosen["id"]).to_numpy(dtype=float)
+    chosen["capacity_from"] = chosen["id"].astype(str)
+    chosen["capacity_from_km"] = 0.0
+    chosen["jobs_today"] = 0
+    chosen["jobs_today_source"] = None
+    for c in _SITE_COLUMNS:
+        if c not in chosen.columns:
+            chosen[c] = None
+    return chosen
+
+
+def _site_table(park_rows: pd.DataFrame, chosen: pd.DataFrame,
+                talent_column: str) -> pd.DataFrame:
+    """Parks then chosen sites, with their capacity weight ``talent x score``."""
+    import pandas as pd
+
+    from siteplan.analyses.plan.select import capacity_weights
+
+    frames = [park_rows[_SITE_COLUMNS]] if len(park_rows) else []
+    frames.append(pd.DataFrame(chosen[_SITE_COLUMNS]).reset_index(drop=True))
+    table = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
+    table["talent"] = table["talent"].astype(float).fillna(0.0)
+    table["score"] = table["score"].astype(float)
+    weights = capacity_weights(table["talent"].to_numpy(), table["score"].to_numpy())
+    if not (weights > 0).any():
+        raise PlanError("capacity weights (talent x score) are all 0 for the parks and the chosen "
+                        f"sites: the '{talent_column}' criterion gives no talent; check it")
+    table["capacity_weight"] = weights
+    return table
+
+
+def _allocate(table: pd.DataFrame, tg: Targets, share: float | None
+              ) -> tuple[Allocation, np.ndarray]:
+    """Share the 2030 gap over the site table (adds the jobs and exports columns in place).
+
+    Returns the allocation and today's exports per site in tenths of a MAD million.
+    """
+    from siteplan.analyses.plan.select import allocate_targets
+
+    alloc = allocate_targets(
+        table["capacity_weight"].to_numpy(), sites=table["id"].tolist(),
+        regions=table["region_code"].tolist(),
+        today_jobs_total=tg.today_jobs, today_exports_mad_bn=tg.today_exports_mad_bn,
+        target_jobs=tg.target_jobs, target_exports_mad_bn=tg.target_exports_mad_bn,
+        cap_share=share,
+    )
+    table["jobs_added"] = alloc.jobs
+    table["jobs_today"] = table["jobs_today"].astype(np.int64)
+    table["jobs_2030"] = table["jobs_today"] + table["jobs_added"]
+    today_tenths = _lr(table["jobs_today"].to_numpy(dtype=float),
+                       _bn_to_tenths(tg.today_exports_mad_bn))
+    table["exports_today_mad_m"] = today_tenths / 10.0
+    table["exports_added_mad_m"] = alloc.exports_tenths / 10.0
+    table["exports_2030_mad_m"] = (today_tenths + alloc.exports_tenths) / 10.0
+    table["capped"] = alloc.capped
+    return alloc, today_tenths
+
+
+def _by_region(values: Any, keys: Any, region_codes: Sequence[str]) -> np.ndarray:
+    """Sum ``values`` by region key, in ``region_codes`` order (0 where a region has none)."""
+    import pandas as pd
+
+    sums = pd.Series(values, index=keys).groupby(level=0).sum()
+    return np.array([int(sums.get(c, 0)) for c in region_codes], dtype=np.int64)
+
+
+def _regions_table(reg: pd.DataFrame, table: pd.DataFrame, park_rows: pd.DataFrame,
+                   chosen: pd.DataFrame, alloc: Allocation, today_tenths: np.ndarray,
+                   tg: Targets, lag_codes: set[str]) -> pd.DataFrame:
+    """Jobs and exports per region today, under the plan and under the market-led baseline."""
+    import pandas as pd
+
+    from siteplan.analyses.plan.select import baseline_market_led
+
+    region_codes = reg["region_code"].tolist()
+    today_tenths_total = _bn_to_tenths(tg.today_exports_mad_bn)
+    codes = table["region_code"].to_numpy()
+    if len(park_rows):
+        today_jobs_r = _by_region(table["jobs_today"].to_numpy(), codes, region_codes)
+        today_ex_r = _by_region(today_tenths, codes, region_codes)
+    else:
+        today_jobs_r = _lr(reg["working_age"].to_numpy(), tg.today_jobs)
+        today_ex_r = _lr(today_jobs_r.astype(float), today_tenths_total)
+    plan_add = _by_region(table["jobs_added"].to_numpy(), codes, region_codes)
+    plan_ex_add = _by_region(alloc.exports_tenths, codes, region_codes)
+    base = baseline_market_led(dict(zip(region_codes, today_jobs_r.tolist(), strict=True)),
+                               gap=tg.gap_jobs)
+    base_add = np.array([base[c] for c in region_codes], dtype=np.int64)
+    gap_tenths = _bn_to_tenths(tg.target_exports_mad_bn) - today_tenths_total
+    base_ex_add = _lr(today_jobs_r.astype(float), gap_tenths)
+    wa = reg["working_age"].to_numpy(dtype=float)
+    counts_new = chosen["region_code"].astype(str).value_counts()
+    counts_parks = (park_rows["region_code"].value_counts() if len(park_rows)
+                    else pd.Series(dtype=int))
+    return pd.DataFrame({
+        "region_code": region_codes,
+        "region": reg["region"].to_numpy(),
+        "working_age": wa,
+        "lagging": [c in lag_codes for c in region_codes],
+        "parks": [int(counts_parks.get(c, 0)) for c in region_codes],
+        "new_sites": [int(counts_new.get(c, 0)) for c in region_codes],
+        "jobs_today": today_jobs_r,
+        "jobs_added_plan": plan_add,
+        "jobs_2030_plan": today_jobs_r + plan_add,
+        "jobs_added_baseline": base_add,
+        "jobs_2030_baseline": today_jobs_r + base_add,
+        "exports_today_mad_m": today_ex_r / 10.0,
+        "exports_2030_plan_mad_m": (today_ex_r + plan_ex_add) / 10.0,
+        "exports_2030_baseline_mad_m": (today_ex_r + base_ex_add) / 10.0,
+        "per_thousand_today": 1000.0 * today_jobs_r / wa,
+        "per_thousand_plan": 1000.0 * (today_jobs_r + plan_add) / wa,
+        "per_thousand_baseline": 1000.0 * (today_jobs_r + base_add) / wa,
+    })
+
+
+#: Regional job distribution behind each equity measure.
+_DISTRIBUTION_COLUMNS = {"today": "jobs_today", "plan": "jobs_2030_plan",
+                         "baseline": "jobs_2030_baseline"}
+
+
+def _regional_equity(regions: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Gini, Theil T, CV and top-2 share of jobs per 1,000 working-age, for each distribution."""
+    from siteplan.analyses.equity import equity_table
+
+    region_codes = regions["region_code"].tolist()
+    wa = regions["working_age"].to_numpy(dtype=float)
+    equity: dict[str, dict[str, Any]] = {}
+    for name, col in _DISTRIBUTION_COLUMNS.items():
+        e = equity_table(dict(zip(region_codes, regions[col].astype(float), strict=True)),
+                         dict(zip(region_codes, wa, strict=True)))
+        equity[name] = {
+            "jobs_total": int(regions[col].sum()),
+            "national_per_thousand": e["national_per_thousand"],
+            "gini": e["gini"],
+            "theil_t": e["theil_t"],
+            "cv": e["cv"],
+            "top2_share": e["top2_share"],
+            "top2_regions": [region_codes[i] for i in
+                             np.argsort(-regions[col].to_numpy(), kind="stable")[:2]],
+            "jobs_per_thousand": dict(zip(region_codes, e["jobs_per_thousand"], strict=True)),
+            "lorenz": e["lorenz"],
+        }
+    return equity
+
+
+def _estimates(park_rows: pd.DataFrame) -> list[dict[str, Any]]:
+    """Which figures of the report are estimates, and how each was made."""
+    return [
+        {"what": "jobs today per park, province and region (and everything derived from "
+                 "them: 2030 jobs per region, per-1,000 rates, the baseline and the equity "
+                 "measures)",
+         "estimate": True, "method": ESTIMATE_METHOD,
+         "published_parks": [str(i) for i, s in
+                             zip(park_rows.get("id", []), park_rows.get("jobs_today_source", []),
+                                 strict=True) if s != "estimate"]},
+        {"what": "exports today per region", "estimate": True,
+         "method": "today's national exports split like today's jobs (same export per job)"},
+        {"what": "capacity of existing parks", "estimate": True,
+         "method": "talent value and score of the nearest scored candidate (capacity_from, "
+                   "capacity_from_km in the parks table)"},
+    ]
+
+
 def make_plan(
     ranking: Ranking,
     pack: Pack | Mapping[str, Any],
@@ -761,96 +1118,31 @@ def make_plan(
     """
     import pandas as pd
 
-    from siteplan.analyses.equity import equity_table, theil_decomposition
-    from siteplan.analyses.plan.select import (
-        allocate_targets,
-        baseline_market_led,
-        capacity_weights,
-        plan_from_ranking,
-    )
-    from siteplan.criteria.geodesy import distance_matrix_km
+    from siteplan.analyses.equity import theil_decomposition
 
     t0 = time.perf_counter()
-    defaults = _plan_defaults(ranking)
     notes: list[str] = []
+    o = _plan_options(
+        ranking, k=k, max_per_region=max_per_region, min_spacing_km=min_spacing_km,
+        lagging_quota=lagging_quota, lagging_rule=lagging_rule, include=include,
+        exclude=exclude, objective=objective, coverage_radius_km=coverage_radius_km,
+        coverage_demand=coverage_demand, solver=solver, cap_share=cap_share, targets=targets,
+        time_limit=time_limit, population_column=population_column, notes=notes)
+    tg = o.targets
 
-    def pick(value: Any, key: str, fallback: Any = None) -> Any:
-        return defaults.get(key, fallback) if value is _UNSET else value
-
-    k_ = k if k is not None else defaults.get("k")
-    if k_ is None:
-        raise UsageError("k: pass the number of new sites to choose (--sites K)")
-    cap = pick(max_per_region, "max_per_region")
-    cap = None if cap in (None, 0) else cap
-    spacing = pick(min_spacing_km, "min_spacing_km")
-    spacing = None if spacing in (None, 0) else spacing
-    quota = pick(lagging_quota, "lagging_quota")
-    quota = None if quota in (None, 0) else quota
-    rule_raw = pick(lagging_rule, "lagging_rule")
-    rule = parse_lagging_rule(rule_raw)
-    share = pick(cap_share, "cap_share")
-    obj = objective or defaults.get("objective", "suitability")
-    slv = solver or defaults.get("solver", "auto")
-    tl = float(time_limit if time_limit is not None else defaults.get("time_limit", 60.0))
-    radius = coverage_radius_km if coverage_radius_km is not None else defaults.get(
-        "coverage_radius_km", 60.0)
-    demand = coverage_demand or tuple(defaults.get("coverage_demand", ("provinces",
-                                                                       population_column)))
-    inc = [str(x) for x in ([include] if isinstance(include, str) else include)]
-    exc = [str(x) for x in ([exclude] if isinstance(exclude, str) else exclude)]
-    inc = list(dict.fromkeys([*defaults.get("include", []), *inc]))
-    exc = list(dict.fromkeys([*defaults.get("exclude", []), *exc]))
-
-    raw_targets = dict(getattr(ranking.scenario, "targets", None) or {})
-    if targets:
-        raw_targets.update(targets)
-    tg = Targets.from_mapping(raw_targets or None,
-                              f"scenario '{ranking.scenario.name}' [targets]")
-    if tg.default:
-        notes.append("the scenario has no [targets] table: the national defaults "
-                      "(148,500 jobs and 26.2 bn MAD at end-2024; 270,000 and 40 bn MAD in "
-                      "2030) are used")
-
-    # ---------------------------------------------------------------- layers
-    regions_layer = _layer_or_none(pack, "regions")
-    if regions_layer is None:
-        raise UsageError("the pack has no 'regions' layer; a plan needs it")
-    for col in ("region_code", population_column):
-        if col not in regions_layer.columns:
-            raise DataError(f"regions layer: no '{col}' column; the equity measures need the "
-                            "region codes and the working-age population")
-    reg = pd.DataFrame({
-        "region_code": regions_layer["region_code"].astype(str).to_numpy(),
-        "region": (regions_layer["name_fr"] if "name_fr" in regions_layer.columns
-                   else regions_layer.get("name", regions_layer["region_code"])
-                   ).astype(str).to_numpy(),
-        "working_age": pd.to_numeric(regions_layer[population_column]).to_numpy(dtype=float),
-    })
-    if not np.all(np.isfinite(reg["working_age"])) or (reg["working_age"] <= 0).any():
-        bad = reg.loc[~(reg["working_age"] > 0), "region_code"].tolist()
-        raise DataError(f"regions layer column '{population_column}': no positive value for "
-                        f"region(s) {', '.join(bad)}")
-    reg = reg.sort_values("region_code").reset_index(drop=True)
+    reg = _regions_frame(pack, population_column)
     region_codes = reg["region_code"].tolist()
     region_name = dict(zip(reg["region_code"], reg["region"], strict=True))
-
     parks_layer = _layer_or_none(pack, "parks")
     parks = None
     if parks_layer is not None and len(parks_layer):
         parks = _locate_points(parks_layer, pack).reset_index(drop=True)
 
-    # ---------------------------------------------------------------- selection
-    sol = plan_from_ranking(
-        ranking, pack, k=k_, max_per_region=cap, min_spacing_km=spacing,
-        park_spacing_km=defaults.get("park_spacing_km"), lagging_rule=rule,
-        lagging_quota=quota, include=inc, exclude=exc, objective=obj,
-        demand=demand if obj == "coverage" else None,
-        coverage_radius_km=radius if obj == "coverage" else None,
-        solver=slv, time_limit=tl,
-    )
+    # 1. selection
+    sol = _solve(ranking, pack, o)
     lag_codes = set(sol.constraints.get("lagging_regions", []))
 
-    # ---------------------------------------------------------------- capacity weights
+    # 2. the site table: existing parks (today's jobs, an estimate) and the chosen sites
     sites = ranking.sites
     scored = sites[~sites["excluded"].astype(bool) & sites["score"].notna()]
     if talent_column in ranking.raw.columns:
@@ -859,186 +1151,25 @@ def make_plan(
         talent_of = pd.Series(1.0, index=ranking.raw.index)
         notes.append(f"the ranking has no '{talent_column}' criterion: capacity weight = score "
                      "only")
-    chosen = sol.sites.copy()
-    chosen["kind"] = "new"
-    chosen["talent"] = talent_of.reindex(chosen["id"]).to_numpy(dtype=float)
-    chosen["capacity_from"] = chosen["id"].astype(str)
-    chosen["capacity_from_km"] = 0.0
-    chosen["jobs_today"] = 0
-    chosen["jobs_today_source"] = None
-
-    # existing parks: today's jobs (estimate) and capacity of the nearest scored candidate
+    chosen = _chosen_rows(sol, talent_of)
     park_rows = pd.DataFrame()
     if parks is not None:
-        jobs_today, source = estimate_today_jobs(parks, tg.today_jobs)
-        plon, plat = _point_lonlat(parks)
-        slon = scored["lon"].to_numpy(dtype=float)
-        slat = scored["lat"].to_numpy(dtype=float)
-        dist = distance_matrix_km(plon, plat, slon, slat)
-        near = np.argmin(np.where(np.isnan(dist), np.inf, dist), axis=1)
-        src = scored.iloc[near]
-        prov_names = {}
-        prov_layer = _layer_or_none(pack, "provinces")
-        if prov_layer is not None and "province_code" in prov_layer.columns:
-            label = "name_fr" if "name_fr" in prov_layer.columns else "province_code"
-            prov_names = dict(zip(prov_layer["province_code"].astype(str),
-                                  prov_layer[label].astype(str), strict=True))
-        pcodes = (parks["province_code"].astype(str).to_numpy() if "province_code"
-                  in parks.columns else np.full(len(parks), None))
-        park_rows = pd.DataFrame({
-            "kind": "park",
-            "id": parks["id"].astype(str).to_numpy() if "id" in parks.columns else
-            [f"park{i + 1}" for i in range(len(parks))],
-            "name": parks["name"].astype(str).to_numpy() if "name" in parks.columns else
-            parks["id"].astype(str).to_numpy(),
-            "rank": pd.array([None] * len(parks), dtype="Int64"),
-            "score": src["score"].to_numpy(dtype=float),
-            "region_code": parks["region_code"].astype(str).to_numpy(),
-            "region": [region_name.get(str(c), str(c)) for c in parks["region_code"]],
-            "province_code": pcodes,
-            "province": [prov_names.get(str(c)) for c in pcodes],
-            "lon": plon,
-            "lat": plat,
-            "lagging": [str(c) in lag_codes for c in parks["region_code"]],
-            "talent": talent_of.reindex(src["id"]).to_numpy(dtype=float),
-            "capacity_from": src["id"].astype(str).to_numpy(),
-            "capacity_from_km": dist[np.arange(len(parks)), near],
-            "jobs_today": jobs_today,
-            "jobs_today_source": source,
-        })
-        unknown = sorted(set(park_rows["region_code"]) - set(region_codes))
-        if unknown:
-            raise DataError(f"parks layer: region code(s) {', '.join(unknown)} are not in the "
-                            "regions layer")
+        park_rows = _park_rows(parks, pack, scored, talent_of, tg, region_name, lag_codes,
+                               region_codes)
     else:
         notes.append("the pack has no existing parks: today's jobs are split by working-age "
                       "population (ESTIMATE) and the targets go to the new sites only")
+    table = _site_table(park_rows, chosen, talent_column)
 
-    cols = ["kind", "id", "name", "rank", "score", "region_code", "region", "province_code",
-            "province", "lon", "lat", "lagging", "talent", "capacity_from", "capacity_from_km",
-            "jobs_today", "jobs_today_source"]
-    for c in cols:
-        if c not in chosen.columns:
-            chosen[c] = None
-    frames = [park_rows[cols]] if len(park_rows) else []
-    frames.append(pd.DataFrame(chosen[cols]).reset_index(drop=True))
-    table = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
-    table["talent"] = table["talent"].astype(float).fillna(0.0)
-    table["score"] = table["score"].astype(float)
-    weights = capacity_weights(table["talent"].to_numpy(), table["score"].to_numpy())
-    if not (weights > 0).any():
-        raise PlanError("capacity weights (talent x score) are all 0 for the parks and the chosen "
-                        f"sites: the '{talent_column}' criterion gives no talent; check it")
-    table["capacity_weight"] = weights
+    # 3. allocation of the 2030 targets, then the same by region
+    alloc, today_tenths = _allocate(table, tg, o.share)
+    regions = _regions_table(reg, table, park_rows, chosen, alloc, today_tenths, tg, lag_codes)
 
-    # ---------------------------------------------------------------- allocation
-    alloc = allocate_targets(
-        weights, sites=table["id"].tolist(), regions=table["region_code"].tolist(),
-        today_jobs_total=tg.today_jobs, today_exports_mad_bn=tg.today_exports_mad_bn,
-        target_jobs=tg.target_jobs, target_exports_mad_bn=tg.target_exports_mad_bn,
-        cap_share=share,
-    )
-    today_tenths_total = _bn_to_tenths(tg.today_exports_mad_bn)
-    table["jobs_added"] = alloc.jobs
-    table["jobs_today"] = table["jobs_today"].astype(np.int64)
-    table["jobs_2030"] = table["jobs_today"] + table["jobs_added"]
-    today_tenths = _lr(table["jobs_today"].to_numpy(dtype=float), today_tenths_total)
-    table["exports_today_mad_m"] = today_tenths / 10.0
-    table["exports_added_mad_m"] = alloc.exports_tenths / 10.0
-    table["exports_2030_mad_m"] = (today_tenths + alloc.exports_tenths) / 10.0
-    table["capped"] = alloc.capped
-
-    # ---------------------------------------------------------------- regions
-    if len(park_rows):
-        today_r = table.groupby("region_code")["jobs_today"].sum()
-        today_jobs_r = np.array([int(today_r.get(c, 0)) for c in region_codes], dtype=np.int64)
-    else:
-        today_jobs_r = _lr(reg["working_age"].to_numpy(), tg.today_jobs)
-    if len(park_rows):
-        ex_today = pd.Series(today_tenths, index=table["region_code"]).groupby(level=0).sum()
-        today_ex_r = np.array([int(ex_today.get(c, 0)) for c in region_codes], dtype=np.int64)
-    else:
-        today_ex_r = _lr(today_jobs_r.astype(float), today_tenths_total)
-    add_r = table.groupby("region_code")["jobs_added"].sum()
-    plan_add = np.array([int(add_r.get(c, 0)) for c in region_codes], dtype=np.int64)
-    ex_add_r = pd.Series(alloc.exports_tenths, index=table["region_code"]).groupby(level=0).sum()
-    plan_ex_add = np.array([int(ex_add_r.get(c, 0)) for c in region_codes], dtype=np.int64)
-    base = baseline_market_led(dict(zip(region_codes, today_jobs_r.tolist(), strict=True)),
-                               gap=tg.gap_jobs)
-    base_add = np.array([base[c] for c in region_codes], dtype=np.int64)
-    gap_tenths = _bn_to_tenths(tg.target_exports_mad_bn) - today_tenths_total
-    base_ex_add = _lr(today_jobs_r.astype(float), gap_tenths)
-    wa = reg["working_age"].to_numpy(dtype=float)
-    counts_new = chosen["region_code"].astype(str).value_counts()
-    counts_parks = (park_rows["region_code"].value_counts() if len(park_rows)
-                    else pd.Series(dtype=int))
-    regions = pd.DataFrame({
-        "region_code": region_codes,
-        "region": reg["region"].to_numpy(),
-        "working_age": wa,
-        "lagging": [c in lag_codes for c in region_codes],
-        "parks": [int(counts_parks.get(c, 0)) for c in region_codes],
-        "new_sites": [int(counts_new.get(c, 0)) for c in region_codes],
-        "jobs_today": today_jobs_r,
-        "jobs_added_plan": plan_add,
-        "jobs_2030_plan": today_jobs_r + plan_add,
-        "jobs_added_baseline": base_add,
-        "jobs_2030_baseline": today_jobs_r + base_add,
-        "exports_today_mad_m": today_ex_r / 10.0,
-        "exports_2030_plan_mad_m": (today_ex_r + plan_ex_add) / 10.0,
-        "exports_2030_baseline_mad_m": (today_ex_r + base_ex_add) / 10.0,
-        "per_thousand_today": 1000.0 * today_jobs_r / wa,
-        "per_thousand_plan": 1000.0 * (today_jobs_r + plan_add) / wa,
-        "per_thousand_baseline": 1000.0 * (today_jobs_r + base_add) / wa,
-    })
-
-    # ---------------------------------------------------------------- equity
-    equity: dict[str, dict[str, Any]] = {}
-    dist_cols = {"today": "jobs_today", "plan": "jobs_2030_plan",
-                 "baseline": "jobs_2030_baseline"}
-    for name, col in dist_cols.items():
-        e = equity_table(dict(zip(region_codes, regions[col].astype(float), strict=True)),
-                         dict(zip(region_codes, wa, strict=True)))
-        equity[name] = {
-            "jobs_total": int(regions[col].sum()),
-            "national_per_thousand": e["national_per_thousand"],
-            "gini": e["gini"],
-            "theil_t": e["theil_t"],
-            "cv": e["cv"],
-            "top2_share": e["top2_share"],
-            "top2_regions": [region_codes[i] for i in
-                             np.argsort(-regions[col].to_numpy(), kind="stable")[:2]],
-            "jobs_per_thousand": dict(zip(region_codes, e["jobs_per_thousand"], strict=True)),
-            "lorenz": e["lorenz"],
-        }
-
+    # 4. equity across regions and provinces
+    equity = _regional_equity(regions)
     provinces = _province_equity(pack, table, regions, region_codes, population_column,
                                  equity, notes, theil_decomposition)
 
-    estimates = [
-        {"what": "jobs today per park, province and region (and everything derived from "
-                 "them: 2030 jobs per region, per-1,000 rates, the baseline and the equity "
-                 "measures)",
-         "estimate": True, "method": ESTIMATE_METHOD,
-         "published_parks": [str(i) for i, s in
-                             zip(park_rows.get("id", []), park_rows.get("jobs_today_source", []),
-                                 strict=True) if s != "estimate"]},
-        {"what": "exports today per region", "estimate": True,
-         "method": "today's national exports split like today's jobs (same export per job)"},
-        {"what": "capacity of existing parks", "estimate": True,
-         "method": "talent value and score of the nearest scored candidate (capacity_from, "
-                   "capacity_from_km in the parks table)"},
-    ]
-    settings = {
-        "k": int(k_), "max_per_region": cap, "min_spacing_km": spacing,
-        "park_spacing_km": defaults.get("park_spacing_km", spacing),
-        "lagging_quota": quota, "lagging_rule": _rule_text(rule_raw) if rule_raw is not None
-        else "default", "lagging_rule_parsed": rule, "include": inc, "exclude": exc,
-        "objective": obj, "coverage_radius_km": radius if obj == "coverage" else None,
-        "coverage_demand": list(demand) if obj == "coverage" else None,
-        "solver": slv, "time_limit_s": tl, "cap_share": share, "talent_column": talent_column,
-        "population_column": population_column,
-    }
     ranked = ranking.sites[ranking.sites["rank"].notna()]
     ranking_list = [{"id": str(r["id"]), "name": str(r["name"]), "rank": int(r["rank"]),
                      "score": _f(r["score"])} for _, r in ranked.iterrows()]
@@ -1046,7 +1177,8 @@ def make_plan(
         scenario=ranking.scenario.name, scenario_title=ranking.scenario.title or "",
         method=ranking.method, pack=getattr(ranking, "pack_name", ""), solution=sol,
         allocation=alloc, targets=tg, sites=table, regions=regions, provinces=provinces,
-        equity=equity, ranking=ranking_list, settings=settings, estimates=estimates,
+        equity=equity, ranking=ranking_list,
+        settings=o.settings(talent_column, population_column), estimates=_estimates(park_rows),
         notes=notes, runtime_s=time.perf_counter() - t0,
     )
 
