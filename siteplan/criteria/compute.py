@@ -15,13 +15,14 @@ re-read or re-filter layers.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from siteplan.errors import CriterionError, DataError
+from siteplan.layers.pack import geometry_lonlat
 from siteplan.scenario import CANDIDATE_ONLY_KINDS, Criterion, parse_filter
 
 if TYPE_CHECKING:
@@ -92,15 +93,8 @@ class CriteriaContext:
         return self._zones[layer]
 
 
-def point_coordinates(gdf: gpd.GeoDataFrame) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """(lon, lat) arrays of a layer; polygons give their representative point."""
-    import shapely
-
-    geoms = gdf.geometry.array
-    if len(geoms) and shapely.get_type_id(geoms[0]) not in (0, 4):
-        geoms = shapely.point_on_surface(geoms)
-    return (np.asarray(shapely.get_x(geoms), dtype=np.float64),
-            np.asarray(shapely.get_y(geoms), dtype=np.float64))
+#: (lon, lat) of a layer's features (polygons at their representative point)
+point_coordinates = geometry_lonlat
 
 
 def numeric_column(df: pd.DataFrame, column: str, layer: str, where: str) -> NDArray[np.float64]:
@@ -160,53 +154,125 @@ def _mass(f: Features, where: str) -> NDArray[np.float64]:
     return f.values
 
 
+@dataclass
+class _Points:
+    """Where one criterion is computed: the context, the points and the candidates' table."""
+
+    ctx: CriteriaContext
+    lon: NDArray[np.float64]
+    lat: NDArray[np.float64]
+    attributes: pd.DataFrame | None
+    zone_cache: dict[str, NDArray[np.intp]]
+
+
+def _nearest_distance(p: Mapping[str, Any], at: _Points, where: str) -> NDArray[np.float64]:
+    from siteplan.criteria import kernels
+
+    f = at.ctx.features(p["layer"], p.get("filter"), None, where)
+    return kernels.nearest_distance(at.lon, at.lat, f.lon, f.lat)
+
+
+def _gravity(p: Mapping[str, Any], at: _Points, where: str) -> NDArray[np.float64]:
+    from siteplan.criteria import kernels
+
+    f = at.ctx.features(p["layer"], p.get("filter"), p["column"], where)
+    return kernels.gravity(at.lon, at.lat, f.lon, f.lat, _mass(f, where),
+                           p.get("decay", "exponential"), float(p["scale_km"]), p.get("exponent"))
+
+
+def _two_step_fca(p: Mapping[str, Any], at: _Points, where: str) -> NDArray[np.float64]:
+    from siteplan.criteria import kernels
+
+    f = at.ctx.features(p["layer"], p.get("filter"), p["column"], where)
+    if p.get("competitors"):
+        comp = at.ctx.features(p["competitors"], p.get("competitor_filter"),
+                               p.get("competitor_column"), where)
+        clon, clat = comp.lon, comp.lat
+        cdem = comp.values if comp.values is not None else np.ones_like(clon)
+    else:
+        clon = clat = cdem = np.zeros(0)
+    return kernels.two_step_fca(at.lon, at.lat, f.lon, f.lat, _mass(f, where), clon, clat, cdem,
+                                float(p["radius_km"]), decay=p.get("decay", "cutoff"),
+                                site_demand=float(p.get("site_demand", 1.0)))
+
+
+def _within_radius(p: Mapping[str, Any], at: _Points, where: str) -> NDArray[np.float64]:
+    from siteplan.criteria import kernels
+
+    f = at.ctx.features(p["layer"], p.get("filter"), p.get("column"), where)
+    return kernels.within_radius(at.lon, at.lat, f.lon, f.lat, float(p["radius_km"]), f.values)
+
+
+def _zone_attribute(p: Mapping[str, Any], at: _Points, where: str) -> NDArray[np.float64]:
+    layer = str(p["zones"])
+    zones = at.ctx.zones(layer, where)
+    vals = numeric_column(zones, str(p["column"]), layer, where)
+    if layer not in at.zone_cache:
+        at.zone_cache[layer] = zone_index(at.ctx, layer, at.lon, at.lat, where)[0]
+    return vals[at.zone_cache[layer]]
+
+
+def _attribute(p: Mapping[str, Any], at: _Points, where: str) -> NDArray[np.float64]:
+    if at.attributes is None:
+        raise CriterionError(f"{where}: kind 'attribute' reads the candidates' own column "
+                             f"'{p['column']}' and cannot be computed on surface cells; "
+                             "drop it or use a layer-based criterion")
+    return numeric_column(at.attributes, str(p["column"]), "candidates", where)
+
+
+def _where(p: Mapping[str, Any]) -> str:
+    return f" where {p['filter']}" if p.get("filter") else ""
+
+
+def _describe_within(p: Mapping[str, Any]) -> str:
+    what = f"sum of {p['layer']}.{p['column']}" if p.get("column") else f"count of {p['layer']}"
+    return f"{what}{_where(p)} within {p['radius_km']} km"
+
+
+def _describe_2sfca(p: Mapping[str, Any]) -> str:
+    comp = f", competing with {p['competitors']}" if p.get("competitors") else ""
+    return (f"two-step floating catchment of {p['layer']}.{p['column']} within "
+            f"{p['radius_km']} km ({p.get('decay', 'cutoff')}){comp}")
+
+
+@dataclass(frozen=True)
+class KindRule:
+    """How a criterion kind is computed at points and described in one sentence.
+
+    The kind's parameters (required, optional, unit, direction) are validated by
+    :data:`siteplan.scenario.KINDS`; a test keeps the two tables' keys equal.
+    """
+
+    compute: Callable[[Mapping[str, Any], _Points, str], NDArray[np.float64]]
+    describe: Callable[[Mapping[str, Any]], str]
+
+
+#: criterion kind -> its computation and description (the one dispatch table of kinds)
+KIND_RULES: dict[str, KindRule] = {
+    "nearest_distance": KindRule(
+        _nearest_distance, lambda p: f"geodesic distance to the nearest {p['layer']}{_where(p)}"),
+    "gravity": KindRule(
+        _gravity, lambda p: (f"sum of {p['layer']}.{p['column']}{_where(p)} x "
+                             f"{p.get('decay', 'exponential')} decay (scale {p['scale_km']} km)")),
+    "two_step_fca": KindRule(_two_step_fca, _describe_2sfca),
+    "within_radius": KindRule(_within_radius, _describe_within),
+    "zone_attribute": KindRule(
+        _zone_attribute, lambda p: f"{p['column']} of the containing {p['zones']} polygon"),
+    "attribute": KindRule(_attribute, lambda p: f"the candidate's own column {p['column']}"),
+}
+
+
 def compute_criterion(c: Criterion, ctx: CriteriaContext, lon: NDArray[np.float64],
                       lat: NDArray[np.float64], attributes: pd.DataFrame | None = None,
                       zone_cache: dict[str, NDArray[np.intp]] | None = None
                       ) -> NDArray[np.float64]:
     """Raw values of one criterion at the given points (one value per point)."""
-    from siteplan.criteria import kernels
-
-    p = c.params
     where = f"criterion '{c.name}'"
-    if c.kind == "nearest_distance":
-        f = ctx.features(p["layer"], p.get("filter"), None, where)
-        return kernels.nearest_distance(lon, lat, f.lon, f.lat)
-    if c.kind == "gravity":
-        f = ctx.features(p["layer"], p.get("filter"), p["column"], where)
-        return kernels.gravity(lon, lat, f.lon, f.lat, _mass(f, where),
-                               p.get("decay", "exponential"),
-                               float(p["scale_km"]), p.get("exponent"))
-    if c.kind == "two_step_fca":
-        f = ctx.features(p["layer"], p.get("filter"), p["column"], where)
-        if p.get("competitors"):
-            comp = ctx.features(p["competitors"], p.get("competitor_filter"),
-                                p.get("competitor_column"), where)
-            clon, clat = comp.lon, comp.lat
-            cdem = comp.values if comp.values is not None else np.ones_like(clon)
-        else:
-            clon = clat = cdem = np.zeros(0)
-        return kernels.two_step_fca(lon, lat, f.lon, f.lat, _mass(f, where), clon, clat, cdem,
-                                    float(p["radius_km"]), decay=p.get("decay", "cutoff"),
-                                    site_demand=float(p.get("site_demand", 1.0)))
-    if c.kind == "within_radius":
-        f = ctx.features(p["layer"], p.get("filter"), p.get("column"), where)
-        return kernels.within_radius(lon, lat, f.lon, f.lat, float(p["radius_km"]), f.values)
-    if c.kind == "zone_attribute":
-        layer = str(p["zones"])
-        zones = ctx.zones(layer, where)
-        vals = numeric_column(zones, str(p["column"]), layer, where)
-        cache = zone_cache if zone_cache is not None else {}
-        if layer not in cache:
-            cache[layer] = zone_index(ctx, layer, lon, lat, where)[0]
-        return vals[cache[layer]]
-    if c.kind == "attribute":
-        if attributes is None:
-            raise CriterionError(f"{where}: kind 'attribute' reads the candidates' own column "
-                                 f"'{p['column']}' and cannot be computed on surface cells; "
-                                 "drop it or use a layer-based criterion")
-        return numeric_column(attributes, str(p["column"]), "candidates", where)
-    raise CriterionError(f"{where}: unknown kind '{c.kind}'")
+    rule = KIND_RULES.get(c.kind)
+    if rule is None:
+        raise CriterionError(f"{where}: unknown kind '{c.kind}'")
+    at = _Points(ctx, lon, lat, attributes, zone_cache if zone_cache is not None else {})
+    return rule.compute(c.params, at, where)
 
 
 def compute_criteria(criteria: Sequence[Criterion], ctx: CriteriaContext,
@@ -231,20 +297,4 @@ def candidate_only(criteria: Sequence[Criterion]) -> list[str]:
 
 def describe_kind(c: Criterion) -> str:
     """A short sentence saying how a criterion is computed (for tables and popups)."""
-    p: Mapping[str, Any] = c.params
-    flt = f" where {p['filter']}" if p.get("filter") else ""
-    if c.kind == "nearest_distance":
-        return f"geodesic distance to the nearest {p['layer']}{flt}"
-    if c.kind == "gravity":
-        return (f"sum of {p['layer']}.{p['column']}{flt} x {p.get('decay', 'exponential')} "
-                f"decay (scale {p['scale_km']} km)")
-    if c.kind == "two_step_fca":
-        comp = f", competing with {p['competitors']}" if p.get("competitors") else ""
-        return (f"two-step floating catchment of {p['layer']}.{p['column']} within "
-                f"{p['radius_km']} km ({p.get('decay', 'cutoff')}){comp}")
-    if c.kind == "within_radius":
-        what = f"sum of {p['layer']}.{p['column']}" if p.get("column") else f"count of {p['layer']}"
-        return f"{what}{flt} within {p['radius_km']} km"
-    if c.kind == "zone_attribute":
-        return f"{p['column']} of the containing {p['zones']} polygon"
-    return f"the candidate's own column {p['column']}"
+    return KIND_RULES[c.kind].describe(c.params)

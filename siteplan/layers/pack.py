@@ -23,10 +23,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from siteplan.errors import LayerError, UsageError
+from siteplan.errors import DataError, LayerError, UsageError
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import numpy as np
     import pandas as pd
     from shapely.geometry.base import BaseGeometry
 
@@ -168,10 +169,43 @@ def default_pack_path() -> Path:
 
 
 def _lonlat_columns(columns: Iterable[str]) -> tuple[str, str] | None:
+    """The (lon, lat) column names of a table, matched case-insensitively (None if absent)."""
     lower = {c.lower(): c for c in columns}
     lon = next((lower[n] for n in LON_NAMES if n in lower), None)
     lat = next((lower[n] for n in LAT_NAMES if n in lower), None)
     return (lon, lat) if lon and lat else None
+
+
+def geometry_lonlat(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(lon, lat) arrays of a layer's geometry; other than points give a point on their surface.
+
+    The one rule for turning features into points: polygon layers used as features
+    (provinces weighted by population, say) and parks drawn as polygons both count
+    at their representative point, which always lies inside the feature.
+    """
+    import numpy as np
+    import shapely
+
+    geoms = gdf.geometry.array
+    if len(geoms) and not bool((shapely.get_type_id(geoms) == 0).all()):
+        geoms = shapely.point_on_surface(geoms)
+    return (np.asarray(shapely.get_x(geoms), dtype=np.float64),
+            np.asarray(shapely.get_y(geoms), dtype=np.float64))
+
+
+def point_lonlat(df: Any, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """(lon, lat) of a table's rows: its ``lon``/``lat`` columns, else its geometry.
+
+    Rankings and CSV layers carry ``lon``/``lat`` columns (read from the file as
+    given); other layers have only a geometry (see :func:`geometry_lonlat`).
+    Raises DataError naming ``what`` when there is neither.
+    """
+    cols = getattr(df, "columns", ())
+    if "lon" in cols and "lat" in cols:
+        return df["lon"].to_numpy(dtype=float), df["lat"].to_numpy(dtype=float)
+    if getattr(df, "geometry", None) is None:
+        raise DataError(f"{what}: needs lon/lat columns or a point geometry")
+    return geometry_lonlat(df)
 
 
 def _read_csv(path: Path, spec: LayerSpec | None, problems: list[str]) -> gpd.GeoDataFrame:

@@ -125,7 +125,8 @@ def tornado_png(report: RobustnessReport, path: str | os.PathLike[str], *,
     ax.axvline(base, color="black", linewidth=1.2, linestyle="--")
     labels = []
     for b in bars:
-        name = report.criteria[b.criterion]
+        code = report.criteria[b.criterion]
+        name = report.criterion_labels.get(code) or code   # what a planner reads, not the key
         labels.append(f"{name}\n(now w={weights[b.criterion]:.2f})")
     ax.set_yticks(ys, labels, fontsize=9)
     lo = min((b.low for b in bars), default=0.0)

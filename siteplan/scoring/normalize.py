@@ -44,6 +44,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from siteplan.errors import DataError, UsageError
+from siteplan.scenario import DIRECTIONS, NORMALIZERS
 
 __all__ = [
     "DIRECTIONS",
@@ -61,11 +62,8 @@ __all__ = [
 Direction = Literal["benefit", "cost"]
 FloatArray = NDArray[np.float64]
 
-#: Valid criterion directions.
-DIRECTIONS: tuple[str, ...] = ("benefit", "cost")
-
-#: Names accepted by :func:`normalize` in ``spec["method"]``.
-NORMALIZERS: tuple[str, ...] = ("minmax", "vector", "max", "target", "piecewise", "sigmoid")
+# DIRECTIONS (valid criterion directions) and NORMALIZERS (names accepted by
+# :func:`normalize` in ``spec["method"]``) are defined once, in siteplan.scenario.
 
 # Keys each method accepts in a spec (besides "method").
 _SPEC_KEYS: dict[str, tuple[str, ...]] = {

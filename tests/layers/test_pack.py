@@ -152,3 +152,40 @@ def test_a_geopackage_pack_gives_the_same_ranking(tiny_pack_dir: Path, tmp_path:
     b = rank(scen, pack=Pack(gpkg))
     assert b.sites["id"].tolist() == a.sites["id"].tolist()
     assert b.sites["score"].to_numpy() == pytest.approx(a.sites["score"].to_numpy())
+
+
+# --------------------------------------------------------------------------- points of a layer
+
+
+def test_features_count_at_a_point_inside_them() -> None:
+    """Polygons give GEOS's point on surface (as GeoPandas' representative_point), points stay."""
+    import geopandas as gpd
+    from shapely.geometry import Point, Polygon
+
+    from siteplan.layers.pack import geometry_lonlat
+
+    # a C shape whose centroid lies outside it
+    c_shape = Polygon([(0, 0), (3, 0), (3, 1), (1, 1), (1, 2), (3, 2), (3, 3), (0, 3)])
+    gdf = gpd.GeoDataFrame(geometry=[c_shape, Point(5, 6)], crs=4326)
+    lon, lat = geometry_lonlat(gdf)
+    ref = gdf.geometry.representative_point()
+    assert list(lon) == list(ref.x) and list(lat) == list(ref.y)
+    assert c_shape.contains(Point(lon[0], lat[0]))
+    assert not c_shape.contains(c_shape.centroid)
+    assert (lon[1], lat[1]) == (5.0, 6.0)
+
+
+def test_lon_lat_columns_come_before_the_geometry_and_neither_is_an_error() -> None:
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import Point
+
+    from siteplan.errors import DataError
+    from siteplan.layers.pack import point_lonlat
+
+    gdf = gpd.GeoDataFrame({"lon": [1.5], "lat": [2.5]}, geometry=[Point(9, 9)], crs=4326)
+    assert [list(a) for a in point_lonlat(gdf, "sites")] == [[1.5], [2.5]]
+    assert [list(a) for a in point_lonlat(gdf.drop(columns=["lon", "lat"]), "sites")] == [
+        [9.0], [9.0]]
+    with pytest.raises(DataError, match="parks layer: needs lon/lat columns"):
+        point_lonlat(pd.DataFrame({"x": [1]}), "parks layer")

@@ -343,3 +343,19 @@ def test_property_minmax_cost_is_complement(x: np.ndarray) -> None:
     if ok.any() and np.nanmax(x) > np.nanmin(x):
         total = nz.minmax(x, "benefit") + nz.minmax(x, "cost")
         np.testing.assert_allclose(total[ok], 1.0, atol=1e-12)
+
+
+# ----------------------------------------------------------------------------- one list
+
+
+def test_every_normaliser_the_scenario_accepts_is_one_normalize_accepts() -> None:
+    from siteplan.scenario import LINEAR_NORMALIZERS, NORMALIZERS
+
+    assert set(nz._SPEC_KEYS) == set(NORMALIZERS)
+    assert set(LINEAR_NORMALIZERS) <= set(NORMALIZERS)
+    for name in NORMALIZERS:
+        spec = {"method": name, "target": 1.0, "points": [[0, 0], [2, 1]], "midpoint": 1.0,
+                "scale": 1.0}
+        spec = {k: v for k, v in spec.items() if k == "method" or k in nz._SPEC_KEYS[name]}
+        out = nz.normalize(np.array([0.0, 1.0, 2.0]), spec)
+        assert out.shape == (3,) and np.all((out >= 0) & (out <= 1))

@@ -55,6 +55,7 @@ import numpy as np
 
 from siteplan import __version__
 from siteplan.errors import DataError, PlanError, UsageError
+from siteplan.layers.pack import point_lonlat
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -650,16 +651,6 @@ def _layer_or_none(pack: Any, name: str) -> Any:
     return pack.layer(name)
 
 
-def _point_lonlat(df: Any) -> tuple[np.ndarray, np.ndarray]:
-    """lon/lat of a point layer (columns, else the geometry)."""
-    if "lon" in df.columns and "lat" in df.columns:
-        return df["lon"].to_numpy(dtype=float), df["lat"].to_numpy(dtype=float)
-    geom = df.geometry
-    if not bool((geom.geom_type == "Point").all()):
-        geom = geom.representative_point()
-    return np.asarray(geom.x, dtype=float), np.asarray(geom.y, dtype=float)
-
-
 def _locate_points(df: Any, pack: Any) -> Any:
     """Add province_code / region_code by point-in-polygon when the layer lacks them."""
     if "region_code" in df.columns and df["region_code"].notna().all() and (
@@ -828,7 +819,7 @@ def _park_rows(parks: pd.DataFrame, pack: Any, scored: pd.DataFrame, talent_of: 
     from siteplan.criteria.geodesy import distance_matrix_km
 
     jobs_today, source = estimate_today_jobs(parks, tg.today_jobs)
-    plon, plat = _point_lonlat(parks)
+    plon, plat = point_lonlat(parks, "parks layer")
     slon = scored["lon"].to_numpy(dtype=float)
     slat = scored["lat"].to_numpy(dtype=float)
     dist = distance_matrix_km(plon, plat, slon, slat)

@@ -162,6 +162,7 @@ class RobustnessReport:
     steps: int = 101
     robust_threshold: float = 0.8
     weight_margin: float = 0.1
+    #: criterion name -> its label for people (tornado axis, tables); empty when unlabelled
     criterion_labels: Mapping[str, str] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ views

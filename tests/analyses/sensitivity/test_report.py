@@ -160,3 +160,18 @@ def test_charts_have_expected_pixel_size(report: RobustnessReport, tmp_path: Pat
         assert im.size == heatmap_size(4, 4)
     with pytest.raises(OutputError, match="exists"):
         acceptability_heatmap_png(report, h, overwrite=False)
+
+
+def test_tornado_names_criteria_by_their_label_not_their_key(report: RobustnessReport,
+                                                             tmp_path: Path) -> None:
+    """Planners read 'Distance to the airport', not 'airport_km'; unlabelled keys stay."""
+    import dataclasses
+
+    first = report.criteria[0]
+    labelled = dataclasses.replace(report, criterion_labels={first: "Label for people <1>"})
+    svg = tornado_png(labelled, tmp_path / "tornado.svg").read_text(encoding="utf-8")
+    assert "Label for people &lt;1&gt;" in svg
+    assert all(other in svg for other in report.criteria[1:])
+    plain = dataclasses.replace(report, criterion_labels={})
+    svg = tornado_png(plain, tmp_path / "plain.svg").read_text(encoding="utf-8")
+    assert "Label for people" not in svg and first in svg
