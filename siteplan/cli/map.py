@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import click
 
 from siteplan.cli._render import echo_written
@@ -54,6 +51,7 @@ def map_cmd(ranking: str, output: str | None, indicator: str | None, zones: str,
     $ siteplan map ranking.json --tiles "http://tiles.local/{z}/{x}/{y}.png"
     $ siteplan map ranking.json --online
     """
+    from siteplan.outputs.files import default_map_path
     from siteplan.outputs.formats import STATIC_MAP
     from siteplan.outputs.html_map import save_map
     from siteplan.outputs.ranking_file import read_ranking
@@ -61,8 +59,7 @@ def map_cmd(ranking: str, output: str | None, indicator: str | None, zones: str,
 
     r = read_ranking(ranking)
     if output is None:
-        slug = re.sub(r"[^A-Za-z0-9._-]+", "-", r.scenario.name).strip("-.") or "ranking"
-        output = str(Path("maps") / f"{slug}-ranking.html")
+        output = default_map_path(r.scenario.name, "ranking")
     # every output is checked before the work, so that a failing command writes nothing
     check_output(output, overwrite, HTML_SUFFIXES, "-o", "a map")
     check_output(png_path, overwrite, STATIC_MAP.suffixes, "--png", "a static map")

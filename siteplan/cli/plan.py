@@ -285,7 +285,9 @@ def plan(k: int, scenario: str, method: str | None, weights: dict[str, float],
     kind = _out_format(output, fmt)
     map_file = None
     if map_path is not None:
-        map_file = map_path or str(Path("maps") / f"{load_scenario(scenario).name}-plan.html")
+        from siteplan.outputs.files import default_map_path
+
+        map_file = map_path or default_map_path(load_scenario(scenario).name, "plan")
     check_output(map_file, overwrite, HTML_SUFFIXES, "--map", "a map")
     check_output(png_path, overwrite, PLAN_CHART.suffixes, "--png", "a chart")
     check_output(lorenz_path, overwrite, PLAN_CHART.suffixes, "--lorenz", "a chart")

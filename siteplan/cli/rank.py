@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import click
@@ -131,7 +130,9 @@ def rank(scenario: str, method: str | None, weights: dict[str, float], candidate
     check_output(output, overwrite, suffixes, "-o", "a ranking")
     scen = load_scenario(scenario)  # once: the default map path needs its name
     if map_path is not None:
-        map_path = map_path or str(Path("maps") / f"{scen.name}-ranking.html")
+        from siteplan.outputs.files import default_map_path
+
+        map_path = map_path or default_map_path(scen.name, "ranking")
         check_output(map_path, overwrite, HTML_SUFFIXES, "--map", "a map")
     check_output(png_path, overwrite, STATIC_MAP.suffixes, "--png", "a static map")
     r = run_rank(scen, method, weights, candidates, pack, layer_overrides)

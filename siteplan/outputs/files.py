@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,23 @@ META_TABLE = "siteplan_ranking"
 
 
 # --------------------------------------------------------------------------- tables
+
+
+def safe_stem(name: str, fallback: str = "siteplan") -> str:
+    """A file-name stem made from a user-supplied name: no separator, no '..', no leading dot.
+
+    Scenario names are free text (a title, an absolute path, ``../..``); wherever one
+    becomes part of a path it goes through here, so an output never lands outside
+    the folder the user expects.
+    """
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", str(name)).strip("-.")
+    stem = re.sub(r"\.{2,}", ".", stem)
+    return stem or fallback
+
+
+def default_map_path(scenario_name: str, what: str) -> str:
+    """``maps/<scenario>-<what>.html``, the default of every ``--map`` and of ``siteplan map``."""
+    return str(Path("maps") / f"{safe_stem(scenario_name, 'scenario')}-{what}.html")
 
 
 def ranking_table(r: Ranking, criteria_values: bool = True) -> pd.DataFrame:

@@ -397,3 +397,36 @@ def test_markdown_cells_render_as_the_literal_name() -> None:
     cells = [c.split("</td>")[0] for c in out.split("<td>")[1:]]
     assert len(cells) == 2
     assert html.unescape(cells[0]).replace("<code>", "`").replace("</code>", "`") == name
+
+
+# ----------------------------------------------------------------- names that become paths
+
+
+@pytest.mark.parametrize("name", ["../../escaped", "/tmp/absolute", "..", "a/b\\c", " ", "."])
+def test_a_scenario_name_never_leaves_the_maps_folder(name: str) -> None:
+    from siteplan.outputs.files import default_map_path, safe_stem
+
+    path = Path(default_map_path(name, "ranking"))
+    assert path.parent == Path("maps")
+    assert path.name.endswith("-ranking.html") and not path.name.startswith(".")
+    assert ".." not in path.name and "/" not in safe_stem(name) and "\\" not in safe_stem(name)
+
+
+@pytest.mark.parametrize("command", ["rank", "plan"])
+def test_map_default_path_of_a_hostile_scenario_name_stays_in_maps(
+        command: str, tiny_pack_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """rank --map and plan --map without a path write maps/<safe name>-..., as 'siteplan map'."""
+    work = tmp_path / "work" / "here"
+    work.mkdir(parents=True)
+    scen = work / "s.toml"
+    scen.write_text(TINY.read_text(encoding="utf-8").replace('name = "tiny"',
+                                                             'name = "../../escaped"', 1),
+                    encoding="utf-8")
+    monkeypatch.chdir(work)
+    extra = ["--sites", "2"] if command == "plan" else []
+    res = run(command, "--scenario", str(scen), "--pack", str(tiny_pack_dir), *extra, "--map")
+    assert res.exit_code == 0, res.output
+    written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.html"))
+    assert len(written) == 1
+    assert written[0].parent == Path("work/here/maps"), written
