@@ -160,7 +160,8 @@ def write_ranking(r: Ranking, path: str | os.PathLike[str], fmt: str | None = No
     if kind == "md":
         return write_text_atomic(p, ranking_markdown(r), overwrite)
     if kind == "geojson":
-        return write_with(p, lambda tmp: _geo(r).to_file(tmp, driver="GeoJSON",
+        # the layer name becomes the collection's "name": the final file's, not the temp's
+        return write_with(p, lambda tmp: _geo(r).to_file(tmp, driver="GeoJSON", layer=p.stem,
                                                          engine="pyogrio"), overwrite)
     if kind == "gpkg":
         return write_with(p, lambda tmp: _write_gpkg(r, tmp), overwrite)

@@ -106,6 +106,7 @@ def write_hotspots(gdf: gpd.GeoDataFrame, path: str | os.PathLike[str],
         return write_with(p, lambda tmp: gdf.drop(columns="geometry").to_csv(tmp, index=False),
                           overwrite)
     driver = "GPKG" if fmt == "gpkg" else "GeoJSON"
-    kw = {"layer": "candidates"} if fmt == "gpkg" else {}
+    # GeoJSON: the layer name is the collection's "name", so the final file's, not the temp's
+    kw = {"layer": "candidates" if fmt == "gpkg" else p.stem}
     return write_with(p, lambda tmp: gdf.to_file(tmp, driver=driver, engine="pyogrio", **kw),
                       overwrite)

@@ -430,3 +430,23 @@ def test_map_default_path_of_a_hostile_scenario_name_stays_in_maps(
     written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.html"))
     assert len(written) == 1
     assert written[0].parent == Path("work/here/maps"), written
+
+
+def test_geojson_collections_carry_the_final_file_name(tiny_pack_dir: Path,
+                                                       tmp_path: Path) -> None:
+    """GDAL names a GeoJSON collection after its layer; the temp file's name must not leak."""
+    import json
+
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from siteplan.outputs.surface_files import write_hotspots
+
+    out = tmp_path / "ranked sites.geojson"
+    res = run("rank", "--scenario", str(TINY), "--pack", str(tiny_pack_dir), "-o", str(out))
+    assert res.exit_code == 0, res.output
+    assert json.loads(out.read_text(encoding="utf-8"))["name"] == "ranked sites"
+    hot = gpd.GeoDataFrame({"id": ["h1"], "name": ["Hot"], "lon": [0.5], "lat": [0.5]},
+                           geometry=[Point(0.5, 0.5)], crs=4326)
+    hp = write_hotspots(hot, tmp_path / "hot.geojson")
+    assert json.loads(hp.read_text(encoding="utf-8"))["name"] == "hot"
