@@ -86,6 +86,21 @@ def markdown_escape(text: Any) -> str:
     return " ".join(out.splitlines())
 
 
+def markdown_code(text: Any) -> str:
+    """``text`` as a CommonMark code span that no character of it can end.
+
+    The fence is one backtick longer than the longest run of backticks in the text,
+    and a space pads text that starts or ends with a backtick (CommonMark 6.1), so a
+    scenario named ``x`<img onerror=...>`` stays literal code. Line breaks become spaces.
+    """
+    body = " ".join(str(text).splitlines())
+    runs = [len(m) for m in re.findall(r"`+", body)]
+    fence = "`" * (max(runs, default=0) + 1)
+    if body.startswith("`") or body.endswith("`") or (body.startswith(" ") and body.strip()):
+        body = f" {body} "
+    return f"{fence}{body}{fence}"
+
+
 def markdown_number(v: Any) -> str:
     """A number as a reader wants it in a report: nothing lost, no scientific notation.
 
@@ -298,7 +313,7 @@ def ranking_markdown(r: Ranking, top: int | None = None) -> str:
         inc = inc.head(top)
     cols = ["rank", "name", "province", "region", "score", "strongest", "weakest"]
     lines = [f"# Ranking: {markdown_escape(r.scenario.title or r.scenario.name)}", "",
-             f"Method: {METHOD_NAMES[r.method]}. Scenario `{r.scenario.name}`.", "",
+             f"Method: {METHOD_NAMES[r.method]}. Scenario {markdown_code(r.scenario.name)}.", "",
              "## Weights", "", markdown_table(weights_table(r)[["criterion", "label", "unit",
                                                                  "direction", "weight"]]),
              "## Sites", "", markdown_table(inc[cols])]

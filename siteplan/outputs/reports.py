@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from siteplan._atomic import write_text_atomic, write_with
 from siteplan.analyses.sensitivity.report import RobustnessReport
 from siteplan.outputs.files import (
+    markdown_code,
     markdown_escape,
     markdown_table,
     write_json,
@@ -47,7 +48,8 @@ def sensitivity_markdown(rep: RobustnessReport) -> str:
     """
     table = rep.table()
     lines = [f"# Sensitivity: {markdown_escape(rep.scenario_title or rep.scenario)}", "",
-             f"Method `{rep.method}`; {rep.samples:,} `{rep.sampling}` weight samples, "
+             f"Method {markdown_code(rep.method)}; {rep.samples:,} {markdown_code(rep.sampling)} "
+             "weight samples, "
              f"seed {rep.seed}; value noise {rep.value_noise:g}; top K = {rep.top_k}.", "",
              f"Verdict rule: {markdown_escape(rep.verdict_rule())}.", "", "## Sites", "",
              markdown_table(table), "## One weight at a time", "",

@@ -450,3 +450,31 @@ def test_geojson_collections_carry_the_final_file_name(tiny_pack_dir: Path,
                            geometry=[Point(0.5, 0.5)], crs=4326)
     hp = write_hotspots(hot, tmp_path / "hot.geojson")
     assert json.loads(hp.read_text(encoding="utf-8"))["name"] == "hot"
+
+
+@pytest.mark.parametrize("text", ["plain", "x`<img src=x onerror=alert(1)>`", "``a`", "`",
+                                  " lead", "a\nb <b>"])
+def test_a_code_span_stays_literal_under_a_commonmark_renderer(text: str) -> None:
+    """Rendered by markdown-it (CommonMark), the span is one <code> holding the text as given."""
+    from markdown_it import MarkdownIt
+
+    from siteplan.outputs.files import markdown_code
+
+    rendered = MarkdownIt("commonmark").renderInline(f"Scenario {markdown_code(text)}.")
+    assert "<img" not in rendered and "<b>" not in rendered
+    assert rendered.count("<code>") == 1
+    inner = rendered.split("<code>", 1)[1].split("</code>", 1)[0]
+    assert html.unescape(inner) == " ".join(text.splitlines())
+
+
+def test_rank_markdown_keeps_a_hostile_scenario_name_inside_its_code_span(
+        tiny_pack_dir: Path, tmp_path: Path) -> None:
+    from markdown_it import MarkdownIt
+
+    scen = tmp_path / "s.toml"
+    scen.write_text(TINY.read_text(encoding="utf-8").replace(
+        'name = "tiny"', 'name = "x`<img src=x onerror=alert(1)>`"', 1), encoding="utf-8")
+    out = tmp_path / "r.md"
+    res = run("rank", "--scenario", str(scen), "--pack", str(tiny_pack_dir), "-o", str(out))
+    assert res.exit_code == 0, res.output
+    assert "<img" not in MarkdownIt("commonmark").render(out.read_text(encoding="utf-8"))
