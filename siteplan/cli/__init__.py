@@ -97,8 +97,11 @@ def _setup_logging(verbosity: int) -> None:
 @click.version_option(__version__, "--version", prog_name="siteplan")
 @click.option("-v", "--verbose", count=True, help="More messages on stderr (repeatable).")
 @click.option("-q", "--quiet", count=True, help="Fewer messages on stderr.")
+@click.option("--raw-csv", is_flag=True,
+              help="Write CSV text cells verbatim (by default a cell starting with =, +, -, @, "
+                   "tab or CR gets a leading ' so that spreadsheets do not run it).")
 @click.pass_context
-def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
+def cli(ctx: click.Context, verbose: int, quiet: int, raw_csv: bool) -> None:
     """siteplan: rank and plan Tech Valley Offshoring sites for balanced regional development.
 
     Runs offline on the embedded Morocco data pack, or on any country's layers.
@@ -111,6 +114,10 @@ def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
     ctx.ensure_object(dict)
     ctx.obj["verbosity"] = verbose - quiet
     _setup_logging(verbose - quiet)
+    if raw_csv:
+        from siteplan.outputs.files import raw_csv as keep_csv_verbatim
+
+        ctx.with_resource(keep_csv_verbatim())
 
 
 def main(argv: list[str] | None = None) -> None:

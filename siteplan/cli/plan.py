@@ -20,6 +20,7 @@ from siteplan.cli.options import (
     scenario_option,
     weight_option,
 )
+from siteplan.outputs.files import csv_text
 from siteplan.outputs.formats import PLAN, PLAN_CHART, TABLE
 
 PLAN_FORMATS = (TABLE, *PLAN.formats)
@@ -101,7 +102,7 @@ def _echo_csv(tables: Mapping[str, Any]) -> None:
     """Every table as CSV on stdout, each under a ``# name`` line."""
     for name, df in tables.items():
         click.echo(f"# {name}")
-        click.echo(df.to_csv(index=False), nl=False)
+        click.echo(csv_text(df), nl=False)
 
 
 

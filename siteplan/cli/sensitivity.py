@@ -20,6 +20,7 @@ from siteplan.cli.options import (
     weight_option,
 )
 from siteplan.errors import UsageError
+from siteplan.outputs.files import csv_text
 from siteplan.outputs.formats import SENSITIVITY, TABLE
 
 FORMATS = (TABLE, *SENSITIVITY.formats)
@@ -208,7 +209,7 @@ def sensitivity(scenario: str, method: str | None, weights: dict[str, float], sa
     elif fmt == "json":
         click.echo(json.dumps(rep.to_dict(), indent=2, ensure_ascii=False))
     elif fmt == "csv":
-        click.echo(rep.table().to_csv(index=False), nl=False)
+        click.echo(csv_text(rep.table()), nl=False)
     elif fmt == "md":
         click.echo(sensitivity_markdown(rep), nl=False)
     if output:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +30,58 @@ META_TABLE = "siteplan_ranking"
 
 
 # --------------------------------------------------------------------------- tables
+
+
+#: Leading characters that make a spreadsheet read a CSV cell as a formula (OWASP).
+CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+_RAW_CSV: ContextVar[bool] = ContextVar("siteplan_raw_csv", default=False)
+
+
+@contextmanager
+def raw_csv(enabled: bool = True) -> Iterator[None]:
+    """Within the block, CSV outputs keep text cells verbatim (``siteplan --raw-csv``)."""
+    token = _RAW_CSV.set(enabled)
+    try:
+        yield
+    finally:
+        _RAW_CSV.reset(token)
+
+
+def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with text cells that a spreadsheet would evaluate prefixed by ``'``.
+
+    Only text cells starting with one of :data:`CSV_FORMULA_STARTS` change (a site
+    named ``=HYPERLINK(...)`` is written ``'=HYPERLINK(...)``); numbers, including
+    negative ones, are left alone because they sit in numeric columns. Inside
+    :func:`raw_csv` the frame is returned unchanged.
+    """
+    if _RAW_CSV.get():
+        return df
+    out = df
+    for col in df.columns:
+        s = df[col]
+        if s.dtype != object and not pd_is_string(s):
+            continue
+        text = s.map(lambda v: isinstance(v, str) and v.startswith(CSV_FORMULA_STARTS))
+        hit = text.to_numpy(dtype=bool)
+        if hit.any():
+            if out is df:
+                out = df.copy()
+            out.loc[hit, col] = "'" + s[hit].astype(str)
+    return out
+
+
+def pd_is_string(s: pd.Series) -> bool:
+    """Whether a column holds strings under pandas' string dtype."""
+    import pandas as pd
+
+    return bool(pd.api.types.is_string_dtype(s.dtype))
+
+
+def csv_text(df: pd.DataFrame) -> str:
+    """A table as CSV text, formula-looking text cells neutralised (see :func:`csv_safe`)."""
+    return csv_safe(df).to_csv(index=False)
 
 
 def safe_stem(name: str, fallback: str = "siteplan") -> str:
@@ -171,7 +225,7 @@ def write_ranking(r: Ranking, path: str | os.PathLike[str], fmt: str | None = No
     if kind == "json":
         return write_text_atomic(p, r.to_json() + "\n", overwrite)
     if kind == "csv":
-        return write_text_atomic(p, ranking_table(r).to_csv(index=False), overwrite)
+        return write_text_atomic(p, csv_text(ranking_table(r)), overwrite)
     if kind == "md":
         return write_text_atomic(p, ranking_markdown(r), overwrite)
     if kind == "geojson":
@@ -359,7 +413,7 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike[str], fmt: str | None 
     p = check_writable(path, overwrite)
     kind = format_for(p, fmt, tuple(allowed))
     if kind == "csv":
-        return write_text_atomic(p, df.to_csv(index=False), overwrite)
+        return write_text_atomic(p, csv_text(df), overwrite)
     if kind == "md":
         return write_text_atomic(p, markdown_table(df), overwrite)
     if kind == "json":

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from siteplan._atomic import write_text_atomic, write_with
 from siteplan.analyses.sensitivity.report import RobustnessReport
 from siteplan.outputs.files import (
+    csv_text,
     markdown_code,
     markdown_escape,
     markdown_table,
@@ -120,7 +121,7 @@ def write_tables(tables: Mapping[str, pd.DataFrame], output: str | os.PathLike[s
     if fmt == "csv":
         names = list(tables)
         paths = table_paths(output, names)
-        texts = {n: tables[n].to_csv(index=False) for n in names}
+        texts = {n: csv_text(tables[n]) for n in names}
         return [write_text_atomic(paths[n], texts[n], overwrite) for n in names]
     if fmt == "md":
         return [write_text_atomic(output, tables_markdown(title, tables, intro), overwrite)]

@@ -22,6 +22,7 @@ from siteplan.analyses.surface.model import (
     surface_table,
 )
 from siteplan.errors import OutputError
+from siteplan.outputs.files import csv_safe
 from siteplan.outputs.formats import HOTSPOTS, SURFACE
 
 if TYPE_CHECKING:
@@ -42,8 +43,8 @@ def write_surface(model: SurfaceModel, scores: Any, path: str | os.PathLike[str]
         raise OutputError(f"{p}: unknown surface format '{p.suffix or 'no extension'}'; use "
                           f"{', '.join(SURFACE.suffixes)}")
     if fmt == "csv":
-        return write_with(p, lambda tmp: surface_table(model, scores).to_csv(tmp, index=False),
-                          overwrite)
+        table = csv_safe(surface_table(model, scores))
+        return write_with(p, lambda tmp: table.to_csv(tmp, index=False), overwrite)
     import geopandas as gpd
 
     if fmt == "parquet":
@@ -103,7 +104,8 @@ def write_hotspots(gdf: gpd.GeoDataFrame, path: str | os.PathLike[str],
         raise OutputError(f"{p}: unknown hotspot format '{p.suffix or 'no extension'}'; use "
                           f"{', '.join(HOTSPOTS.suffixes)}")
     if fmt == "csv":
-        return write_with(p, lambda tmp: gdf.drop(columns="geometry").to_csv(tmp, index=False),
+        return write_with(p, lambda tmp: csv_safe(gdf.drop(columns="geometry")).to_csv(tmp,
+                                                                         index=False),
                           overwrite)
     driver = "GPKG" if fmt == "gpkg" else "GeoJSON"
     # GeoJSON: the layer name is the collection's "name", so the final file's, not the temp's

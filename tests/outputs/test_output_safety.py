@@ -478,3 +478,38 @@ def test_rank_markdown_keeps_a_hostile_scenario_name_inside_its_code_span(
     res = run("rank", "--scenario", str(scen), "--pack", str(tiny_pack_dir), "-o", str(out))
     assert res.exit_code == 0, res.output
     assert "<img" not in MarkdownIt("commonmark").render(out.read_text(encoding="utf-8"))
+
+
+# ----------------------------------------------------------------- CSV injection (OWASP)
+
+
+def test_csv_text_cells_a_spreadsheet_would_run_get_a_quote_numbers_do_not() -> None:
+    from siteplan.outputs.files import csv_safe, raw_csv
+
+    df = pd.DataFrame({"name": ["=1+2", "+x", "-y", "@SUM(A1)", "\tz", "\rw", "Fès", None],
+                       "score": [-0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]})
+    safe = csv_safe(df)
+    assert list(safe["name"][:6]) == ["'=1+2", "'+x", "'-y", "'@SUM(A1)", "'\tz", "'\rw"]
+    assert safe["name"][6] == "Fès" and pd.isna(safe["name"][7])
+    assert list(safe["score"]) == list(df["score"])          # numbers (negative too) untouched
+    assert df["name"][0] == "=1+2"                          # the caller's frame is not changed
+    with raw_csv():
+        assert csv_safe(df) is df
+
+
+def test_rank_csv_neutralises_hostile_names_unless_raw_is_asked(
+        tiny_pack_dir: Path, hostile_csv: Path, tmp_path: Path) -> None:
+    import csv
+
+    out = tmp_path / "r.csv"
+    assert run(*rank_args(tiny_pack_dir, hostile_csv), "-o", str(out)).exit_code == 0
+    rows = csv.DictReader(out.read_text(encoding="utf-8").splitlines())
+    names = {row["id"]: row["name"] for row in rows}
+    assert names["b"] == "'" + LINK and all(not n.startswith(("=", "+", "-", "@"))
+                                            for n in names.values())
+    raw = tmp_path / "raw.csv"
+    res = run("--raw-csv", *rank_args(tiny_pack_dir, hostile_csv), "-o", str(raw))
+    assert res.exit_code == 0, res.output
+    rows = csv.DictReader(raw.read_text(encoding="utf-8").splitlines())
+    names = {row["id"]: row["name"] for row in rows}
+    assert names["b"] == LINK
