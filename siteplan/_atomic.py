@@ -28,6 +28,9 @@ def atomic_path(path: str | os.PathLike[str], overwrite: bool = True) -> Iterato
 
     The temporary file lives in the same folder so that ``os.replace`` is atomic.
     On any exception the temporary file is removed and ``path`` is untouched.
+    Without ``overwrite`` the file is linked into place, which fails when the path
+    appeared meanwhile: of two runs writing the same new file, exactly one wins and
+    the other gets the "file exists" message instead of silently replacing it.
     """
     target = check_writable(path, overwrite)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -38,10 +41,28 @@ def atomic_path(path: str | os.PathLike[str], overwrite: bool = True) -> Iterato
     tmp.unlink()  # writers such as pyogrio refuse to write over an existing file
     try:
         yield tmp
-        os.replace(tmp, target)
+        if overwrite:
+            os.replace(tmp, target)
+        else:
+            _link_into_place(tmp, target)
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def _link_into_place(tmp: Path, target: Path) -> None:
+    """Give ``tmp`` the name ``target`` only if no file has that name (atomic where links exist)."""
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        raise OutputError(f"{target}: file exists; pass --overwrite to replace it or choose "
+                          "another path") from None
+    except OSError:
+        # no hard links on this file system (some network or FAT drives): best effort
+        if target.exists():
+            raise OutputError(f"{target}: file exists; pass --overwrite to replace it or "
+                              "choose another path") from None
+        os.replace(tmp, target)
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str, overwrite: bool = True) -> Path:

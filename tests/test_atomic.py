@@ -1,0 +1,36 @@
+"""Specification of siteplan._atomic: an output appears whole or not at all, and an
+existing file is never replaced without overwrite, even by a run that started first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from siteplan._atomic import atomic_path, write_text_atomic
+from siteplan.errors import OutputError
+
+
+def test_a_file_that_appears_during_the_work_is_kept_and_the_late_run_fails(
+        tmp_path: Path) -> None:
+    target = tmp_path / "ranking.csv"
+    with pytest.raises(OutputError, match=r"ranking\.csv: file exists; pass --overwrite"), \
+            atomic_path(target, overwrite=False) as tmp:
+        tmp.write_text("late run", encoding="utf-8")
+        target.write_text("first run", encoding="utf-8")   # a concurrent run finished
+    assert target.read_text(encoding="utf-8") == "first run"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ranking.csv"]   # no temp left
+
+
+def test_overwrite_replaces_and_a_failed_writer_leaves_the_old_file(tmp_path: Path) -> None:
+    target = tmp_path / "t.md"
+    write_text_atomic(target, "one", overwrite=False)
+    write_text_atomic(target, "two", overwrite=True)
+    assert target.read_text(encoding="utf-8") == "two"
+    with pytest.raises(RuntimeError), atomic_path(target, overwrite=True) as tmp:
+        tmp.write_text("half", encoding="utf-8")
+        raise RuntimeError("writer crashed")
+    assert target.read_text(encoding="utf-8") == "two"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.md"]
+    with pytest.raises(OutputError, match="file exists"):
+        write_text_atomic(target, "three", overwrite=False)
