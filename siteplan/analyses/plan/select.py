@@ -58,6 +58,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from siteplan.errors import DataError, PlanError, UsageError
+from siteplan.layers.pack import point_lonlat
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -1229,18 +1230,6 @@ def _layer(pack_layers: Any, name: str, *, required: bool = True) -> Any:
     raise UsageError(f"the pack has no '{name}' layer; plan_from_ranking needs it")
 
 
-def _lonlat(df: Any, what: str) -> tuple[FloatArray, FloatArray]:
-    cols = getattr(df, "columns", ())
-    if "lon" in cols and "lat" in cols:
-        return df["lon"].to_numpy(dtype=float), df["lat"].to_numpy(dtype=float)
-    geom = getattr(df, "geometry", None)
-    if geom is None:
-        raise DataError(f"{what}: needs lon/lat columns or a point geometry")
-    if not bool((geom.geom_type == "Point").all()):
-        geom = geom.representative_point()
-    return np.asarray(geom.x, dtype=float), np.asarray(geom.y, dtype=float)
-
-
 def _threshold(series: Any, spec: Any, column: str) -> float:
     values = series.to_numpy(dtype=float)
     if isinstance(spec, str):
@@ -1406,7 +1395,7 @@ def plan_from_ranking(
     inc = to_pos(include, "include")
     exc = to_pos(exclude, "exclude")
     kept = sites.iloc[keep]
-    lon, lat = _lonlat(kept, "ranking.sites")
+    lon, lat = point_lonlat(kept, "ranking.sites")
     ids = [all_ids[i] for i in keep]
     region = [str(x) for x in kept["region_code"].to_numpy()]
 
@@ -1415,7 +1404,7 @@ def plan_from_ranking(
     parks = _layer(pack_layers, "parks", required=False)
     dist_parks = None
     if parks is not None and len(parks) and (spacing is not None or park_spacing_km is not None):
-        plon, plat = _lonlat(parks, "parks layer")
+        plon, plat = point_lonlat(parks, "parks layer")
         dist_parks = distance_matrix_km(lon, lat, plon, plat)
 
     regions = _layer(pack_layers, "regions")
@@ -1432,12 +1421,12 @@ def plan_from_ranking(
         dem = _layer(pack_layers, layer_name)
         if column not in dem.columns:
             raise UsageError(f"demand: layer '{layer_name}' has no column '{column}'")
-        dlon, dlat = _lonlat(dem, f"{layer_name} layer")
+        dlon, dlat = point_lonlat(dem, f"{layer_name} layer")
         w = dem[column].to_numpy(dtype=float)
         w = np.where(np.isfinite(w), w, 0.0)
         existing = None
         if parks is not None and len(parks):
-            plon, plat = _lonlat(parks, "parks layer")
+            plon, plat = point_lonlat(parks, "parks layer")
             existing = distance_matrix_km(plon, plat, dlon, dlat)
         cov = Coverage(
             weights=w,
