@@ -662,11 +662,40 @@ def render_map(ranking: Ranking, *, pack: Pack | None = None, indicator: str | N
         render with every resource inline.
     """
     import folium
-    from branca.element import Element, Figure
-    from folium.map import CustomPane
     from folium.plugins import Fullscreen
 
-    html_control, self_contained_figure = _macro_classes()
+    html_control, _ = _macro_classes()
+    lon, lat = _check_map_inputs(ranking, tiles, top_n, zones, scheme)
+    if pack is None:
+        pack = default_pack(ranking)
+    ch = zone_choropleth(pack, zones, indicator, scheme, k) if pack is not None else None
+    m = _base_map(ranking, self_contained, tiles)
+
+    legend: list[str] = []
+    if ch is not None:
+        _add_zones(m, ch, pack, show_zones, legend)
+    if pack is not None:
+        _add_context(m, pack, legend)
+    legend[:0] = _add_sites(m, ranking, lon, lat, top_n)
+    for ov in overlays:
+        _add_overlay(m, ov, legend)
+
+    # ---- panels and controls
+    included = ranking.included
+    top = included.head(top_n) if top_n else included.head(0)
+    n_excluded = int(ranking.sites["excluded"].to_numpy(dtype=bool).sum())
+    html_control(_title_panel(ranking, top, len(included), n_excluded, top_n),
+                 "topleft", "sp-panel sp-title-panel").add_to(m)
+    html_control("".join(legend), "bottomright", "sp-panel sp-legend").add_to(m)
+    Fullscreen(position="topleft", title="Full screen", title_cancel="Exit full screen").add_to(m)
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    m.fit_bounds(_map_bounds(ch, lon, lat))
+    return m
+
+
+def _check_map_inputs(ranking: Ranking, tiles: str | None, top_n: int, zones: str,
+                      scheme: str) -> tuple[np.ndarray, np.ndarray]:
+    """Refuse what cannot be drawn before any work; return the sites' lon and lat arrays."""
     if tiles:
         _check_tiles(tiles)
     if top_n < 0:
@@ -685,10 +714,16 @@ def render_map(ranking: Ranking, *, pack: Pack | None = None, indicator: str | N
     if scheme.lower().replace("-", "_").replace(" ", "") not in SCHEMES:
         raise UsageError(f"unknown classification scheme '{scheme}'; choose quantiles, "
                          "naturalbreaks or equalinterval")
-    if pack is None:
-        pack = default_pack(ranking)
-    ch = zone_choropleth(pack, zones, indicator, scheme, k) if pack is not None else None
+    return lon, lat
 
+
+def _base_map(ranking: Ranking, self_contained: bool, tiles: str | None) -> folium.Map:
+    """The empty map: trimmed resources, siteplan's CSS, the panes and any background tiles."""
+    import folium
+    from branca.element import Element, Figure
+    from folium.map import CustomPane
+
+    _, self_contained_figure = _macro_classes()
     scen_title = ranking.scenario.title or ranking.scenario.name
     m = folium.Map(tiles=None, control_scale=True, prefer_canvas=False, zoom_control=True)
     m.default_js = [(n, u) for n, u in m.default_js if n in KEEP_JS]
@@ -703,49 +738,59 @@ def render_map(ranking: Ranking, *, pack: Pack | None = None, indicator: str | N
                          control=True, overlay=False).add_to(m)
     elif not self_contained:
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap").add_to(m)
+    return m
 
-    legend: list[str] = []
-    # ---- zones
-    if ch is not None:
-        zone_title = f"{ch.layer.capitalize()}: {ch.label}"
+
+def _add_zones(m: folium.Map, ch: Choropleth, pack: Pack | None, show_zones: bool,
+               legend: list[str]) -> None:
+    """The zone choropleth (and, under provinces, the region outlines) with its legend rows."""
+    import folium
+
+    zone_title = f"{ch.layer.capitalize()}: {ch.label}"
+    folium.GeoJson(
+        _zone_geojson(ch), name=esc(zone_title), show=show_zones,
+        style_function=lambda f: {"fillColor": f["properties"]["sp_fill"], "color": "#ffffff",
+                                  "weight": 0.8, "fillOpacity": 0.75, "className": "sp-zone"},
+        highlight_function=lambda f: {"weight": 2.5, "color": "#333333"},
+        tooltip=folium.GeoJsonTooltip(fields=["sp_tip"], labels=False), pane="sp-zones",
+    ).add_to(m)
+    legend.append(f'<div class="sp-legend-title">{esc(ch.layer.capitalize())}: '
+                  f"{esc(ch.title)}</div>"
+                  f'<div class="sp-hint">{esc(SCHEME_TITLES[ch.scheme])}</div>')
+    legend.extend(_swatch(c, esc(lab)) for c, lab in zip(ch.colours, ch.class_labels(),
+                                                         strict=True))
+    if (ch.zones["sp_class"] < 0).any():
+        legend.append(_swatch(NO_DATA_COLOUR, "no data"))
+    if ch.layer == "provinces" and pack is not None and "regions" in pack.layer_names:
+        regions = simplify_zones(pack.layer("regions")[["geometry"]])
         folium.GeoJson(
-            _zone_geojson(ch), name=esc(zone_title), show=show_zones,
-            style_function=lambda f: {"fillColor": f["properties"]["sp_fill"], "color": "#ffffff",
-                                      "weight": 0.8, "fillOpacity": 0.75, "className": "sp-zone"},
-            highlight_function=lambda f: {"weight": 2.5, "color": "#333333"},
-            tooltip=folium.GeoJsonTooltip(fields=["sp_tip"], labels=False), pane="sp-zones",
+            {"type": "FeatureCollection", "features": [
+                {"type": "Feature", "properties": {}, "geometry": g.__geo_interface__}
+                for g in regions.geometry]},
+            name="Region boundaries", control=True,
+            style_function=lambda f: {"fill": False, "color": "#333333", "weight": 1.6,
+                                      "interactive": False, "className": "sp-region-line"},
+            pane="sp-zones", interactive=False,
         ).add_to(m)
-        legend.append(f'<div class="sp-legend-title">{esc(ch.layer.capitalize())}: '
-                      f"{esc(ch.title)}</div>"
-                      f'<div class="sp-hint">{esc(SCHEME_TITLES[ch.scheme])}</div>')
-        legend.extend(_swatch(c, esc(lab)) for c, lab in zip(ch.colours, ch.class_labels(),
-                                                             strict=True))
-        if (ch.zones["sp_class"] < 0).any():
-            legend.append(_swatch(NO_DATA_COLOUR, "no data"))
-        if ch.layer == "provinces" and pack is not None and "regions" in pack.layer_names:
-            regions = simplify_zones(pack.layer("regions")[["geometry"]])
-            folium.GeoJson(
-                {"type": "FeatureCollection", "features": [
-                    {"type": "Feature", "properties": {}, "geometry": g.__geo_interface__}
-                    for g in regions.geometry]},
-                name="Region boundaries", control=True,
-                style_function=lambda f: {"fill": False, "color": "#333333", "weight": 1.6,
-                                          "interactive": False, "className": "sp-region-line"},
-                pane="sp-zones", interactive=False,
-            ).add_to(m)
 
-    # ---- context layers
-    if pack is not None:
-        ctx_legend: list[str] = []
-        for spec in CONTEXT_LAYERS:
-            _point_layer(m, pack, spec, ctx_legend)
-        if ctx_legend:
-            legend.append('<div class="sp-legend-title">Context</div>')
-            legend.extend(ctx_legend)
 
-    # ---- sites
-    included = ranking.included
-    n_ranked = len(included)
+def _add_context(m: folium.Map, pack: Pack, legend: list[str]) -> None:
+    """The pack's context point layers (universities, parks, ...) and their legend rows."""
+    ctx_legend: list[str] = []
+    for spec in CONTEXT_LAYERS:
+        _point_layer(m, pack, spec, ctx_legend)
+    if ctx_legend:
+        legend.append('<div class="sp-legend-title">Context</div>')
+        legend.extend(ctx_legend)
+
+
+def _add_sites(m: folium.Map, ranking: Ranking, lon: np.ndarray, lat: np.ndarray,
+               top_n: int) -> list[str]:
+    """The candidate circles (best drawn last, on top) and rank labels; returns their legend."""
+    import folium
+
+    sites = ranking.sites
+    n_ranked = len(ranking.included)
     excluded_mask = sites["excluded"].to_numpy(dtype=bool)
     vmin, vmax = score_range(ranking)
     colours = score_colours(sites["score"].to_numpy(dtype=np.float64), vmin, vmax)
@@ -787,19 +832,12 @@ def render_map(ranking: Ranking, *, pack: Pack | None = None, indicator: str | N
     if excluded_mask.any():
         site_legend.append(_swatch("#616161", "excluded (see popup)", circle=True, dashed=True,
                                    fill=EXCLUDED_COLOUR))
-    legend[:0] = site_legend
+    return site_legend
 
-    # ---- overlays
-    for ov in overlays:
-        _add_overlay(m, ov, legend)
 
-    # ---- panels and controls
-    top = included.head(top_n) if top_n else included.head(0)
-    html_control(_title_panel(ranking, top, n_ranked, int(excluded_mask.sum()), top_n),
-                 "topleft", "sp-panel sp-title-panel").add_to(m)
-    html_control("".join(legend), "bottomright", "sp-panel sp-legend").add_to(m)
-    Fullscreen(position="topleft", title="Full screen", title_cancel="Exit full screen").add_to(m)
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+def _map_bounds(ch: Choropleth | None, lon: np.ndarray,
+                lat: np.ndarray) -> list[list[float]]:
+    """The view: the zones' extent, or the sites' with a margin when there are no zones."""
     if ch is not None:
         w, s, e, n = ch.bounds
     else:
@@ -807,8 +845,7 @@ def render_map(ranking: Ranking, *, pack: Pack | None = None, indicator: str | N
         s, n = float(np.min(lat)), float(np.max(lat))
         pad = max(0.1, 0.05 * max(e - w, n - s))
         w, e, s, n = w - pad, e + pad, s - pad, n + pad
-    m.fit_bounds([[s, w], [n, e]])
-    return m
+    return [[s, w], [n, e]]
 
 
 def map_html(m: folium.Map) -> str:
