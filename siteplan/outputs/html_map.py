@@ -694,7 +694,7 @@ def render_map(ranking: Ranking, *, pack: Pack | None = None, indicator: str | N
 
 
 def _check_map_inputs(ranking: Ranking, tiles: str | None, top_n: int, zones: str,
-                      scheme: str) -> tuple[np.ndarray, np.ndarray]:
+                      scheme: str) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Refuse what cannot be drawn before any work; return the sites' lon and lat arrays."""
     if tiles:
         _check_tiles(tiles)
@@ -784,7 +784,7 @@ def _add_context(m: folium.Map, pack: Pack, legend: list[str]) -> None:
         legend.extend(ctx_legend)
 
 
-def _add_sites(m: folium.Map, ranking: Ranking, lon: np.ndarray, lat: np.ndarray,
+def _add_sites(m: folium.Map, ranking: Ranking, lon: NDArray[np.float64], lat: NDArray[np.float64],
                top_n: int) -> list[str]:
     """The candidate circles (best drawn last, on top) and rank labels; returns their legend."""
     import folium
@@ -796,8 +796,9 @@ def _add_sites(m: folium.Map, ranking: Ranking, lon: np.ndarray, lat: np.ndarray
     colours = score_colours(sites["score"].to_numpy(dtype=np.float64), vmin, vmax)
     group = folium.FeatureGroup(name="Candidate sites", show=True)
     labels = folium.FeatureGroup(name=f"Rank labels (top {top_n})", show=True)
-    order = list(np.flatnonzero(excluded_mask)) + list(np.flatnonzero(~excluded_mask)[::-1])
-    for i in order:
+    order = np.concatenate([np.flatnonzero(excluded_mask),
+                            np.flatnonzero(~excluded_mask)[::-1]])
+    for i in order.tolist():
         row = sites.iloc[i]
         popup = folium.Popup(site_popup_html(ranking, row, n_ranked), parse_html=False,
                              max_width=460, max_height=440)
@@ -835,8 +836,8 @@ def _add_sites(m: folium.Map, ranking: Ranking, lon: np.ndarray, lat: np.ndarray
     return site_legend
 
 
-def _map_bounds(ch: Choropleth | None, lon: np.ndarray,
-                lat: np.ndarray) -> list[list[float]]:
+def _map_bounds(ch: Choropleth | None, lon: NDArray[np.float64],
+                lat: NDArray[np.float64]) -> list[list[float]]:
     """The view: the zones' extent, or the sites' with a margin when there are no zones."""
     if ch is not None:
         w, s, e, n = ch.bounds

@@ -284,7 +284,8 @@ def _indices(values: Sequence[int] | ArrayLike, n: int, name: str) -> IntArray:
     return np.unique(arr)
 
 
-def _close_pairs(dist: FloatArray, limit: float, block: int = 2048) -> tuple[IntArray, ...]:
+def _close_pairs(dist: FloatArray, limit: float,
+                 block: int = 2048) -> tuple[IntArray, IntArray, FloatArray]:
     """Pairs ``i < j`` with ``min(d_ij, d_ji) < limit``, in row blocks (vectorised)."""
     n = dist.shape[0]
     out_i: list[IntArray] = []
@@ -342,67 +343,10 @@ def _prepare(
         spacing if park_spacing_km is None else _as_km(park_spacing_km, "park_spacing_km")
     )
 
-    # spacing between candidates
-    pi = pj = np.zeros(0, np.int64)
-    pd_ = np.zeros(0, float)
-    if spacing is not None:
-        if dist_km is None:
-            raise UsageError(
-                "min_spacing_km needs dist_km (n x n candidate distances in km); pass it or drop "
-                "the spacing"
-            )
-        dm = np.asarray(dist_km, dtype=float)
-        if dm.shape != (n, n):
-            raise UsageError(f"dist_km: shape {dm.shape}, expected ({n}, {n}) candidate distances")
-        if np.isnan(dm).any():
-            raise DataError("dist_km: contains NaN distances; recompute the distance matrix")
-        pi, pj, pd_ = _close_pairs(dm, spacing)
-
-    # spacing to existing parks
-    blocked = np.zeros(n, dtype=bool)
-    n_parks = 0
-    if dist_to_existing_km is not None:
-        de = np.asarray(dist_to_existing_km, dtype=float)
-        if de.ndim != 2 or de.shape[0] != n:
-            raise UsageError(
-                f"dist_to_existing_km: shape {de.shape}, expected ({n}, p) candidate-park distances"
-            )
-        n_parks = de.shape[1]
-        if park_spacing is not None and de.shape[1] > 0:
-            blocked = np.nanmin(np.where(np.isnan(de), np.inf, de), axis=1) < park_spacing
-    elif park_spacing_km is not None:
-        raise UsageError(
-            "park_spacing_km needs dist_to_existing_km (n x p candidate-park distances in km)"
-        )
-
-    # lagging regions
-    lag = np.zeros(n, dtype=bool)
-    if lagging is not None:
-        lag = np.asarray(lagging)
-        if lag.shape != (n,) or lag.dtype != bool:
-            raise UsageError(f"lagging: pass a boolean mask with one entry per candidate ({n})")
-    quota = 0
-    if lagging_quota is not None:
-        quota = _as_int(lagging_quota, "lagging_quota", minimum=0)
-        if quota > 0 and lagging is None:
-            raise UsageError("lagging_quota needs the lagging mask (one bool per candidate)")
-
-    inc = _indices(include, n, "include")
-    exc = _indices(exclude, n, "exclude")
-    both = np.intersect1d(inc, exc)
-    if both.size:
-        raise UsageError(
-            f"site {names[int(both[0])]} is both in include and exclude; keep it in only one"
-        )
-    excluded = np.zeros(n, dtype=bool)
-    excluded[exc] = True
-    unscored = ~np.isfinite(s)
-    bad_inc = inc[unscored[inc]]
-    if bad_inc.size:
-        raise PlanError(
-            f"must-include site {names[int(bad_inc[0])]} has no score (excluded by the scenario): "
-            "drop it from include or change the scenario's exclusion rules"
-        )
+    pi, pj, pd_ = _spacing_pairs(dist_km, spacing, n)
+    blocked, n_parks = _park_block(dist_to_existing_km, park_spacing, park_spacing_km, n)
+    lag, quota = _lagging_inputs(lagging, lagging_quota, n)
+    inc, excluded, unscored = _include_exclude(include, exclude, s, names)
 
     # candidates closer than D to a must-include site cannot be chosen
     near_inc = np.zeros(n, dtype=bool)
@@ -445,6 +389,84 @@ def _prepare(
     elif coverage is not None:
         raise UsageError("coverage is given but objective='suitability'; set objective='coverage'")
     return p
+
+
+def _spacing_pairs(dist_km: ArrayLike | None, spacing: float | None,
+                   n: int) -> tuple[IntArray, IntArray, FloatArray]:
+    """The candidate pairs closer than the minimum spacing (none without a spacing)."""
+    if spacing is None:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, float)
+    if dist_km is None:
+        raise UsageError(
+            "min_spacing_km needs dist_km (n x n candidate distances in km); pass it or drop "
+            "the spacing"
+        )
+    dm = np.asarray(dist_km, dtype=float)
+    if dm.shape != (n, n):
+        raise UsageError(f"dist_km: shape {dm.shape}, expected ({n}, {n}) candidate distances")
+    if np.isnan(dm).any():
+        raise DataError("dist_km: contains NaN distances; recompute the distance matrix")
+    return _close_pairs(dm, spacing)
+
+
+def _park_block(dist_to_existing_km: ArrayLike | None, park_spacing: float | None,
+                park_spacing_km: Any, n: int) -> tuple[BoolArray, int]:
+    """Candidates closer than the park spacing to an existing park, and the number of parks."""
+    blocked = np.zeros(n, dtype=bool)
+    if dist_to_existing_km is None:
+        if park_spacing_km is not None:
+            raise UsageError(
+                "park_spacing_km needs dist_to_existing_km (n x p candidate-park distances in km)"
+            )
+        return blocked, 0
+    de = np.asarray(dist_to_existing_km, dtype=float)
+    if de.ndim != 2 or de.shape[0] != n:
+        raise UsageError(
+            f"dist_to_existing_km: shape {de.shape}, expected ({n}, p) candidate-park distances"
+        )
+    if park_spacing is not None and de.shape[1] > 0:
+        blocked = np.nanmin(np.where(np.isnan(de), np.inf, de), axis=1) < park_spacing
+    return blocked, int(de.shape[1])
+
+
+def _lagging_inputs(lagging: ArrayLike | None, lagging_quota: Any,
+                    n: int) -> tuple[BoolArray, int]:
+    """The lagging mask (all False when not given) and the quota of sites in it."""
+    lag = np.zeros(n, dtype=bool)
+    if lagging is not None:
+        lag = np.asarray(lagging)
+        if lag.shape != (n,) or lag.dtype != bool:
+            raise UsageError(f"lagging: pass a boolean mask with one entry per candidate ({n})")
+    quota = 0
+    if lagging_quota is not None:
+        quota = _as_int(lagging_quota, "lagging_quota", minimum=0)
+        if quota > 0 and lagging is None:
+            raise UsageError("lagging_quota needs the lagging mask (one bool per candidate)")
+    return lag, quota
+
+
+def _include_exclude(include: Sequence[int] | ArrayLike, exclude: Sequence[int] | ArrayLike,
+                     s: FloatArray, names: list[str]) -> tuple[IntArray, BoolArray, BoolArray]:
+    """Must-include indices, the excluded mask and the unscored mask, checked together:
+    a site both included and excluded, or included without a score, is an error."""
+    n = s.size
+    inc = _indices(include, n, "include")
+    exc = _indices(exclude, n, "exclude")
+    both = np.intersect1d(inc, exc)
+    if both.size:
+        raise UsageError(
+            f"site {names[int(both[0])]} is both in include and exclude; keep it in only one"
+        )
+    excluded = np.zeros(n, dtype=bool)
+    excluded[exc] = True
+    unscored = ~np.isfinite(s)
+    bad_inc = inc[unscored[inc]]
+    if bad_inc.size:
+        raise PlanError(
+            f"must-include site {names[int(bad_inc[0])]} has no score (excluded by the scenario): "
+            "drop it from include or change the scenario's exclusion rules"
+        )
+    return inc, excluded, unscored
 
 
 def _prepare_coverage(p: _Problem, coverage: Coverage | None) -> None:
@@ -1374,26 +1396,8 @@ def plan_from_ranking(
     pos_of = {all_ids[i]: j for j, i in enumerate(keep)}
     known = set(all_ids)
 
-    def to_pos(values: Sequence[str], name: str) -> list[int]:
-        if isinstance(values, str):
-            values = [values]
-        out = []
-        for v in values:
-            v = str(v)
-            if v not in known:
-                raise UsageError(f"{name}: unknown site id '{v}'; use an id from the ranking")
-            if v not in pos_of:
-                if name == "exclude":
-                    continue
-                raise PlanError(
-                    f"must-include site {v} is excluded by the scenario: drop it from include or "
-                    "change the scenario's exclusion rules"
-                )
-            out.append(pos_of[v])
-        return out
-
-    inc = to_pos(include, "include")
-    exc = to_pos(exclude, "exclude")
+    inc = _site_positions(include, "include", known, pos_of)
+    exc = _site_positions(exclude, "exclude", known, pos_of)
     kept = sites.iloc[keep]
     lon, lat = point_lonlat(kept, "ranking.sites")
     ids = [all_ids[i] for i in keep]
@@ -1411,29 +1415,8 @@ def plan_from_ranking(
     lag_codes = lagging_regions(regions, lagging_rule)
     lag = np.array([r in lag_codes for r in region], dtype=bool)
 
-    cov = None
-    if objective == "coverage":
-        if demand is None or coverage_radius_km is None:
-            raise UsageError(
-                "objective='coverage' needs demand=(layer, weight column) and coverage_radius_km"
-            )
-        layer_name, column = demand
-        dem = _layer(pack_layers, layer_name)
-        if column not in dem.columns:
-            raise UsageError(f"demand: layer '{layer_name}' has no column '{column}'")
-        dlon, dlat = point_lonlat(dem, f"{layer_name} layer")
-        w = dem[column].to_numpy(dtype=float)
-        w = np.where(np.isfinite(w), w, 0.0)
-        existing = None
-        if parks is not None and len(parks):
-            plon, plat = point_lonlat(parks, "parks layer")
-            existing = distance_matrix_km(plon, plat, dlon, dlat)
-        cov = Coverage(
-            weights=w,
-            dist_km=distance_matrix_km(lon, lat, dlon, dlat),
-            radius_km=float(coverage_radius_km),
-            existing_dist_km=existing,
-        )
+    cov = (_coverage_from_layers(pack_layers, demand, coverage_radius_km, lon, lat, parks)
+           if objective == "coverage" else None)
 
     sol = select_sites(
         score[keep],
@@ -1460,6 +1443,61 @@ def plan_from_ranking(
     constraints = dict(sol.constraints)
     constraints["lagging_regions"] = sorted(lag_codes)
     return replace(sol, chosen=positions, sites=table, constraints=constraints)
+
+
+def _site_positions(values: Sequence[str] | str, name: str, known: set[str],
+                    pos_of: Mapping[str, int]) -> list[int]:
+    """Positions among the kept candidates of the ``include`` or ``exclude`` ids.
+
+    An unknown id is a UsageError; a must-include site the scenario excludes is a
+    PlanError; excluding a site the scenario already excludes is a no-op.
+    """
+    if isinstance(values, str):
+        values = [values]
+    out = []
+    for v in values:
+        v = str(v)
+        if v not in known:
+            raise UsageError(f"{name}: unknown site id '{v}'; use an id from the ranking")
+        if v not in pos_of:
+            if name == "exclude":
+                continue
+            raise PlanError(
+                f"must-include site {v} is excluded by the scenario: drop it from include or "
+                "change the scenario's exclusion rules"
+            )
+        out.append(pos_of[v])
+    return out
+
+
+def _coverage_from_layers(pack_layers: Pack | Mapping[str, Any], demand: tuple[str, str] | None,
+                          coverage_radius_km: float | None, lon: FloatArray, lat: FloatArray,
+                          parks: Any) -> Coverage:
+    """The coverage problem's data: demand weights, candidate-demand distances and the
+    distances from existing parks (which already cover their neighbourhood)."""
+    from siteplan.criteria.geodesy import distance_matrix_km
+
+    if demand is None or coverage_radius_km is None:
+        raise UsageError(
+            "objective='coverage' needs demand=(layer, weight column) and coverage_radius_km"
+        )
+    layer_name, column = demand
+    dem = _layer(pack_layers, layer_name)
+    if column not in dem.columns:
+        raise UsageError(f"demand: layer '{layer_name}' has no column '{column}'")
+    dlon, dlat = point_lonlat(dem, f"{layer_name} layer")
+    w = dem[column].to_numpy(dtype=float)
+    w = np.where(np.isfinite(w), w, 0.0)
+    existing = None
+    if parks is not None and len(parks):
+        plon, plat = point_lonlat(parks, "parks layer")
+        existing = distance_matrix_km(plon, plat, dlon, dlat)
+    return Coverage(
+        weights=w,
+        dist_km=distance_matrix_km(lon, lat, dlon, dlat),
+        radius_km=float(coverage_radius_km),
+        existing_dist_km=existing,
+    )
 
 
 # --------------------------------------------------------------------------- allocation

@@ -391,22 +391,14 @@ class SurfaceModel:
         """
         import time
 
-        from siteplan.criteria.compute import CriteriaContext, candidate_only, compute_criteria
-        from siteplan.criteria.kernels import containing_zone
+        from siteplan.criteria.compute import CriteriaContext
         from siteplan.layers.pack import Pack
         from siteplan.scenario import Scenario, load_scenario
         from siteplan.scoring.ranking import CriterionInfo
 
         res = check_resolution(resolution)
         scen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-        bad = candidate_only(scen.criteria)
-        if bad:
-            raise CriterionError(f"scenario '{scen.name}': criteria {', '.join(bad)} read the "
-                                 "candidates' own columns (kind 'attribute') and cannot be "
-                                 "computed on H3 cells; drop them or use a layer-based criterion")
-        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int | np.integer) \
-                or chunk_size < 1:
-            raise UsageError(f"chunk_size must be a positive integer, got {chunk_size!r}")
+        _check_build(scen, chunk_size)
         if pack is None:
             pack = Pack(None, overrides=scen.layers)
         timings: dict[str, float] = {}
@@ -416,104 +408,34 @@ class SurfaceModel:
         timings["cells"] = time.perf_counter() - t0
 
         names = [c.name for c in scen.criteria]
-        m = len(names)
         zone_layers = list(dict.fromkeys(str(c.params["zones"]) for c in scen.criteria
                                          if c.kind == "zone_attribute"))
-        chunk = _chunk_for_memory(n, m, len(scen.weighted), len(zone_layers), int(chunk_size),
-                                  max_memory_mb, res)
+        chunk = _chunk_for_memory(n, len(names), len(scen.weighted), len(zone_layers),
+                                  int(chunk_size), max_memory_mb, res)
 
         t0 = time.perf_counter()
         ctx = CriteriaContext(pack)
         study = pack.manifest.study_area
         regions = ctx.zones(study, f"study area '{study}'")
-        region, _ = containing_zone(lon, lat, regions.geometry.array)
-        zone_idx: dict[str, NDArray[np.intp]] = {}
-        for layer in zone_layers:
-            if layer == study:
-                zone_idx[layer] = region
-            else:
-                zones = ctx.zones(layer, f"zone layer '{layer}'")
-                zone_idx[layer] = containing_zone(lon, lat, zones.geometry.array)[0]
+        zone_idx = _zone_indexes(ctx, lon, lat, regions, study, zone_layers)
+        region = zone_idx.pop(_REGION_KEY)
         timings["zones"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        raw = np.empty((n, m), dtype=np.float32, order="F")
-        # constraint failures in float64 on the exact values (imputed cells added later)
-        fails = {k: np.zeros(n, dtype=bool) for k in range(len(scen.constraints))}
-        col_of = {name: j for j, name in enumerate(names)}
-        constrained = {k.criterion for k in scen.constraints}
-        first = [c for c in scen.criteria if c.name in constrained]
-        rest = [c for c in scen.criteria if c.name not in constrained]
-        skipped = np.zeros(n, dtype=bool)  # cells whose other criteria were not computed
-        with (progress or _no_progress)(n, f"criteria at H3 res {res}") as advance:
-            for start in range(0, n, chunk):
-                stop = min(n, start + chunk)
-                zc = {layer: idx[start:stop] for layer, idx in zone_idx.items()}
-                vals = compute_criteria(first, ctx, lon[start:stop], lat[start:stop],
-                                        attributes=None, zone_cache=zc)
-                failing = np.zeros(stop - start, dtype=bool)
-                for k, con in enumerate(scen.constraints):
-                    fails[k][start:stop] = constraint_fails(vals[con.criterion], con)
-                    failing |= fails[k][start:stop]
-                keep = np.ones(stop - start, dtype=bool) if all_criteria else ~failing
-                skipped[start:stop] = ~keep
-                if keep.any():
-                    sub_zc = {layer: idx[keep] for layer, idx in zc.items()}
-                    vals.update({k: _spread(v, keep) for k, v in compute_criteria(
-                        rest, ctx, lon[start:stop][keep], lat[start:stop][keep],
-                        attributes=None, zone_cache=sub_zc).items()})
-                else:
-                    vals.update({c.name: np.full(stop - start, np.nan) for c in rest})
-                for j, name in enumerate(names):
-                    raw[start:stop, j] = vals[name]
-                advance(stop - start)
+        raw, fails, skipped = _compute_raw(scen, ctx, lon, lat, zone_idx, chunk, all_criteria,
+                                           progress or _no_progress, res)
         timings["criteria"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        excluded = np.zeros(n, dtype=bool)
-        exclusions: dict[str, int] = {}
-        notes: list[str] = []
-        used = {c.name for c in scen.weighted} | {k.criterion for k in scen.constraints}
-        imputed: dict[str, tuple[NDArray[np.bool_], float]] = {}
-        for c in scen.criteria:
-            if c.name not in used:
-                continue
-            col = raw[:, col_of[c.name]]
-            computed = ~skipped if c.name not in constrained else np.ones(n, dtype=bool)
-            miss = resolve_missing(col[computed], c, scen.nan_policy, "H3 cell")
-            if miss is None:
-                continue
-            nan = np.zeros(n, dtype=bool)
-            nan[computed] = miss.mask
-            if miss.fill is None:
-                excluded |= nan
-                exclusions[f"no value for {c.display} (nan_policy = exclude)"] = int(nan.sum())
-            else:
-                col[nan] = miss.fill
-                imputed[c.name] = (nan, miss.fill)
-                notes.append(f"{c.display}: {int(nan.sum()):,} cells without a value imputed as "
-                             f"{miss.fill:.4g} ({miss.policy})")
-        for k, con in enumerate(scen.constraints):
-            bad_k = fails[k]
-            if con.criterion in imputed:
-                nan, fill = imputed[con.criterion]
-                if constraint_fails(np.array([fill]), con)[0]:
-                    bad_k |= nan
-            why = constraint_reason(con, scen.criterion(con.criterion))
-            exclusions[why] = exclusions.get(why, 0) + int(bad_k.sum())
-            excluded |= bad_k
-        valid = ~excluded
-        if not valid.any():
-            listed = "; ".join(f"{k}: {v:,} cells" for k, v in exclusions.items())
-            raise DataError(f"no H3 cell left after constraints ({listed}); relax the "
-                            "[[constraints]] of the scenario")
+        col_of = {name: j for j, name in enumerate(names)}
+        valid, exclusions, notes = _screen_cells(raw, scen, col_of, fails, skipped)
         values, value_names = _normalise(raw, valid, scen, col_of)
         timings["normalise"] = time.perf_counter() - t0
 
+        codes, labels = _zone_labels(regions, pack, study)
         return cls(scenario=scen, resolution=res, cells=cells, lon=lon, lat=lat,
-                   region=region, region_codes=_zone_labels(regions, pack, study)[0],
-                   region_names=_zone_labels(regions, pack, study)[1], criteria=names, raw=raw,
-                   valid=valid, value_names=value_names, values=values,
+                   region=region, region_codes=codes, region_names=labels, criteria=names,
+                   raw=raw, valid=valid, value_names=value_names, values=values,
                    infos=[CriterionInfo.from_criterion(c) for c in scen.criteria],
                    exclusions=exclusions, notes=notes, timings=timings, pack_name=pack.name)
 
@@ -597,6 +519,139 @@ class SurfaceModel:
                                                scen.method_options)
         out[self.valid] = res
         return out
+
+
+_REGION_KEY = "\0study area"  # key of the study-area index in _zone_indexes' result
+
+
+def _check_build(scen: Scenario, chunk_size: Any) -> None:
+    """Refuse, before any work, a scenario a surface cannot compute or a bad chunk size."""
+    from siteplan.criteria.compute import candidate_only
+
+    bad = candidate_only(scen.criteria)
+    if bad:
+        raise CriterionError(f"scenario '{scen.name}': criteria {', '.join(bad)} read the "
+                             "candidates' own columns (kind 'attribute') and cannot be "
+                             "computed on H3 cells; drop them or use a layer-based criterion")
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int | np.integer) \
+            or chunk_size < 1:
+        raise UsageError(f"chunk_size must be a positive integer, got {chunk_size!r}")
+
+
+def _zone_indexes(ctx: Any, lon: NDArray[np.float64], lat: NDArray[np.float64],
+                  regions: gpd.GeoDataFrame, study: str,
+                  zone_layers: list[str]) -> dict[str, NDArray[np.intp]]:
+    """Each cell's zone in the study area (under ``_REGION_KEY``) and in every zone layer
+    a ``zone_attribute`` criterion reads, located once for all chunks."""
+    from siteplan.criteria.kernels import containing_zone
+
+    region, _ = containing_zone(lon, lat, regions.geometry.array)
+    zone_idx: dict[str, NDArray[np.intp]] = {_REGION_KEY: region}
+    for layer in zone_layers:
+        if layer == study:
+            zone_idx[layer] = region
+        else:
+            zones = ctx.zones(layer, f"zone layer '{layer}'")
+            zone_idx[layer] = containing_zone(lon, lat, zones.geometry.array)[0]
+    return zone_idx
+
+
+def _compute_raw(scen: Scenario, ctx: Any, lon: NDArray[np.float64], lat: NDArray[np.float64],
+                 zone_idx: dict[str, NDArray[np.intp]], chunk: int, all_criteria: bool,
+                 progress: Progress, res: int
+                 ) -> tuple[NDArray[np.float32], dict[int, NDArray[np.bool_]], NDArray[np.bool_]]:
+    """Raw criterion values of every cell, chunk by chunk.
+
+    The constrained criteria come first; unless ``all_criteria``, the others are computed
+    only on the cells that pass every constraint (NaN elsewhere). Returns the float32
+    matrix (column-major), each constraint's failures on the exact float64 values, and
+    the cells whose other criteria were skipped.
+    """
+    from siteplan.criteria.compute import compute_criteria
+
+    n = int(lon.size)
+    names = [c.name for c in scen.criteria]
+    raw = np.empty((n, len(names)), dtype=np.float32, order="F")
+    fails = {k: np.zeros(n, dtype=bool) for k in range(len(scen.constraints))}
+    constrained = {k.criterion for k in scen.constraints}
+    first = [c for c in scen.criteria if c.name in constrained]
+    rest = [c for c in scen.criteria if c.name not in constrained]
+    skipped = np.zeros(n, dtype=bool)
+    with progress(n, f"criteria at H3 res {res}") as advance:
+        for start in range(0, n, chunk):
+            stop = min(n, start + chunk)
+            zc = {layer: idx[start:stop] for layer, idx in zone_idx.items()}
+            vals = compute_criteria(first, ctx, lon[start:stop], lat[start:stop],
+                                    attributes=None, zone_cache=zc)
+            failing = np.zeros(stop - start, dtype=bool)
+            for k, con in enumerate(scen.constraints):
+                fails[k][start:stop] = constraint_fails(vals[con.criterion], con)
+                failing |= fails[k][start:stop]
+            keep = np.ones(stop - start, dtype=bool) if all_criteria else ~failing
+            skipped[start:stop] = ~keep
+            if keep.any():
+                sub_zc = {layer: idx[keep] for layer, idx in zc.items()}
+                vals.update({k: _spread(v, keep) for k, v in compute_criteria(
+                    rest, ctx, lon[start:stop][keep], lat[start:stop][keep],
+                    attributes=None, zone_cache=sub_zc).items()})
+            else:
+                vals.update({c.name: np.full(stop - start, np.nan) for c in rest})
+            for j, name in enumerate(names):
+                raw[start:stop, j] = vals[name]
+            advance(stop - start)
+    return raw, fails, skipped
+
+
+def _screen_cells(raw: NDArray[np.float32], scen: Scenario, col_of: dict[str, int],
+                  fails: dict[int, NDArray[np.bool_]], skipped: NDArray[np.bool_]
+                  ) -> tuple[NDArray[np.bool_], dict[str, int], list[str]]:
+    """Apply the NaN policy (imputing into ``raw`` in place) and the constraints.
+
+    Imputed values are taken over the cells whose criterion was computed; a cell imputed
+    with a value that fails a constraint is excluded too. Returns the valid cells, the
+    count of cells per exclusion reason and the imputation notes; a DataError when no
+    cell is left.
+    """
+    n = raw.shape[0]
+    constrained = {k.criterion for k in scen.constraints}
+    excluded = np.zeros(n, dtype=bool)
+    exclusions: dict[str, int] = {}
+    notes: list[str] = []
+    used = {c.name for c in scen.weighted} | constrained
+    imputed: dict[str, tuple[NDArray[np.bool_], float]] = {}
+    for c in scen.criteria:
+        if c.name not in used:
+            continue
+        col = raw[:, col_of[c.name]]
+        computed = ~skipped if c.name not in constrained else np.ones(n, dtype=bool)
+        miss = resolve_missing(col[computed], c, scen.nan_policy, "H3 cell")
+        if miss is None:
+            continue
+        nan = np.zeros(n, dtype=bool)
+        nan[computed] = miss.mask
+        if miss.fill is None:
+            excluded |= nan
+            exclusions[f"no value for {c.display} (nan_policy = exclude)"] = int(nan.sum())
+        else:
+            col[nan] = miss.fill
+            imputed[c.name] = (nan, miss.fill)
+            notes.append(f"{c.display}: {int(nan.sum()):,} cells without a value imputed as "
+                         f"{miss.fill:.4g} ({miss.policy})")
+    for k, con in enumerate(scen.constraints):
+        bad_k = fails[k]
+        if con.criterion in imputed:
+            nan, fill = imputed[con.criterion]
+            if constraint_fails(np.array([fill]), con)[0]:
+                bad_k |= nan
+        why = constraint_reason(con, scen.criterion(con.criterion))
+        exclusions[why] = exclusions.get(why, 0) + int(bad_k.sum())
+        excluded |= bad_k
+    valid = ~excluded
+    if not valid.any():
+        listed = "; ".join(f"{k}: {v:,} cells" for k, v in exclusions.items())
+        raise DataError(f"no H3 cell left after constraints ({listed}); relax the "
+                        "[[constraints]] of the scenario")
+    return valid, exclusions, notes
 
 
 def _zone_labels(zones: gpd.GeoDataFrame, pack: Pack, layer: str) -> tuple[list[str], list[str]]:
