@@ -33,10 +33,35 @@ from typing import Any
 
 from siteplan.errors import ScenarioError, UsageError
 
-METHODS = ("wlc", "wp", "topsis", "vikor", "owa")
-METHOD_NAMES = {"wlc": "weighted linear combination (weighted sum)",
-                "wp": "weighted product", "topsis": "TOPSIS (Hwang & Yoon)",
-                "vikor": "VIKOR (Opricovic & Tzeng)", "owa": "ordered weighted averaging"}
+
+@dataclass(frozen=True)
+class MethodInfo:
+    """What the rest of siteplan needs to know about an aggregation method.
+
+    ``per_row``: a site's score depends on its own row only, computed from the
+    benefit-oriented value matrix (WLC, WP, OWA), so cells can be scored in blocks and
+    a site added to the set changes no other score. False: the method scores the raw
+    matrix with directions against the set's ideal and anti-ideal (TOPSIS, VIKOR),
+    so every score depends on the whole set. ``options``: the scenario's
+    ``[method_options]`` keys it reads.
+    """
+
+    label: str
+    per_row: bool
+    options: tuple[str, ...] = ()
+
+
+#: THE list of aggregation methods (key -> properties); the functions are in
+#: :mod:`siteplan.scoring.aggregate` (``AGGREGATORS``, same keys, checked by a test).
+METHOD_INFO: dict[str, MethodInfo] = {
+    "wlc": MethodInfo("weighted linear combination (weighted sum)", per_row=True),
+    "wp": MethodInfo("weighted product", per_row=True, options=("wp_floor",)),
+    "topsis": MethodInfo("TOPSIS (Hwang & Yoon)", per_row=False),
+    "vikor": MethodInfo("VIKOR (Opricovic & Tzeng)", per_row=False, options=("vikor_v",)),
+    "owa": MethodInfo("ordered weighted averaging", per_row=True, options=("owa_alpha",)),
+}
+METHODS = tuple(METHOD_INFO)
+METHOD_NAMES = {key: info.label for key, info in METHOD_INFO.items()}
 NAN_POLICIES = ("exclude", "impute-median", "impute-worst")
 DIRECTIONS = ("benefit", "cost")
 LINEAR_NORMALIZERS = ("minmax", "vector", "max")

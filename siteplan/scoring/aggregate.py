@@ -31,15 +31,19 @@ Every score is higher-is-better and lies in ``[0, 1]``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from siteplan.errors import DataError, UsageError
+from siteplan.scenario import METHOD_OPTIONS
 from siteplan.scenario import METHODS as SCENARIO_METHODS
 
 __all__ = [
+    "AGGREGATORS",
     "METHODS",
     "VikorResult",
     "complete_matrix",
@@ -771,6 +775,37 @@ def owa(values: ArrayLike, weights: ArrayLike, order_weights: ArrayLike) -> Floa
     den[den <= 0] = 1.0  # only sites without data are left here; _finish makes them NaN
     num /= den
     return _finish(num, valid, single)
+
+
+# ----------------------------------------------------------------------------- dispatch
+
+#: ``aggregator(values, matrix, directions, weights, options) -> scores`` of a method:
+#: ``values`` the benefit-oriented value scores, ``matrix``/``directions`` the raw
+#: matrix for the methods with ``per_row = False`` (see
+#: :func:`siteplan.scoring.ranking.method_matrix`), ``options`` the scenario's
+#: ``[method_options]``.
+Aggregator = Callable[[FloatArray, FloatArray, FloatArray, FloatArray, Mapping[str, Any]],
+                      FloatArray]
+
+
+def _option(options: Mapping[str, Any], key: str) -> float:
+    """A ``[method_options]`` value, or its default from ``scenario.METHOD_OPTIONS``."""
+    return float(options.get(key, METHOD_OPTIONS[key][0]))
+
+
+#: method key -> aggregator; the keys are :data:`siteplan.scenario.METHODS` (a test checks).
+AGGREGATORS: dict[str, Aggregator] = {
+    "wlc": lambda values, matrix, directions, weights, options: wlc(values, weights),
+    "wp": lambda values, matrix, directions, weights, options: weighted_product(
+        values, weights, floor=_option(options, "wp_floor")),
+    "topsis": lambda values, matrix, directions, weights, options: topsis(
+        matrix, weights, directions),
+    "vikor": lambda values, matrix, directions, weights, options: vikor(
+        matrix, weights, directions, v=_option(options, "vikor_v")).score,
+    "owa": lambda values, matrix, directions, weights, options: owa(
+        values, weights, order_weights_from_risk(values.shape[1],
+                                                 _option(options, "owa_alpha"))),
+}
 
 
 # ----------------------------------------------------------------------------- ranks

@@ -180,20 +180,10 @@ def aggregate_scores(method: str, values: NDArray[np.float64], matrix: NDArray[n
     ``values`` are the benefit-oriented value scores; ``matrix``/``directions`` the
     TOPSIS/VIKOR inputs from :func:`method_matrix`.
     """
-    from siteplan.scoring import aggregate as agg
+    from siteplan.scoring.aggregate import AGGREGATORS
 
-    opts = dict(options or {})
-    if method == "wlc":
-        return agg.wlc(values, weights)
-    if method == "wp":
-        return agg.weighted_product(values, weights, floor=float(opts.get("wp_floor", 1e-3)))
-    if method == "topsis":
-        return agg.topsis(matrix, weights, directions)
-    if method == "vikor":
-        return agg.vikor(matrix, weights, directions, v=float(opts.get("vikor_v", 0.5))).score
-    if method == "owa":
-        order = agg.order_weights_from_risk(values.shape[1], float(opts.get("owa_alpha", 1.0)))
-        return agg.owa(values, weights, order)
+    if method in AGGREGATORS:
+        return AGGREGATORS[method](values, matrix, directions, weights, dict(options or {}))
     raise UsageError(f"unknown method '{method}'; choose one of {', '.join(METHOD_NAMES)}")
 
 

@@ -46,6 +46,33 @@ def test_methods_tuple() -> None:
     assert ag.METHODS == ("wlc", "wp", "topsis", "vikor", "owa")
 
 
+def test_every_method_in_the_registry_has_one_aggregator() -> None:
+    from siteplan.scenario import METHOD_INFO, METHOD_OPTIONS
+
+    assert tuple(ag.AGGREGATORS) == tuple(METHOD_INFO)
+    read = {key for info in METHOD_INFO.values() for key in info.options}
+    assert read == set(METHOD_OPTIONS)
+
+
+@pytest.mark.parametrize("method", ag.METHODS)
+def test_per_row_methods_score_a_site_without_looking_at_the_others(method: str) -> None:
+    """The registry's ``per_row`` flag is what the surface relies on to score cells in
+    blocks: check it against the aggregators themselves."""
+    from siteplan.scenario import METHOD_INFO
+
+    rng = np.random.default_rng(7)
+    values = rng.uniform(0.05, 0.95, size=(12, 4))
+    weights = np.array([0.4, 0.3, 0.2, 0.1])
+    dirs = np.ones(4)
+    fn = ag.AGGREGATORS[method]
+    whole = fn(values, values, dirs, weights, {})
+    # a new site better than all on one criterion, worse on another: moves the ideals
+    extra = np.vstack([values, [1.0, 0.0, 0.5, 0.5]])
+    with_extra = fn(extra, extra, dirs, weights, {})[:12]
+    same = bool(np.allclose(whole, with_extra, atol=1e-12))
+    assert same is METHOD_INFO[method].per_row
+
+
 # ----------------------------------------------------------------------------- weights
 
 

@@ -50,6 +50,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from siteplan.errors import UsageError
+from siteplan.scenario import METHOD_INFO
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -63,11 +64,6 @@ __all__ = ["SAMPLINGS", "RobustnessReport", "analyse", "score_function"]
 FloatArray = NDArray[np.float64]
 Sampling = Literal["uniform", "dirichlet", "bounds"]
 SAMPLINGS: tuple[str, ...] = ("uniform", "dirichlet", "bounds")
-
-#: methods that score the benefit-oriented value matrix; the others (TOPSIS, VIKOR) score
-#: the raw matrix with directions (see :func:`siteplan.scoring.ranking.method_matrix`).
-_VALUE_METHODS = ("wlc", "wp", "owa")
-
 
 def score_function(method: str, directions: FloatArray,
                    options: Mapping[str, Any] | None = None
@@ -436,7 +432,7 @@ def analyse(ranking: Ranking, *, samples: int = 10_000, seed: int | None = 42,
         raise UsageError("sensitivity: the scenario has one weighted criterion; weights can "
                          "only be traded between two or more criteria")
     values, matrix, directions = ranking.decision_matrix()
-    x = values if ranking.method in _VALUE_METHODS else matrix
+    x = values if METHOD_INFO[ranking.method].per_row else matrix
     fn = score_function(ranking.method, directions, ranking.scenario.method_options)
     k = min(int(top_k), n)
 
@@ -453,7 +449,7 @@ def analyse(ranking: Ranking, *, samples: int = 10_000, seed: int | None = 42,
                         seed=rng_w, center=w, concentration=concentration, bounds=b_arr)
     oat = oat_sweep(x, w, score_fn=fn, steps=steps, top_k=k)
     res = smaa(x, fn, ws, value_noise=value_noise,
-               clip=(0.0, 1.0) if ranking.method in _VALUE_METHODS else None,
+               clip=(0.0, 1.0) if METHOD_INFO[ranking.method].per_row else None,
                seed=rng_v, reference_weights=w, rank_tolerance=1,
                pairwise_max=max(10, 2 * k))
     membership = res.acceptability[:, :k].sum(axis=1)

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from siteplan.errors import CriterionError, DataError, UsageError
+from siteplan.scenario import METHOD_INFO
 from siteplan.scoring.screening import constraint_fails, constraint_reason, resolve_missing
 
 if TYPE_CHECKING:
@@ -504,11 +505,13 @@ class SurfaceModel:
         info = {i.name: i for i in self.infos}
         infos = [info[k] for k in w_map]
         rows = self.n_valid
-        # WP and OWA score rows independently: aggregate in blocks of bounded memory
-        step = 262_144 if scen.method in ("wp", "owa") else rows
+        # per-row methods (WP, OWA) score rows independently: blocks of bounded memory;
+        # the others (TOPSIS, VIKOR) score the raw matrix against the whole set at once
+        per_row = METHOD_INFO[scen.method].per_row
+        step = 262_144 if per_row else rows
         res = np.empty(rows, dtype=np.float64)
         raw_valid = None
-        if scen.method in ("topsis", "vikor"):
+        if not per_row:
             raw_valid = self.raw[self.valid][:, [self.criteria.index(k) for k in w_map]]
         for start in range(0, rows, step):
             stop = min(rows, start + step)
