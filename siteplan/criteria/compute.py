@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from siteplan.criteria import kernels
 from siteplan.errors import CriterionError, DataError
 from siteplan.layers.pack import geometry_lonlat
 from siteplan.scenario import CANDIDATE_ONLY_KINDS, Criterion, parse_filter
@@ -141,10 +142,9 @@ def zone_index(ctx: CriteriaContext, layer: str, lon: NDArray[np.float64],
                lat: NDArray[np.float64], where: str = "zones"
                ) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
     """Index of the containing polygon of each point (nearest when outside) and the outside mask."""
-    from siteplan.criteria.kernels import containing_zone
 
     zones = ctx.zones(layer, where)
-    idx, outside = containing_zone(lon, lat, zones.geometry.array)
+    idx, outside = kernels.containing_zone(lon, lat, zones.geometry.array)
     return np.asarray(idx, dtype=np.intp), np.asarray(outside, dtype=bool)
 
 
@@ -166,23 +166,17 @@ class _Points:
 
 
 def _nearest_distance(p: Mapping[str, Any], at: _Points, where: str) -> NDArray[np.float64]:
-    from siteplan.criteria import kernels
-
     f = at.ctx.features(p["layer"], p.get("filter"), None, where)
     return kernels.nearest_distance(at.lon, at.lat, f.lon, f.lat)
 
 
 def _gravity(p: Mapping[str, Any], at: _Points, where: str) -> NDArray[np.float64]:
-    from siteplan.criteria import kernels
-
     f = at.ctx.features(p["layer"], p.get("filter"), p["column"], where)
     return kernels.gravity(at.lon, at.lat, f.lon, f.lat, _mass(f, where),
                            p.get("decay", "exponential"), float(p["scale_km"]), p.get("exponent"))
 
 
 def _two_step_fca(p: Mapping[str, Any], at: _Points, where: str) -> NDArray[np.float64]:
-    from siteplan.criteria import kernels
-
     f = at.ctx.features(p["layer"], p.get("filter"), p["column"], where)
     if p.get("competitors"):
         comp = at.ctx.features(p["competitors"], p.get("competitor_filter"),
@@ -197,8 +191,6 @@ def _two_step_fca(p: Mapping[str, Any], at: _Points, where: str) -> NDArray[np.f
 
 
 def _within_radius(p: Mapping[str, Any], at: _Points, where: str) -> NDArray[np.float64]:
-    from siteplan.criteria import kernels
-
     f = at.ctx.features(p["layer"], p.get("filter"), p.get("column"), where)
     return kernels.within_radius(at.lon, at.lat, f.lon, f.lat, float(p["radius_km"]), f.values)
 

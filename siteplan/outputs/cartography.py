@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from siteplan.errors import DataError, UsageError
+from siteplan.layers.pack import Pack
 
 if TYPE_CHECKING:
     import geopandas as gpd
     from numpy.typing import NDArray
 
-    from siteplan.layers.pack import Pack
     from siteplan.scoring.ranking import Ranking
 
 log = logging.getLogger("siteplan")
@@ -301,7 +301,6 @@ def zone_name_column(gdf: Any) -> str | None:
 
 def default_pack(ranking: Ranking) -> Pack | None:
     """The pack the ranking was made on; else the embedded pack, or None when it differs."""
-    from siteplan.layers.pack import Pack
 
     if ranking.pack is not None:
         return ranking.pack

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from siteplan._atomic import check_writable, write_text_atomic, write_with
 from siteplan.errors import DataError
 from siteplan.outputs.formats import RANKING, format_for
+from siteplan.scenario import METHOD_NAMES
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -302,7 +303,6 @@ def weights_table(r: Ranking) -> pd.DataFrame:
 def _write_xlsx(r: Ranking, tmp: Path) -> None:
     import pandas as pd
 
-    from siteplan.scenario import METHOD_NAMES
 
     table = ranking_table(r, criteria_values=False)
     table["rank"] = table["rank"].astype("float64")
@@ -359,7 +359,6 @@ def cells_as_text(book: Any) -> int:
 
 def ranking_markdown(r: Ranking, top: int | None = None) -> str:
     """A Markdown report: header, weights, ranked table, exclusions."""
-    from siteplan.scenario import METHOD_NAMES
 
     t = ranking_table(r, criteria_values=False)
     inc = t[~t["excluded"]]

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from siteplan import __version__
 from siteplan._atomic import check_writable, write_text_atomic
 from siteplan.errors import DataError, LayerError, OutputError, UsageError
 from siteplan.outputs.cartography import (
@@ -65,6 +66,7 @@ from siteplan.outputs.cartography import (
     zone_choropleth,
 )
 from siteplan.outputs.formats import HTML_MAP
+from siteplan.scenario import METHOD_NAMES
 
 if TYPE_CHECKING:
     import folium
@@ -195,7 +197,6 @@ def site_popup_html(ranking: Ranking, row: Any, n_ranked: int) -> str:
         hint = ("orange: contribution to the score; grey: the criterion's weight (its maximum "
                 "contribution)")
     else:
-        from siteplan.scenario import METHOD_NAMES
 
         hint = (f"orange: weight &times; normalised score; grey: the weight. The score comes from "
                 f"{esc(METHOD_NAMES.get(ranking.method, ranking.method))}, which does not add "
@@ -593,9 +594,6 @@ html body .leaflet-container { background: %(bg)s; }
 
 def _title_panel(ranking: Ranking, top: Any, n_ranked: int, n_excluded: int,
                  top_n: int) -> str:
-    from siteplan import __version__
-    from siteplan.scenario import METHOD_NAMES
-
     scen = ranking.scenario
     title = scen.title or scen.name
     info = ranking.info

@@ -18,6 +18,7 @@ import numpy as np
 from siteplan.analyses.plan.steps import PlanReport
 from siteplan.analyses.sensitivity.report import RobustnessReport
 from siteplan.analyses.surface.model import SurfaceModel, check_scores, edge_km
+from siteplan.errors import UsageError
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -76,8 +77,6 @@ class Overlay:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        from siteplan.errors import UsageError
-
         if self.kind not in ("points", "polygons", "image"):
             raise UsageError(f"overlay '{self.name}': kind '{self.kind}' is not points, "
                              "polygons or image")

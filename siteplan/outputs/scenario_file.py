@@ -19,6 +19,7 @@ from pathlib import Path
 
 from siteplan._atomic import write_text_atomic
 from siteplan.errors import ScenarioError, UsageError
+from siteplan.scenario import load_scenario
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,6 @@ def write_weights_into(path: str | os.PathLike[str],
     ``a = 30, b = 10, c = 60``. The file keeps its comments and layout
     (:func:`weights_to_scenario_toml`) and is replaced atomically.
     """
-    from siteplan.scenario import load_scenario
 
     p = Path(path)
     check_weights_target(p, list(weights))

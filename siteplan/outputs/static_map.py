@@ -13,9 +13,19 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from siteplan._atomic import check_writable
+from siteplan._atomic import check_writable, write_with
 from siteplan.errors import OutputError
+from siteplan.outputs.cartography import (
+    EXCLUDED_COLOUR,
+    NO_DATA_COLOUR,
+    SCHEME_TITLES,
+    default_pack,
+    score_colours,
+    score_range,
+    zone_choropleth,
+)
 from siteplan.outputs.formats import STATIC_MAP
+from siteplan.scenario import METHOD_NAMES
 
 if TYPE_CHECKING:
     from siteplan.layers.pack import Pack
@@ -133,17 +143,6 @@ def static_map(ranking: Ranking, path: str | os.PathLike[str], *, pack: Pack | N
     from matplotlib.patches import Patch
     from matplotlib.patheffects import withStroke
 
-    from siteplan._atomic import write_with
-    from siteplan.outputs.cartography import (
-        EXCLUDED_COLOUR,
-        NO_DATA_COLOUR,
-        SCHEME_TITLES,
-        default_pack,
-        score_colours,
-        score_range,
-        zone_choropleth,
-    )
-    from siteplan.scenario import METHOD_NAMES
 
     p = Path(path)
     fmt = STATIC_MAP.format_of(p)

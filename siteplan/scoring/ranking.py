@@ -31,7 +31,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from siteplan import __version__
+from siteplan.criteria.compute import (
+    CriteriaContext,
+    compute_criteria,
+    describe_kind,
+    point_coordinates,
+    zone_index,
+)
 from siteplan.errors import DataError, LayerError, UsageError
+from siteplan.layers.pack import LayerSpec, Pack, points_outside, read_layer_file
 from siteplan.scenario import (
     METHOD_NAMES,
     Criterion,
@@ -40,13 +48,15 @@ from siteplan.scenario import (
     scenario_from_dict,
     scenario_to_dict,
 )
+from siteplan.scoring.aggregate import AGGREGATORS, rank_scores
+from siteplan.scoring.normalize import normalize
+from siteplan.scoring.screening import constraint_fails, constraint_reason, resolve_missing
 
 if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
     from numpy.typing import NDArray
 
-    from siteplan.layers.pack import Pack
 
 log = logging.getLogger("siteplan")
 
@@ -70,7 +80,6 @@ class CriterionInfo:
     @classmethod
     def from_criterion(cls, c: Criterion) -> CriterionInfo:
         """Build from a scenario criterion (description says how it is computed)."""
-        from siteplan.criteria.compute import describe_kind
 
         return cls(c.name, c.display, c.unit, c.direction, c.kind, c.group, dict(c.normalize),
                    c.description or describe_kind(c))
@@ -91,7 +100,6 @@ def candidates_from_file(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
     (ids as slugs of the names, made unique). Any numeric column can feed an
     ``attribute`` criterion.
     """
-    from siteplan.layers.pack import LayerSpec, read_layer_file
 
     p = Path(path)
     gdf = read_layer_file(p, LayerSpec(name="candidates", file=p.name, geometry="Point", key=""))
@@ -121,8 +129,6 @@ def locate(candidates: gpd.GeoDataFrame, pack: Pack) -> gpd.GeoDataFrame:
 
     Points more than a few km outside the study area raise a DataError naming them.
     """
-    from siteplan.criteria.compute import CriteriaContext, point_coordinates, zone_index
-    from siteplan.layers.pack import points_outside
 
     far = points_outside(candidates, pack)
     if far:
@@ -180,7 +186,6 @@ def aggregate_scores(method: str, values: NDArray[np.float64], matrix: NDArray[n
     ``values`` are the benefit-oriented value scores; ``matrix``/``directions`` the
     TOPSIS/VIKOR inputs from :func:`method_matrix`.
     """
-    from siteplan.scoring.aggregate import AGGREGATORS
 
     if method in AGGREGATORS:
         return AGGREGATORS[method](values, matrix, directions, weights, dict(options or {}))
@@ -467,7 +472,6 @@ def _finish(scen: Scenario, sites: gpd.GeoDataFrame, raw: pd.DataFrame, values: 
     """Aggregate, rank and order the sites (shared by rank() and rescore())."""
     import pandas as pd
 
-    from siteplan.scoring.aggregate import rank_scores
 
     weights = pd.Series(scen.weights, dtype=float)
     values = values[list(weights.index)]
@@ -509,7 +513,6 @@ def normalise_values(raw: pd.DataFrame, criteria: Sequence[Criterion],
     """Value-function scores in [0, 1] of the weighted criteria over the included sites."""
     import pandas as pd
 
-    from siteplan.scoring.normalize import normalize
 
     out = pd.DataFrame(index=raw.index, columns=[c.name for c in criteria], dtype=float)
     for c in criteria:
@@ -542,9 +545,6 @@ def rank(scenario: Scenario | str | os.PathLike[str] | None = None, *,
     """
     import pandas as pd
 
-    from siteplan.criteria.compute import CriteriaContext, compute_criteria
-    from siteplan.layers.pack import Pack
-    from siteplan.scoring.screening import constraint_fails, constraint_reason, resolve_missing
 
     scen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if weights:

@@ -57,6 +57,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from siteplan.criteria.geodesy import distance_matrix_km
 from siteplan.errors import DataError, PlanError, UsageError
 from siteplan.layers.pack import point_lonlat
 
@@ -1379,7 +1380,6 @@ def plan_from_ranking(
         ``chosen`` are positions in ``ranking.sites``; ``ids`` their ids; ``sites``
         the chosen rows with a ``lagging`` column.
     """
-    from siteplan.criteria.geodesy import distance_matrix_km
 
     sites = ranking.sites
     missing = [c for c in ("id", "region_code", "score") if c not in sites.columns]
@@ -1475,7 +1475,6 @@ def _coverage_from_layers(pack_layers: Pack | Mapping[str, Any], demand: tuple[s
                           parks: Any) -> Coverage:
     """The coverage problem's data: demand weights, candidate-demand distances and the
     distances from existing parks (which already cover their neighbourhood)."""
-    from siteplan.criteria.geodesy import distance_matrix_km
 
     if demand is None or coverage_radius_km is None:
         raise UsageError(

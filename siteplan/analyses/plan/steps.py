@@ -54,8 +54,21 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from siteplan import __version__
+from siteplan.analyses.equity import equity_table, gini, theil_decomposition
+from siteplan.analyses.plan.select import (
+    DEFAULT_LAGGING_RULE,
+    allocate_targets,
+    baseline_market_led,
+    capacity_weights,
+    largest_remainder,
+    plan_from_ranking,
+)
+from siteplan.criteria.geodesy import distance_matrix_km
 from siteplan.errors import DataError, PlanError, UsageError
+from siteplan.layers.pack import Pack as PackCls
 from siteplan.layers.pack import point_lonlat
+from siteplan.scenario import PLAN_KEYS, load_scenario
+from siteplan.scoring.ranking import locate, rank
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -156,7 +169,6 @@ def _s(v: Any) -> str | None:
 
 def _lr(quotas: Sequence[float] | np.ndarray, total: int) -> np.ndarray:
     """Largest-remainder rounding of non-negative quotas to ``total``."""
-    from siteplan.analyses.plan.select import largest_remainder
 
     q = np.asarray(quotas, dtype=float)
     if q.size == 0:
@@ -203,7 +215,6 @@ def parse_lagging_rule(rule: str | Mapping[str, Any] | Sequence[Any] | None) -> 
     -------
     dict
     """
-    from siteplan.analyses.plan.select import DEFAULT_LAGGING_RULE
 
     if rule is None:
         return dict(DEFAULT_LAGGING_RULE)
@@ -627,7 +638,6 @@ def equity_frame(equity: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
 
 def _plan_defaults(ranking: Ranking) -> Mapping[str, Any]:
     plan = getattr(ranking.scenario, "plan", None) or {}
-    from siteplan.scenario import PLAN_KEYS
 
     known = set(PLAN_KEYS)
     unknown = sorted(set(plan) - known)
@@ -659,7 +669,6 @@ def _locate_points(df: Any, pack: Any) -> Any:
         return df
     if isinstance(pack, Mapping):
         raise DataError("parks layer: needs a region_code column (or pass a Pack to locate it)")
-    from siteplan.scoring.ranking import locate
 
     keep = df.copy()
     if "id" not in keep.columns:
@@ -791,7 +800,6 @@ def _regions_frame(pack: Any, population_column: str) -> pd.DataFrame:
 
 def _solve(ranking: Ranking, pack: Any, o: _PlanOptions) -> PlanSolution:
     """Choose the new sites under the plan's constraints (the selection step)."""
-    from siteplan.analyses.plan.select import plan_from_ranking
 
     coverage = o.objective == "coverage"
     return plan_from_ranking(
@@ -816,7 +824,6 @@ def _park_rows(parks: pd.DataFrame, pack: Any, scored: pd.DataFrame, talent_of: 
     """Existing parks: today's jobs (estimate) and the capacity of the nearest scored site."""
     import pandas as pd
 
-    from siteplan.criteria.geodesy import distance_matrix_km
 
     jobs_today, source = estimate_today_jobs(parks, tg.today_jobs)
     plon, plat = point_lonlat(parks, "parks layer")
@@ -881,7 +888,6 @@ def _site_table(park_rows: pd.DataFrame, chosen: pd.DataFrame,
     """Parks then chosen sites, with their capacity weight ``talent x score``."""
     import pandas as pd
 
-    from siteplan.analyses.plan.select import capacity_weights
 
     frames = [park_rows[_SITE_COLUMNS]] if len(park_rows) else []
     frames.append(pd.DataFrame(chosen[_SITE_COLUMNS]).reset_index(drop=True))
@@ -902,7 +908,6 @@ def _allocate(table: pd.DataFrame, tg: Targets, share: float | None
 
     Returns the allocation and today's exports per site in tenths of a MAD million.
     """
-    from siteplan.analyses.plan.select import allocate_targets
 
     alloc = allocate_targets(
         table["capacity_weight"].to_numpy(), sites=table["id"].tolist(),
@@ -937,7 +942,6 @@ def _regions_table(reg: pd.DataFrame, table: pd.DataFrame, park_rows: pd.DataFra
     """Jobs and exports per region today, under the plan and under the market-led baseline."""
     import pandas as pd
 
-    from siteplan.analyses.plan.select import baseline_market_led
 
     region_codes = reg["region_code"].tolist()
     today_tenths_total = _bn_to_tenths(tg.today_exports_mad_bn)
@@ -987,7 +991,6 @@ _DISTRIBUTION_COLUMNS = {"today": "jobs_today", "plan": "jobs_2030_plan",
 
 def _regional_equity(regions: pd.DataFrame) -> dict[str, dict[str, Any]]:
     """Gini, Theil T, CV and top-2 share of jobs per 1,000 working-age, for each distribution."""
-    from siteplan.analyses.equity import equity_table
 
     region_codes = regions["region_code"].tolist()
     wa = regions["working_age"].to_numpy(dtype=float)
@@ -1109,7 +1112,6 @@ def make_plan(
     """
     import pandas as pd
 
-    from siteplan.analyses.equity import theil_decomposition
 
     t0 = time.perf_counter()
     notes: list[str] = []
@@ -1181,7 +1183,6 @@ def _province_equity(pack: Any, table: pd.DataFrame, regions: pd.DataFrame,
     """Province-level Gini / Theil with the between/within-region decomposition."""
     import pandas as pd
 
-    from siteplan.analyses.equity import gini
 
     prov = _layer_or_none(pack, "provinces")
     need = ("province_code", "region_code", population_column)
@@ -1394,9 +1395,6 @@ def compare(
     -------
     CompareReport
     """
-    from siteplan.layers.pack import Pack as PackCls
-    from siteplan.scenario import load_scenario
-    from siteplan.scoring.ranking import rank
 
     if len(items) < 2:
         raise UsageError("compare: give at least two scenarios or plan JSON files")

@@ -49,8 +49,17 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from siteplan import __version__
+from siteplan.analyses.sensitivity.maths import (
+    oat_sweep,
+    sample_weights,
+    smaa,
+    tornado_data,
+    wlc_scores,
+)
 from siteplan.errors import UsageError
 from siteplan.scenario import METHOD_INFO
+from siteplan.scoring.ranking import aggregate_scores
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -77,8 +86,6 @@ def score_function(method: str, directions: FloatArray,
     raise ValueError on it, which makes :func:`~.maths.smaa` call them once per
     sample.
     """
-    from siteplan.analyses.sensitivity.maths import wlc_scores
-    from siteplan.scoring.ranking import aggregate_scores
 
     opts = dict(options or {})
     dirs = np.asarray(directions, dtype=float)
@@ -188,7 +195,6 @@ class RobustnessReport:
 
         Widest first; ``site`` is an index into :attr:`site_ids` (default: the winner).
         """
-        from siteplan.analyses.sensitivity.maths import tornado_data
 
         return tornado_data(self.oat, site=site, metric=metric)
 
@@ -281,7 +287,6 @@ class RobustnessReport:
         ``winner_above`` (who wins beyond the interval), ``top_k_intervals`` (site id ->
         [lo, hi]), ``exact`` and ``tornado`` (the winner's score range over w = 0..1).
         """
-        from siteplan import __version__
 
         s = self.smaa
         ids = list(self.site_ids)
@@ -407,7 +412,6 @@ def analyse(ranking: Ranking, *, samples: int = 10_000, seed: int | None = 42,
     -------
     RobustnessReport
     """
-    from siteplan.analyses.sensitivity.maths import oat_sweep, sample_weights, smaa
 
     if sampling not in SAMPLINGS:
         raise UsageError(f"sampling {sampling!r}: use one of {', '.join(SAMPLINGS)}")

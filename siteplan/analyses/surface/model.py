@@ -41,8 +41,19 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from siteplan.criteria.compute import (
+    CriteriaContext,
+    candidate_only,
+    compute_criteria,
+    point_coordinates,
+)
+from siteplan.criteria.geodesy import geodesic_km, nearest_km
+from siteplan.criteria.kernels import containing_zone
 from siteplan.errors import CriterionError, DataError, UsageError
-from siteplan.scenario import METHOD_INFO
+from siteplan.layers.pack import Pack
+from siteplan.scenario import METHOD_INFO, Scenario, load_scenario
+from siteplan.scoring.normalize import normalize
+from siteplan.scoring.ranking import CriterionInfo, aggregate_scores, method_matrix
 from siteplan.scoring.screening import constraint_fails, constraint_reason, resolve_missing
 
 if TYPE_CHECKING:
@@ -50,9 +61,6 @@ if TYPE_CHECKING:
     import pandas as pd
     from numpy.typing import NDArray
 
-    from siteplan.layers.pack import Pack
-    from siteplan.scenario import Scenario
-    from siteplan.scoring.ranking import CriterionInfo
 
 log = logging.getLogger("siteplan")
 
@@ -392,10 +400,6 @@ class SurfaceModel:
         """
         import time
 
-        from siteplan.criteria.compute import CriteriaContext
-        from siteplan.layers.pack import Pack
-        from siteplan.scenario import Scenario, load_scenario
-        from siteplan.scoring.ranking import CriterionInfo
 
         res = check_resolution(resolution)
         scen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
@@ -481,7 +485,6 @@ class SurfaceModel:
         ndarray of float64, shape (n,)
             Scores in [0, 1], higher is better.
         """
-        from siteplan.scoring.ranking import aggregate_scores, method_matrix
 
         scen = self.scenario
         if weights:
@@ -529,7 +532,6 @@ _REGION_KEY = "\0study area"  # key of the study-area index in _zone_indexes' re
 
 def _check_build(scen: Scenario, chunk_size: Any) -> None:
     """Refuse, before any work, a scenario a surface cannot compute or a bad chunk size."""
-    from siteplan.criteria.compute import candidate_only
 
     bad = candidate_only(scen.criteria)
     if bad:
@@ -546,7 +548,6 @@ def _zone_indexes(ctx: Any, lon: NDArray[np.float64], lat: NDArray[np.float64],
                   zone_layers: list[str]) -> dict[str, NDArray[np.intp]]:
     """Each cell's zone in the study area (under ``_REGION_KEY``) and in every zone layer
     a ``zone_attribute`` criterion reads, located once for all chunks."""
-    from siteplan.criteria.kernels import containing_zone
 
     region, _ = containing_zone(lon, lat, regions.geometry.array)
     zone_idx: dict[str, NDArray[np.intp]] = {_REGION_KEY: region}
@@ -570,7 +571,6 @@ def _compute_raw(scen: Scenario, ctx: Any, lon: NDArray[np.float64], lat: NDArra
     matrix (column-major), each constraint's failures on the exact float64 values, and
     the cells whose other criteria were skipped.
     """
-    from siteplan.criteria.compute import compute_criteria
 
     n = int(lon.size)
     names = [c.name for c in scen.criteria]
@@ -669,7 +669,6 @@ def _zone_labels(zones: gpd.GeoDataFrame, pack: Pack, layer: str) -> tuple[list[
 def _normalise(raw: NDArray[np.float32], valid: NDArray[np.bool_], scen: Scenario,
                col_of: Mapping[str, int]) -> tuple[NDArray[np.float32], list[str]]:
     """Value functions of the weighted criteria over the valid cells (as normalise_values)."""
-    from siteplan.scoring.normalize import normalize
 
     weighted = list(scen.weighted)
     values = np.empty((int(valid.sum()), len(weighted)), dtype=np.float32)
@@ -773,7 +772,6 @@ def hotspots(model: SurfaceModel, scores: Any, k: int = 10, min_spacing_km: floa
     import geopandas as gpd
     import h3.api.numpy_int as h3n
 
-    from siteplan.criteria.geodesy import geodesic_km
 
     s = check_scores(model, scores)
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 0:
@@ -822,9 +820,6 @@ def hotspots(model: SurfaceModel, scores: Any, k: int = 10, min_spacing_km: floa
 
 def _town_names(lon: NDArray[np.float64], lat: NDArray[np.float64], pack: Pack | None
                 ) -> tuple[list[str], NDArray[np.float64]]:
-    from siteplan.criteria.compute import point_coordinates
-    from siteplan.criteria.geodesy import nearest_km
-
     fallback = [f"hotspot {j + 1}" for j in range(lon.size)]
     if pack is None or "candidates" not in pack.layer_names or lon.size == 0:
         return fallback, np.full(lon.size, np.nan)
