@@ -39,7 +39,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from siteplan.errors import UsageError
-from siteplan.scoring.aggregate import complete_matrix
+from siteplan.scoring.aggregate import complete_matrix, rank_scores
 
 __all__ = [
     "CriterionSweep",
@@ -769,8 +769,7 @@ def smaa(values: ArrayLike, score_fn: ScoreFn | None, weights_samples: ArrayLike
              else _check_weight_vector(reference_weights, m, "SMAA reference weights"))
     ref_scores = _call_scores(score_fn, v, ref_w[None, :], n)[0]
     ref_order = np.argsort(-ref_scores, kind="stable")
-    ref_rank = np.empty(n, dtype=np.intp)
-    ref_rank[ref_order] = np.arange(1, n + 1)
+    ref_rank = rank_scores(ref_scores).astype(np.intp)  # tied sites share their best rank
 
     if pairwise_sites is None:
         psites = np.sort(ref_order[:min(n, max(int(pairwise_max), 1))]).astype(np.intp)
@@ -788,11 +787,10 @@ def smaa(values: ArrayLike, score_fn: ScoreFn | None, weights_samples: ArrayLike
         block = max(1, int(block_size))
 
     batch_state: dict[str, bool] = {}
-    counts = np.zeros(n * n, dtype=np.int64)
+    diff = np.zeros(n * (n + 1))  # per site, the change of its rank count at each rank
     cw_sum = np.zeros((n, m))
-    wins = np.zeros(n, dtype=np.int64)
+    wins = np.zeros(n)
     above = np.zeros((p, p), dtype=np.int64)
-    rank_offsets = np.arange(n, dtype=np.intp)[None, :]
     for start in range(0, s, block):
         wb = ws[start:start + block]
         if noisy:
@@ -804,19 +802,17 @@ def smaa(values: ArrayLike, score_fn: ScoreFn | None, weights_samples: ArrayLike
             sc = _noisy_scores(score_fn, vb, wb, n, batch_state)
         else:
             sc = _call_scores(score_fn, v, wb, n)
-        # (site, rank) pairs are (order[b, r], r): count them without inverting the sort
-        order = np.argsort(-sc, axis=1)
-        order *= n
-        order += rank_offsets[:, :order.shape[1]]
-        counts += np.bincount(order.ravel(), minlength=n * n)
-        winners = (order[:, 0] // n) if n > 1 else np.zeros(wb.shape[0], np.intp)
-        wins += np.bincount(winners, minlength=n)
+        _count_ranks(sc, diff)
+        first = _first_share(sc)
+        rows, winners = np.nonzero(first)
+        share = first[rows, winners]
+        wins += np.bincount(winners, weights=share, minlength=n)
         for j in range(m):
-            cw_sum[:, j] += np.bincount(winners, weights=wb[:, j], minlength=n)
+            cw_sum[:, j] += np.bincount(winners, weights=wb[rows, j] * share, minlength=n)
         sp = sc[:, psites]
         above += (sp[:, :, None] > sp[:, None, :]).sum(axis=0)
 
-    acc = counts.reshape(n, n) / s
+    acc = np.cumsum(diff.reshape(n, n + 1), axis=1)[:, :n] / s
     with np.errstate(invalid="ignore", divide="ignore"):
         central = np.where(wins[:, None] > 0, cw_sum / np.maximum(wins, 1)[:, None], np.nan)
     confidence = _confidence(v, score_fn, central, wins, value_noise, clip_range, rng_conf,
@@ -831,8 +827,43 @@ def smaa(values: ArrayLike, score_fn: ScoreFn | None, weights_samples: ArrayLike
                       value_noise=float(value_noise), rank_tolerance=int(rank_tolerance))
 
 
+def _count_ranks(sc: FloatArray, diff: FloatArray) -> None:
+    """Add one block of sampled scores ``sc`` (b, n) to the rank counts, ties shared.
+
+    A group of ``t`` sites with exactly equal scores at positions ``r .. r + t - 1``
+    gives each of them ``1 / t`` at each of those ranks, so identical sites get
+    identical acceptabilities and every rank still holds one site per sample (the
+    alternative, Lahdelma and Salminen's rank = 1 + the number of strictly better
+    sites, gives a tied pair both the better rank and leaves the next rank empty).
+    ``diff`` is the flattened (n, n + 1) table of changes along the rank axis: a site
+    gets ``+1/t`` at its group's first rank and ``-1/t`` after its last, and the
+    cumulative sum over ranks gives the counts (exact integers when nothing ties).
+    """
+    b, n = sc.shape
+    order = np.argsort(-sc, axis=1, kind="stable")
+    ordered = np.take_along_axis(sc, order, axis=1)
+    new = np.ones((b, n), dtype=bool)
+    new[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    pos = np.broadcast_to(np.arange(n), (b, n))
+    start = np.maximum.accumulate(np.where(new, pos, 0), axis=1)
+    last = np.ones((b, n), dtype=bool)
+    last[:, :-1] = new[:, 1:]
+    end = np.minimum.accumulate(np.where(last, pos, n - 1)[:, ::-1], axis=1)[:, ::-1]
+    share = 1.0 / (end - start + 1)
+    row = order * (n + 1)
+    diff += np.bincount((row + start).ravel(), weights=share.ravel(), minlength=diff.size)
+    diff -= np.bincount((row + end + 1).ravel(), weights=share.ravel(), minlength=diff.size)
+
+
+def _first_share(sc: FloatArray) -> FloatArray:
+    """Each site's share of first place in every row of ``sc`` (b, n): 1 for a lone
+    best, ``1 / t`` for each of ``t`` sites tied best, 0 otherwise."""
+    best = sc == sc.max(axis=1, keepdims=True)
+    return best / best.sum(axis=1, keepdims=True)
+
+
 def _confidence(v: FloatArray, score_fn: ScoreFn | None, central: FloatArray,
-                wins: NDArray[np.int64], value_noise: float,
+                wins: FloatArray, value_noise: float,
                 clip_range: tuple[float, float] | None, rng: np.random.Generator,
                 c: int, n: int, m: int, batch_state: dict[str, bool]) -> FloatArray:
     """Confidence factors: P(site i first | its central weights, value noise)."""
@@ -842,8 +873,7 @@ def _confidence(v: FloatArray, score_fn: ScoreFn | None, central: FloatArray,
         return conf
     if value_noise <= 0:
         sc = _call_scores(score_fn, v, central[cand], n)
-        first = np.argmax(sc, axis=1)
-        conf[cand] = (first == cand).astype(float)
+        conf[cand] = _first_share(sc)[np.arange(cand.size), cand]
         return conf
     c = max(1, c)
     block = int(max(1, min(c, _MEMORY_BUDGET // (8 * n * (m + 4)))))
@@ -857,11 +887,12 @@ def _confidence(v: FloatArray, score_fn: ScoreFn | None, central: FloatArray,
         if score_fn is None:
             # WLC: every candidate's central weights in one matrix product
             sc3 = (central[cand] @ vb.reshape(b * n, m).T).reshape(cand.size, b, n)
-            hits += (np.argmax(sc3, axis=2) == cand[:, None]).sum(axis=1)
+            share = _first_share(sc3.reshape(cand.size * b, n)).reshape(cand.size, b, n)
+            hits += share[np.arange(cand.size), :, cand].sum(axis=1)
             continue
         for q, i in enumerate(cand):
             sc = _noisy_scores(score_fn, vb, np.broadcast_to(central[i], (b, m)).copy(), n,
                                batch_state)
-            hits[q] += float((np.argmax(sc, axis=1) == i).sum())
+            hits[q] += float(_first_share(sc)[:, i].sum())
     conf[cand] = hits / c
     return conf

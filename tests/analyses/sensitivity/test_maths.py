@@ -266,3 +266,60 @@ def test_oat_errors() -> None:
         oat_sweep(np.ones((3, 2)), [1.0, 2.0, 3.0])
     with pytest.raises(UsageError, match="steps"):
         oat_sweep(np.ones((3, 2)), [0.5, 0.5], steps=1)
+
+
+# ----------------------------------------------------------------------------- ties
+
+
+def _brute_force_acceptability(values: np.ndarray, ws: np.ndarray) -> np.ndarray:
+    """Rank acceptability by the definition, one sample at a time: a group of t sites with
+    equal scores at positions r..r+t-1 gives each of them 1/t at each of those ranks."""
+    n = values.shape[0]
+    acc = np.zeros((n, n))
+    for w in ws:
+        score = values @ (w / w.sum())
+        for i in range(n):
+            better = int(np.sum(score > score[i]))
+            tied = int(np.sum(score == score[i]))
+            acc[i, better:better + tied] += 1.0 / tied
+    return acc / len(ws)
+
+
+def test_identical_sites_get_identical_figures() -> None:
+    """A town and a zone on the same point have the same criteria: SMAA must not tell them
+    apart by their position in the file (it did, by up to 0.08 on the Morocco default)."""
+    rng = np.random.default_rng(3)
+    values = rng.uniform(0, 1, size=(6, 4))
+    values = np.vstack([values, values[2], values[2]])  # sites 2, 6 and 7 are the same
+    ws = sample_weights(4, 500, seed=11)
+    res = smaa(values, None, ws, seed=1, reference_weights=np.full(4, 0.25))
+    for twin in (6, 7):
+        np.testing.assert_array_equal(res.acceptability[twin], res.acceptability[2])
+        assert res.rank_stability[twin] == res.rank_stability[2]
+        assert res.expected_rank[twin] == res.expected_rank[2]
+        assert res.reference_rank[twin] == res.reference_rank[2]
+    np.testing.assert_allclose(res.acceptability, _brute_force_acceptability(values, ws),
+                               atol=1e-12)
+    # every rank still holds one site per sample
+    np.testing.assert_allclose(res.acceptability.sum(axis=0), 1.0, atol=1e-12)
+    np.testing.assert_allclose(res.acceptability.sum(axis=1), 1.0, atol=1e-12)
+
+
+def test_without_ties_the_counts_are_the_plain_positions() -> None:
+    rng = np.random.default_rng(5)
+    values = rng.uniform(0, 1, size=(9, 3))
+    ws = sample_weights(3, 300, seed=2)
+    res = smaa(values, None, ws, seed=1)
+    counts = res.acceptability * 300
+    np.testing.assert_allclose(counts, np.round(counts), atol=1e-9)  # whole samples
+    np.testing.assert_allclose(res.acceptability, _brute_force_acceptability(values, ws),
+                               atol=1e-12)
+
+
+def test_tied_best_sites_share_first_place_and_its_weights() -> None:
+    values = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 0.2]])
+    ws = np.array([[0.9, 0.1], [0.8, 0.2]])
+    res = smaa(values, None, ws, seed=1)
+    np.testing.assert_allclose(res.acceptability[:2, 0], [0.5, 0.5])
+    np.testing.assert_allclose(res.central_weights[0], res.central_weights[1])
+    np.testing.assert_allclose(res.confidence[:2], [0.5, 0.5])
