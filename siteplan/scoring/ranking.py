@@ -192,6 +192,27 @@ def aggregate_scores(method: str, values: NDArray[np.float64], matrix: NDArray[n
     raise UsageError(f"unknown method '{method}'; choose one of {', '.join(METHOD_NAMES)}")
 
 
+def _extreme_criteria(vv: NDArray[np.float64], w: NDArray[np.float64], names: NDArray[Any],
+                      best: bool) -> Any:
+    """Each site's strongest (``best``) or weakest criterion by value score.
+
+    Criteria tied on the value (several at 1.0 is common with piecewise value
+    functions) are separated by contribution: the one with the larger weight moves the
+    score more. Criteria still tied (same value, same weight) are all named, joined by
+    " / ", rather than one picked by its position in the scenario.
+    """
+    sign = 1.0 if best else -1.0
+    x = np.where(np.isnan(vv), -np.inf, sign * vv)
+    top = x.max(axis=1, keepdims=True)
+    tied = np.isfinite(x) & (x >= top - 1e-12)
+    heaviest = np.where(tied, w[None, :], -np.inf)
+    chosen = tied & (heaviest >= heaviest.max(axis=1, keepdims=True))
+    out = names[np.argmax(chosen, axis=1)].astype(object)
+    for i in np.flatnonzero(chosen.sum(axis=1) > 1):
+        out[i] = " / ".join(names[chosen[i]])
+    return out
+
+
 # --------------------------------------------------------------------------- ranking
 
 
@@ -496,10 +517,9 @@ def _finish(scen: Scenario, sites: gpd.GeoDataFrame, raw: pd.DataFrame, values: 
     vv = values.loc[ids].to_numpy(dtype=np.float64)
     names = np.array(list(weights.index), dtype=object)
     empty = excluded | np.all(np.isnan(vv), axis=1)
-    hi = np.argmax(np.where(np.isnan(vv), -np.inf, vv), axis=1)
-    lo = np.argmin(np.where(np.isnan(vv), np.inf, vv), axis=1)
-    out["strongest"] = np.where(empty, None, names[hi])
-    out["weakest"] = np.where(empty, None, names[lo])
+    w_all = np.asarray(weights.to_numpy(), dtype=np.float64)
+    out["strongest"] = np.where(empty, None, _extreme_criteria(vv, w_all, names, best=True))
+    out["weakest"] = np.where(empty, None, _extreme_criteria(vv, w_all, names, best=False))
     order = np.lexsort((out["id"].to_numpy(), np.where(np.isnan(ranks), np.inf, ranks)))
     out = out.iloc[order].reset_index(drop=True)
     out = out[[*SITE_COLUMNS, "geometry"]]

@@ -330,3 +330,21 @@ def test_builtin_scenarios_validate_and_differ() -> None:
     need = sum(w for k, w in bal.weights.items() if bal.criterion(k).group == "need")
     assert need == pytest.approx(0.40)
     assert not any(mkt.criterion(k).group == "need" for k in mkt.weights)
+
+
+def test_strongest_and_weakest_do_not_depend_on_criterion_order() -> None:
+    """Ties on the value score go to the heavier criterion; a tie on both is named in
+    full. Before, the first criterion in the scenario won every tie."""
+    from siteplan.scoring.ranking import _extreme_criteria
+
+    names = np.array(["a", "b", "c"], dtype=object)
+    vv = np.array([[1.0, 1.0, 0.2],    # a and b tie at 1, b weighs more
+                   [1.0, 1.0, 1.0],    # all tie on value; b heaviest
+                   [0.5, 0.0, 0.0],    # b and c tie at 0 with weights 0.5 and 0.5
+                   [0.3, np.nan, 0.9]])
+    w = np.array([0.2, 0.4, 0.4])
+    assert list(_extreme_criteria(vv, w, names, best=True)) == ["b", "b / c", "a", "c"]
+    assert list(_extreme_criteria(vv, w, names, best=False)) == ["c", "b / c", "b / c", "a"]
+    # reversing the criterion order reverses nothing but the tie's listing
+    rev = _extreme_criteria(vv[:, ::-1], w[::-1], names[::-1], best=True)
+    assert list(rev) == ["b", "c / b", "a", "c"]
