@@ -524,9 +524,14 @@ def vikor(
         return av.min(axis=1), av.max(axis=1)
 
     def spread(a: FloatArray, lo: FloatArray, hi: FloatArray) -> FloatArray:
-        """(a - lo) / (hi - lo) per row, 0 where hi == lo."""
+        """(a - lo) / (hi - lo) per row, 0 where hi == lo.
+
+        S and R lie in [0, 1]: a width below 1e-12 is rounding noise of equal values
+        (a tie computed two ways), not a spread to stretch to [0, 1].
+        """
         width = hi - lo
-        scale = np.where(width > 0, 1.0 / np.where(width > 0, width, 1.0), 0.0)
+        wide = width > 1e-12
+        scale = np.where(wide, 1.0 / np.where(wide, width, 1.0), 0.0)
         out: FloatArray = a - lo[:, None]
         out *= scale[:, None]
         return out
