@@ -1,11 +1,14 @@
-"""Atomic file writing: an existing output is never left half-overwritten."""
+"""Safe file I/O: atomic writes (an existing output is never left half-overwritten),
+unwritable targets found before the work, failed writes and unreadable text reported
+in one line naming the file."""
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from siteplan.errors import OutputError
@@ -19,7 +22,115 @@ def check_writable(path: str | os.PathLike[str], overwrite: bool) -> Path:
                           "path")
     if p.exists() and p.is_dir():
         raise OutputError(f"{p}: is a folder; give a file path")
+    folder = _existing_ancestor(p.parent)
+    if not folder.is_dir():
+        raise OutputError(f"{p}: '{folder}' is a file, not a folder; choose another path")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        why = "read-only file system" if _read_only(folder) else "permission denied"
+        raise OutputError(f"{p}: cannot write in '{folder}' ({why}); choose a folder you can "
+                          "write to")
+    if p.exists() and not os.access(p, os.W_OK) and _read_only(folder):
+        raise OutputError(f"{p}: cannot replace it (read-only file system); choose another "
+                          "path")
     return p
+
+
+def _existing_ancestor(folder: Path) -> Path:
+    """``folder``, or its nearest existing parent (where the missing folders would be made)."""
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return folder
+
+
+def _read_only(folder: Path) -> bool:
+    """Whether ``folder`` lies on a file system mounted read-only."""
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):
+        return False
+
+
+#: errors of the operating system a write can meet, and the advice for each
+_WRITE_FAILURES = {
+    errno.ENOSPC: "the disk is full; free some space or choose another disk",
+    errno.EDQUOT: "the disk quota is exceeded; free some space or choose another disk",
+    errno.EFBIG: "the file is too large for this file system; choose another disk",
+    errno.EROFS: "read-only file system; choose a folder you can write to",
+    errno.EACCES: "permission denied; choose a folder you can write to",
+    errno.EPERM: "operation not permitted; choose a folder you can write to",
+    errno.EIO: "input/output error on the disk; check the drive and try again",
+}
+
+
+def write_failure(path: Path, exc: OSError) -> OutputError | None:
+    """The one-line OutputError for a failed write of ``path``, or None if ``exc`` is not
+    a write failure (then it is someone else's error to report)."""
+    advice = _WRITE_FAILURES.get(exc.errno or 0)
+    if advice is None:
+        return None
+    return OutputError(f"{path}: could not be written ({advice}); nothing was replaced")
+
+
+def _clean_stale(target: Path) -> None:
+    """Remove temporaries of this target left by a run that was killed.
+
+    They are named ``.NAME.PID.XXXX.tmpSUFFIX``; one whose process no longer runs on
+    this machine is stale. Others (a concurrent run's) are left alone.
+    """
+    try:
+        leftovers = list(target.parent.glob(f".{target.name}.*.tmp{target.suffix}"))
+    except OSError:
+        return
+    for tmp in leftovers:
+        pid = tmp.name[len(target.name) + 2:].split(".", 1)[0]
+        if not pid.isdigit() or _running(int(pid)):
+            continue
+        with suppress(OSError):
+            tmp.unlink()
+
+
+def _running(pid: int) -> bool:
+    """Whether a process with this id runs on this machine."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError, OverflowError):
+        return True
+    return True
+
+
+def read_text(path: str | os.PathLike[str], what: str, error: type[Exception]) -> str:
+    """The text of a file the user gave, as UTF-8 (a BOM is allowed).
+
+    Every reason it cannot be read becomes one ``error`` line naming the file and the
+    fix: missing, a folder, not readable, or not UTF-8 (saying which encoding it looks
+    like: UTF-16 from its byte-order mark, else a single-byte code page).
+    """
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise error(f"{p}: no such file; check the path of {what}") from None
+    except IsADirectoryError:
+        raise error(f"{p}: is a folder; give {what} as a file") from None
+    except PermissionError:
+        raise error(f"{p}: permission denied; make {what} readable") from None
+    except OSError as exc:
+        raise error(f"{p}: cannot be read ({exc.strerror}); check {what}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        looks = "UTF-16"
+    elif b"\x00" in data[:4096]:
+        looks = "binary data, not text"
+    else:
+        looks = "a single-byte code page such as Windows-1252 or Latin-1"
+    raise error(f"{p}: not UTF-8 text (it looks like {looks}); save {what} as UTF-8")
 
 
 @contextmanager
@@ -33,18 +144,28 @@ def atomic_path(path: str | os.PathLike[str], overwrite: bool = True) -> Iterato
     the other gets the "file exists" message instead of silently replacing it.
     """
     target = check_writable(path, overwrite)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp" + target.suffix,
-                                    dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _clean_stale(target)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.",
+                                        suffix=".tmp" + target.suffix, dir=target.parent)
+    except OSError as exc:
+        raise (write_failure(target, exc) or exc) from None
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()  # writers such as pyogrio refuse to write over an existing file
     try:
-        yield tmp
-        if overwrite:
-            os.replace(tmp, target)
-        else:
-            _link_into_place(tmp, target)
+        try:
+            yield tmp
+            if overwrite:
+                os.replace(tmp, target)
+            else:
+                _link_into_place(tmp, target)
+        except OSError as exc:
+            failure = write_failure(target, exc)
+            if failure is None:
+                raise
+            raise failure from None
     finally:
         if tmp.exists():
             tmp.unlink()

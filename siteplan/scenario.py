@@ -31,6 +31,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from siteplan._atomic import read_text
 from siteplan.errors import ScenarioError, UsageError
 
 
@@ -256,6 +257,14 @@ def _check_keys(table: Mapping[str, Any], allowed: Sequence[str], name: str,
                         f"spelling or remove {them}; valid keys: {', '.join(allowed)}")
 
 
+def _check_text(value: Any, where: str) -> None:
+    """A field that must be text (a name, title, label, ...): a number, list or table is
+    a mistake to report, not to turn into its ``str()``."""
+    if not isinstance(value, str):
+        raise ScenarioError(f"{where} = {value!r} is not text; write it in quotes, e.g. "
+                            f'"{value if isinstance(value, int | float) else "..."}"')
+
+
 def _method_option(key: str, value: Any, where: str) -> float:
     """A checked ``[method_options]`` value (ranges as in :mod:`siteplan.scoring.aggregate`)."""
     default, rule, advice = METHOD_OPTIONS[key]
@@ -271,6 +280,9 @@ def _method_option(key: str, value: Any, where: str) -> float:
 
 
 def _normalize_spec(raw: Any, where: str) -> dict[str, Any]:
+    if raw is not None and not isinstance(raw, str | Mapping):
+        raise ScenarioError(f"{where}.normalize: {raw!r} is not a value function; write e.g. "
+                            'normalize = "minmax" or normalize = {method = "target", target = 10}')
     spec = {"method": raw} if isinstance(raw, str) else dict(raw or {"method": "minmax"})
     method = str(spec.get("method", "minmax"))
     if method not in NORMALIZERS:
@@ -285,8 +297,11 @@ def _normalize_spec(raw: Any, where: str) -> dict[str, Any]:
     return spec
 
 
-def _criterion(raw: Mapping[str, Any], i: int, where: str) -> Criterion:
+def _criterion(raw: Any, i: int, where: str) -> Criterion:
     at = f"{where}: criteria[{i}]"
+    if not isinstance(raw, Mapping):
+        raise ScenarioError(f"{at}: {raw!r} is not a table; write each criterion as a "
+                            "[[criteria]] block of key = value lines")
     name = raw.get("name")
     if not isinstance(name, str) or not _NAME_RE.match(name):
         raise ScenarioError(f"{at}.name: '{name}' is missing or not a plain name (letters, "
@@ -324,6 +339,8 @@ def _criterion(raw: Mapping[str, Any], i: int, where: str) -> Criterion:
     for key in ("filter", "competitor_filter"):
         if key in raw:
             parse_filter(str(raw[key]), f"{at}.{key}")
+    for key in ("label", "unit", "group", "description", "nan_policy"):
+        _check_text(raw.get(key, ""), f"{at}.{key}")
     nan_policy = str(raw.get("nan_policy", ""))
     if nan_policy and nan_policy not in NAN_POLICIES:
         raise ScenarioError(f"{at}.nan_policy: '{nan_policy}' is unknown; choose one of "
@@ -336,8 +353,11 @@ def _criterion(raw: Mapping[str, Any], i: int, where: str) -> Criterion:
                      description=str(raw.get("description", "")), nan_policy=nan_policy)
 
 
-def _constraint(raw: Mapping[str, Any], names: Sequence[str], i: int, where: str) -> Constraint:
+def _constraint(raw: Any, names: Sequence[str], i: int, where: str) -> Constraint:
     at = f"{where}: constraints[{i}]"
+    if not isinstance(raw, Mapping):
+        raise ScenarioError(f"{at}: {raw!r} is not a table; write each constraint as a "
+                            "[[constraints]] block with criterion, min and/or max")
     crit = raw.get("criterion")
     if crit not in names:
         raise ScenarioError(f"{at}.criterion: '{crit}' is not a criterion of the scenario; "
@@ -347,6 +367,9 @@ def _constraint(raw: Mapping[str, Any], names: Sequence[str], i: int, where: str
     for key, v in (("min", lo), ("max", hi)):
         if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)):
             raise ScenarioError(f"{at}.{key}: '{v}' is not a number")
+        if v is not None and not math.isfinite(v):
+            raise ScenarioError(f"{at}.{key}: {v} is not a finite bound (nan or inf would "
+                                f"disable the constraint); give a number or remove '{key}'")
     if lo is None and hi is None:
         raise ScenarioError(f"{at}: give 'min' and/or 'max'")
     extra = sorted(set(raw) - {"criterion", "min", "max", "reason"})
@@ -354,6 +377,44 @@ def _constraint(raw: Mapping[str, Any], names: Sequence[str], i: int, where: str
         raise ScenarioError(f"{at}: unknown field(s) {', '.join(extra)}")
     return Constraint(str(crit), None if lo is None else float(lo),
                       None if hi is None else float(hi), str(raw.get("reason", "")))
+
+
+#: [plan] keys -> the TOML type they take (checked when the scenario is read; the ranges
+#: are checked where the plan uses them).
+_PLAN_TYPES: dict[str, str] = {
+    "k": "integer", "max_per_region": "integer", "lagging_quota": "integer",
+    "min_spacing_km": "number", "park_spacing_km": "number", "cap_share": "number",
+    "coverage_radius_km": "number", "time_limit": "number",
+    "lagging_rule": "text", "objective": "text", "solver": "text",
+    "include": "ids", "exclude": "ids", "coverage_demand": "pair",
+}
+
+
+def _plan_table(plan: dict[str, Any], where: str) -> dict[str, Any]:
+    """The ``[plan]`` table with each key's type checked; a single id given as text for
+    ``include``/``exclude`` becomes a one-id list (not a list of its letters)."""
+    out = dict(plan)
+    for key, value in plan.items():
+        kind = _PLAN_TYPES.get(key)
+        at = f"{where}: plan.{key} = {value!r}"
+        if kind == "integer" and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ScenarioError(f"{at} is not a whole number; write e.g. {key} = 2")
+        if kind == "number" and (isinstance(value, bool) or not isinstance(value, int | float)
+                                 or not math.isfinite(value)):
+            raise ScenarioError(f"{at} is not a finite number; write e.g. {key} = 30")
+        if kind == "text" and not isinstance(value, str):
+            raise ScenarioError(f"{at} is not text; write it in quotes")
+        if kind == "ids":
+            ids = [value] if isinstance(value, str) else value
+            if not isinstance(ids, list) or not all(isinstance(v, str) and v for v in ids):
+                raise ScenarioError(f'{at}: give site ids as a list of text, e.g. {key} = '
+                                    '["marrakesh", "oujda"]')
+            out[key] = list(ids)
+        if kind == "pair" and not (isinstance(value, list) and len(value) == 2
+                                   and all(isinstance(v, str) for v in value)):
+            raise ScenarioError(f'{at}: give [layer, weight column], e.g. {key} = '
+                                '["provinces", "working_age_2024"]')
+    return out
 
 
 def scenario_from_dict(raw: Mapping[str, Any], where: str = "<scenario>") -> Scenario:
@@ -371,7 +432,13 @@ def scenario_from_dict(raw: Mapping[str, Any], where: str = "<scenario>") -> Sce
     _check_keys(_table(raw, "targets", where), TARGET_KEYS, "targets", where)
     _check_keys(_table(raw, "plan", where), PLAN_KEYS, "plan", where)
     options = {key: _method_option(key, value, where) for key, value in raw_options.items()}
-    name = str(head.get("name", Path(where).stem))
+    name = head.get("name", Path(where).stem)
+    _check_text(name, f"{where}: scenario.name")
+    if not str(name).strip():
+        raise ScenarioError(f"{where}: scenario.name is empty; give the scenario a name, "
+                            'e.g. name = "my-scenario"')
+    for key in ("title", "description"):
+        _check_text(head.get(key, ""), f"{where}: scenario.{key}")
     method = head.get("method", "wlc")
     if method not in METHODS:
         raise ScenarioError(f"{where}: scenario.method '{method}' is unknown; choose one of "
@@ -388,14 +455,21 @@ def scenario_from_dict(raw: Mapping[str, Any], where: str = "<scenario>") -> Sce
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         raise ScenarioError(f"{where}: duplicate criterion name(s) {', '.join(dup)}")
-    constraints = tuple(_constraint(c, names, i, where)
-                        for i, c in enumerate(raw.get("constraints", [])))
-    layers = {str(k): str(v) for k, v in dict(raw.get("layers", {})).items()}
+    raw_constraints = raw.get("constraints", [])
+    if not isinstance(raw_constraints, list):
+        raise ScenarioError(f"{where}: 'constraints' is {raw_constraints!r}; write each "
+                            "constraint as a [[constraints]] block with criterion, min and/or max")
+    constraints = tuple(_constraint(c, names, i, where) for i, c in enumerate(raw_constraints))
+    layers = _table(raw, "layers", where)
+    for key, value in layers.items():
+        if not isinstance(value, str) or not value.strip():
+            raise ScenarioError(f"{where}: layers.{key} = {value!r}; give the layer's file path "
+                                f'as text, e.g. {key} = "data/{key}.gpkg"')
     s = Scenario(name=name, criteria=criteria, constraints=constraints, method=str(method),
                  method_options=options, nan_policy=str(nan_policy),
                  title=str(head.get("title", "")), description=str(head.get("description", "")),
-                 layers=layers, targets=dict(raw.get("targets", {})),
-                 plan=dict(raw.get("plan", {})), source=where)
+                 layers=layers, targets=_table(raw, "targets", where),
+                 plan=_plan_table(_table(raw, "plan", where), where), source=where)
     try:
         _check_weights_total(s, where)
     except UsageError as exc:
@@ -430,10 +504,7 @@ def load_scenario(name_or_path: str | os.PathLike[str] | None = None) -> Scenari
         if not path.exists():
             raise UsageError(f"{path}: no such scenario file; check the path, or use one of "
                              f"{', '.join(builtin_names())}")
-        try:
-            text, where = path.read_text(encoding="utf-8"), str(path)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ScenarioError(f"{path}: cannot be read ({exc})") from None
+        text, where = read_text(path, "the scenario file", ScenarioError), str(path)
     else:
         raise UsageError(f"unknown scenario '{ref}'; built-in: {', '.join(builtin_names())}, "
                          "or give a path to a .toml file")

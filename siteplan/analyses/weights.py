@@ -38,6 +38,7 @@ Barron, F. H. & Barrett, B. E. (1996). Decision quality using ranked attribute w
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
 import re
@@ -51,6 +52,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from siteplan._atomic import read_text
 from siteplan.errors import DataError, UsageError
 from siteplan.scoring.aggregate import complete_matrix
 
@@ -350,9 +352,9 @@ def _parse_judgements(items: Sequence[Any], criteria: Sequence[str] | None,
 
 def _read_csv_matrix(path: Path, complete_from_upper: bool) -> PairwiseMatrix:
     source = str(path)
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        rows = [r for r in csv.reader(fh) if any(c.strip() for c in r)
-                and not r[0].lstrip().startswith("#")]
+    text = read_text(path, "the judgements file", UsageError)
+    rows = [r for r in csv.reader(io.StringIO(text, newline="")) if any(c.strip() for c in r)
+            and not r[0].lstrip().startswith("#")]
     if not rows:
         raise UsageError(f"{source}: file is empty; give a header row of criterion names and "
                          "one row per criterion")
@@ -383,7 +385,7 @@ def _read_csv_matrix(path: Path, complete_from_upper: bool) -> PairwiseMatrix:
 def _read_toml_matrix(path: Path, complete_from_upper: bool) -> PairwiseMatrix:
     source = str(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_text(path, "the judgements file", UsageError))
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{source}: invalid TOML ({exc}); fix the syntax") from None
     has_matrix = "matrix" in data

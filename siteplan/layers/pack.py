@@ -107,7 +107,10 @@ class Manifest:
     path: Path | None = None
 
 
-def _layer_spec(name: str, raw: Mapping[str, Any], where: str) -> LayerSpec:
+def _layer_spec(name: str, raw: Any, where: str) -> LayerSpec:
+    if not isinstance(raw, Mapping):
+        raise LayerError(f"{where}: layers.{name} = {raw!r} is not a table; describe the layer "
+                         f'as [layers.{name}] with file = "{name}.csv", geometry, sources, ...')
     if "file" not in raw:
         raise LayerError(f"{where}: layer '{name}' has no 'file'; add file = \"{name}.csv\"")
     geometry = str(raw.get("geometry", "Point"))
@@ -143,15 +146,31 @@ def read_manifest(path: str | os.PathLike[str]) -> Manifest:
         raw = tomllib.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise LayerError(f"{p}: no such manifest; a pack folder needs a pack.toml") from None
+    except UnicodeDecodeError:
+        raise LayerError(f"{p}: not UTF-8 text; save the manifest as UTF-8") from None
+    except IsADirectoryError:
+        raise LayerError(f"{p}: is a folder; a pack's manifest is a pack.toml file") from None
+    except PermissionError:
+        raise LayerError(f"{p}: permission denied; make the manifest readable") from None
     except tomllib.TOMLDecodeError as exc:
         raise LayerError(f"{p}: not valid TOML ({exc}); fix the syntax") from None
-    head = dict(raw.get("pack", {}))
-    layers = {name: _layer_spec(name, spec, str(p))
-              for name, spec in dict(raw.get("layers", {})).items()}
+    head, raw_layers = raw.get("pack", {}), raw.get("layers", {})
+    for key, value in (("pack", head), ("layers", raw_layers)):
+        if not isinstance(value, Mapping):
+            raise LayerError(f"{p}: '{key}' = {value!r} is not a table; write [{key}] (and "
+                             "[layers.NAME] for each layer)")
+    if not raw_layers:
+        raise LayerError(f"{p}: no [layers.NAME] table; a pack lists at least one layer "
+                         "(file, geometry, sources, licence, date, method)")
+    zones = head.get("zones", ("provinces", "regions"))
+    if isinstance(zones, str) or not all(isinstance(z, str) for z in zones):
+        raise LayerError(f"{p}: pack.zones = {zones!r}; give a list of layer names, e.g. "
+                         'zones = ["provinces", "regions"]')
+    layers = {name: _layer_spec(name, spec, str(p)) for name, spec in raw_layers.items()}
     return Manifest(name=str(head.get("name", p.parent.name)), title=str(head.get("title", "")),
                     crs=str(head.get("crs", STORAGE_CRS)),
                     study_area=str(head.get("study_area", "regions")),
-                    zones=tuple(head.get("zones", ("provinces", "regions"))),
+                    zones=tuple(zones),
                     version=str(head.get("version", "")), layers=layers, path=p)
 
 
@@ -208,13 +227,30 @@ def point_lonlat(df: Any, what: str) -> tuple[np.ndarray, np.ndarray]:
     return geometry_lonlat(df)
 
 
+def _csv_delimiter(path: Path) -> str:
+    """The CSV's field separator, from its header line: a comma unless the header holds
+    more semicolons (as spreadsheets in French locales write) or tabs than commas."""
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as f:
+            header = f.readline()
+    except OSError:
+        return ","  # the read itself reports the problem
+    counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
+    best = max(counts, key=lambda sep: counts[sep])
+    if best != "," and counts[best] > counts[","]:
+        log.info("%s: fields separated by %r", path, best)
+        return best
+    return ","
+
+
 def _read_csv(path: Path, spec: LayerSpec | None, problems: list[str]) -> gpd.GeoDataFrame:
     import geopandas as gpd
     import numpy as np
     import pandas as pd
 
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        sep = _csv_delimiter(path)
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", sep=sep)
     except UnicodeDecodeError:
         raise LayerError(f"{path}: not UTF-8 text; save the CSV as UTF-8") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
@@ -227,6 +263,9 @@ def _read_csv(path: Path, spec: LayerSpec | None, problems: list[str]) -> gpd.Ge
         raise LayerError(f"{path}: no coordinate columns; add 'lon' and 'lat' columns "
                          "(WGS84 degrees) or give a GeoPackage/GeoJSON file")
     lon_c, lat_c = cols
+    if sep == ";":  # semicolon files come with decimal commas: -7,61 is -7.61
+        for c in (lon_c, lat_c):
+            df[c] = df[c].str.replace(",", ".", regex=False)
     lon = pd.to_numeric(df[lon_c], errors="coerce")
     lat = pd.to_numeric(df[lat_c], errors="coerce")
     for cname, raw, num in ((lon_c, df[lon_c], lon), (lat_c, df[lat_c], lat)):

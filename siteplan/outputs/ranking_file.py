@@ -10,6 +10,7 @@ import json
 import os
 from pathlib import Path
 
+from siteplan._atomic import read_text
 from siteplan.errors import DataError
 from siteplan.outputs.files import read_gpkg_ranking_json
 from siteplan.outputs.formats import RANKING_FILE
@@ -27,8 +28,8 @@ def read_ranking(path: str | os.PathLike[str]) -> Ranking:
     kind = RANKING_FILE.format_of(p)
     if kind == "json" and not sqlite:
         try:
-            d = json.loads(p.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            d = json.loads(read_text(p, "the ranking JSON", DataError))
+        except json.JSONDecodeError as exc:
             raise DataError(f"{p}: not valid JSON ({exc}); give a ranking written by "
                             "'siteplan rank -o ranking.json'") from None
         if not isinstance(d, dict):

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from siteplan._atomic import write_text_atomic
+from siteplan._atomic import read_text, write_text_atomic
 from siteplan.errors import ScenarioError, UsageError
 from siteplan.scenario import load_scenario
 
@@ -136,7 +136,7 @@ def weights_to_scenario_toml(path: str | os.PathLike[str], weights: Mapping[str,
     p = Path(path)
     if not p.is_file():
         raise ScenarioError(f"{p}: scenario file not found; check the path")
-    text = p.read_text(encoding="utf-8")
+    text = read_text(p, "the scenario file", ScenarioError)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

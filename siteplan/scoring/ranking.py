@@ -105,7 +105,24 @@ def candidates_from_file(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
     gdf = read_layer_file(p, LayerSpec(name="candidates", file=p.name, geometry="Point", key=""))
     if "id" not in gdf.columns and "name" not in gdf.columns:
         raise LayerError(f"{p}: candidates need a 'name' or an 'id' column; add one")
-    if "name" not in gdf.columns:
+    if "id" in gdf.columns:
+        rows = _blank_rows(gdf["id"])
+        if rows:
+            raise LayerError(f"{p} column 'id': no id on row(s) {_row_list(rows)} (data rows "
+                             "counted from 1); give every candidate an id, or remove the column "
+                             "to derive ids from the names")
+    if "name" in gdf.columns:
+        rows = _blank_rows(gdf["name"])
+        if rows and "id" not in gdf.columns:
+            raise LayerError(f"{p} column 'name': no name on row(s) {_row_list(rows)} and no "
+                             "'id' column; give every candidate a name or an id")
+        if rows:
+            log.warning("%s column 'name': no name on row(s) %s; their id is used as the name",
+                        p, _row_list(rows))
+            blank = np.zeros(len(gdf), dtype=bool)
+            blank[np.array(rows) - 1] = True
+            gdf["name"] = gdf["name"].where(~blank, gdf["id"])
+    else:
         gdf["name"] = gdf["id"].astype(str)
     if "id" not in gdf.columns:
         slugs = [_slug(str(n)) for n in gdf["name"]]
@@ -122,6 +139,19 @@ def candidates_from_file(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
         raise LayerError(f"{p} column 'id': duplicate ids {', '.join(dups[:10])}; ids must be "
                          "unique")
     return gdf
+
+
+def _blank_rows(col: pd.Series) -> list[int]:
+    """1-based rows of a text column that are missing, None, NaN or only blanks."""
+    text = col.astype(object)
+    blank = text.isna().to_numpy() | np.array([str(v).strip() == "" for v in text], dtype=bool)
+    return [int(i) + 1 for i in np.flatnonzero(blank)]
+
+
+def _row_list(rows: list[int], limit: int = 10) -> str:
+    """``1, 4, 9`` (and how many more past ``limit``)."""
+    shown = ", ".join(map(str, rows[:limit]))
+    return shown + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
 
 
 def locate(candidates: gpd.GeoDataFrame, pack: Pack) -> gpd.GeoDataFrame:

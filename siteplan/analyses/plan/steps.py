@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from siteplan import __version__
+from siteplan._atomic import read_text
 from siteplan.analyses.equity import equity_table, gini, theil_decomposition
 from siteplan.analyses.plan.select import (
     DEFAULT_LAGGING_RULE,
@@ -1236,12 +1237,12 @@ def _province_equity(pack: Any, table: pd.DataFrame, regions: pd.DataFrame,
 def load_plan_json(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read a plan JSON written by ``siteplan plan -o plan.json`` (DataError if not one)."""
     p = Path(path)
-    try:
-        d = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    if not p.exists():
         raise DataError(f"{p}: no such file; give a plan JSON written by 'siteplan plan -o "
-                        "plan.json' or a scenario") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                        "plan.json' or a scenario")
+    try:
+        d = json.loads(read_text(p, "the plan JSON", DataError))
+    except json.JSONDecodeError as exc:
         raise DataError(f"{p}: not valid JSON ({exc})") from None
     if not isinstance(d, dict) or d.get("kind") != PLAN_KIND:
         raise DataError(f"{p}: not a siteplan plan (no \"kind\": \"{PLAN_KIND}\"); give a file "

@@ -1,0 +1,192 @@
+"""Bad input of every kind found by the bad-input campaign: one line naming the file, the
+field and the fix, a non-zero exit, never a traceback or "internal error".
+
+Each case failed on the code before it was fixed (an "internal error" line, a silent
+wrong result, or a message that named neither the file nor the field).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from siteplan.cli import cli
+from siteplan.scenario import builtin_text
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args))
+
+
+def one_error_line(res: Result, *fragments: str) -> str:
+    """The run failed cleanly (an exit, not an exception) with one line holding every
+    fragment; returns that line."""
+    assert res.exit_code in (1, 2), res.output
+    assert isinstance(res.exception, SystemExit), repr(res.exception)
+    errors = [line for line in res.output.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1, res.output
+    assert "internal error" not in errors[0]
+    for fragment in fragments:
+        assert fragment in errors[0], (fragment, errors[0])
+    return errors[0]
+
+
+BASE = builtin_text("balanced-2030")
+
+
+def scenario(tmp_path: Path, text: str, name: str = "s.toml") -> str:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return str(p)
+
+
+# ----------------------------------------------------------------- candidate files
+
+
+def test_a_candidate_without_an_id_is_named_by_row(tmp_path: Path) -> None:
+    f = tmp_path / "c.csv"
+    f.write_text("id,name,lon,lat\nb,Bee,-6.8,34.0\n,Empty,-7.6,33.5\n", encoding="utf-8")
+    one_error_line(run("rank", "-c", str(f)), str(f), "column 'id'", "row(s) 2")
+
+
+def test_a_null_id_in_geojson_is_named(tmp_path: Path) -> None:
+    f = tmp_path / "c.geojson"
+    f.write_text('{"type":"FeatureCollection","features":['
+                 '{"type":"Feature","properties":{"id":null,"name":"A"},'
+                 '"geometry":{"type":"Point","coordinates":[-7.6,33.5]}},'
+                 '{"type":"Feature","properties":{"id":"b","name":"B"},'
+                 '"geometry":{"type":"Point","coordinates":[-6.8,34.0]}}]}', encoding="utf-8")
+    one_error_line(run("rank", "-c", str(f)), str(f), "column 'id'", "row(s) 1")
+
+
+def test_an_empty_name_takes_the_id_not_nan(tmp_path: Path) -> None:
+    f = tmp_path / "c.csv"
+    f.write_text("id,name,lon,lat\na,,-7.6,33.5\nb,Bee,-6.8,34.0\n", encoding="utf-8")
+    out = tmp_path / "r.csv"
+    res = run("rank", "-c", str(f), "-o", str(out))
+    assert res.exit_code == 0, res.output
+    assert "no name on row(s) 1" in res.output
+    text = out.read_text(encoding="utf-8")
+    assert "nan" not in text.lower().split(",")
+    assert ",a,a," in text
+
+
+def test_a_semicolon_csv_with_decimal_commas_is_read(tmp_path: Path) -> None:
+    f = tmp_path / "c.csv"
+    f.write_text("id;name;lon;lat\na;A;-7,6;33,5\nb;B;-6,8;34,0\n", encoding="utf-8")
+    out = tmp_path / "r.json"
+    res = run("rank", "-c", str(f), "-o", str(out))
+    assert res.exit_code == 0, res.output
+    assert '"lon": -7.6' in out.read_text(encoding="utf-8")
+
+
+# ----------------------------------------------------------------- scenario fields
+
+
+@pytest.mark.parametrize(("edit", "fragments"), [
+    (lambda t: t.replace("max = 150", "max = nan"), ("constraints[0].max", "finite")),
+    (lambda t: t.replace('name = "balanced-2030"', "name = 5"), ("scenario.name", "text")),
+    (lambda t: t.replace('name = "balanced-2030"', 'name = ""'), ("scenario.name is empty",)),
+    (lambda t: t.replace('title = "Balanced territorial development 2030"', 'title = ["a"]'),
+     ("scenario.title",)),
+    (lambda t: 'layers = "regions"\n' + t, ("'layers'", "table")),
+    (lambda t: t.replace('kind = "two_step_fca"', 'kind = "two_step_fca"\nnormalize = 5', 1),
+     ("criterion 'talent'.normalize", "value function")),
+    (lambda t: t.split("# ---------------------------------------------------------------- "
+                       "constraints")[0].replace("[scenario]", 'constraints = "airport"\n'
+                                                 "[scenario]"), ("'constraints'",)),
+    (lambda t: t.split("# ---------------------------------------------------------------- "
+                       "constraints")[0].replace("[scenario]", "constraints = [1, 2]\n"
+                                                 "[scenario]"), ("constraints[0]", "table")),
+    (lambda t: t.replace("lagging_quota = 2", "lagging_quota = \"two\""),
+     ("plan.lagging_quota", "whole number")),
+])
+def test_scenario_fields_of_the_wrong_type_are_named(tmp_path: Path, edit, fragments) -> None:  # type: ignore[no-untyped-def]
+    path = scenario(tmp_path, edit(BASE))
+    one_error_line(run("rank", "--scenario", path), path, *fragments)
+
+
+def test_a_single_include_id_is_one_id_not_its_letters(tmp_path: Path) -> None:
+    path = scenario(tmp_path, BASE.replace("[plan]", '[plan]\ninclude = "guelmim"'))
+    out = tmp_path / "p.json"
+    res = run("plan", "--scenario", path, "--sites", "3", "-o", str(out))
+    assert res.exit_code == 0, res.output
+    assert '"guelmim"' in out.read_text(encoding="utf-8")
+
+
+# ----------------------------------------------------------------- pack manifests
+
+
+@pytest.mark.parametrize(("manifest", "fragments"), [
+    ("layers = 5\n", ("'layers' = 5", "table")),
+    ('[pack]\nname = "x"\n[layers]\nregions = "regions.geojson"\n',
+     ("layers.regions", "not a table")),
+    ("", ("no [layers.NAME] table",)),
+    ('[pack]\nzones = "regions"\n[layers.regions]\nfile = "r.geojson"\n', ("pack.zones",)),
+])
+def test_a_broken_pack_manifest_is_named(tmp_path: Path, manifest: str, fragments) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "pack.toml").write_text(manifest, encoding="utf-8")
+    one_error_line(run("layers", "--check", str(tmp_path)), "pack.toml", *fragments)
+
+
+# ----------------------------------------------------------------- encodings
+
+
+def test_ahp_judgements_in_utf16_are_named(tmp_path: Path) -> None:
+    f = tmp_path / "j.csv"
+    f.write_text(",talent,need\ntalent,1,3\nneed,1/3,1\n", encoding="utf-16")
+    one_error_line(run("weights", "ahp", str(f)), str(f), "not UTF-8", "UTF-16")
+
+
+def test_into_a_latin1_scenario_is_named(tmp_path: Path) -> None:
+    f = tmp_path / "s.toml"
+    f.write_bytes(BASE.replace("Balanced", "Équilibré").encode("latin-1"))
+    one_error_line(run("weights", "roc", "talent", "income", "--into", str(f)), str(f),
+                   "not UTF-8", "Windows-1252")
+
+
+def test_a_latin1_scenario_is_named(tmp_path: Path) -> None:
+    f = tmp_path / "s.toml"
+    f.write_bytes(BASE.replace("Balanced", "Équilibré").encode("latin-1"))
+    one_error_line(run("rank", "--scenario", str(f)), str(f), "not UTF-8")
+
+
+# ----------------------------------------------------------------- unwritable outputs
+
+
+def test_an_unwritable_folder_is_found_before_the_work(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "locked" / "r.csv"
+    target.parent.mkdir()
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == target.parent
+                        else real(p, mode))
+    one_error_line(run("rank", "-o", str(target)), str(target), "permission denied")
+    assert not target.exists()
+
+
+def test_a_full_disk_is_reported_and_leaves_nothing(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import siteplan._atomic as atomic
+
+    def full(src: object, dst: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "replace", full)
+    target = tmp_path / "r.csv"
+    one_error_line(run("rank", "-o", str(target), "--overwrite"), str(target), "disk is full")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_killed_run_s_temporary_is_cleaned_by_the_next(tmp_path: Path) -> None:
+    dead = 2 ** 22 + 12345  # above the default pid_max: no such process
+    stale = tmp_path / f".r.csv.{dead}.abcd.tmp.csv"
+    stale.write_text("half", encoding="utf-8")
+    mine = tmp_path / f".r.csv.{os.getpid()}.efgh.tmp.csv"  # a live run's: kept
+    mine.write_text("busy", encoding="utf-8")
+    assert run("rank", "-o", str(tmp_path / "r.csv")).exit_code == 0
+    assert not stale.exists() and mine.exists()
