@@ -177,6 +177,12 @@ class Scenario:
     def weights(self) -> dict[str, float]:
         """Weights of the weighted criteria, normalised to sum 1."""
         total = sum(c.weight for c in self.weighted)
+        if not math.isfinite(total):
+            # weights near the float limit (1e308) overflow the sum into inf and every
+            # share into 0: scale by the largest first
+            top = max(c.weight for c in self.weighted)
+            total = math.fsum(c.weight / top for c in self.weighted)
+            return {c.name: (c.weight / top) / total for c in self.weighted}
         return {c.name: c.weight / total for c in self.weighted}
 
     def criterion(self, name: str) -> Criterion:

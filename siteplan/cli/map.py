@@ -5,7 +5,13 @@ from __future__ import annotations
 import click
 
 from siteplan.cli._render import echo_written
-from siteplan.cli.options import HTML_SUFFIXES, check_output, make_pack, pack_options
+from siteplan.cli.options import (
+    HTML_SUFFIXES,
+    check_distinct,
+    check_output,
+    make_pack,
+    pack_options,
+)
 
 
 @click.command("map")
@@ -63,6 +69,7 @@ def map_cmd(ranking: str, output: str | None, indicator: str | None, zones: str,
     # every output is checked before the work, so that a failing command writes nothing
     check_output(output, overwrite, HTML_SUFFIXES, "-o", "a map")
     check_output(png_path, overwrite, STATIC_MAP.suffixes, "--png", "a static map")
+    check_distinct((output, png_path))
     p = (make_pack(pack, layer_overrides, r.scenario.layers)
          if pack or layer_overrides or r.scenario.layers else None)
     echo_written(save_map(r, output, overwrite=overwrite, pack=p, indicator=indicator,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -110,3 +111,19 @@ def check_output(path: str | None, overwrite: bool, suffixes: Sequence[str], opt
         raise UsageError(f"{option} {path}: {what} cannot be written as "
                          f"'{suffix or 'no extension'}'; use {', '.join(suffixes)}")
     check_writable(path, overwrite)
+
+
+def check_distinct(paths: Sequence[str | os.PathLike[str] | None]) -> None:
+    """The output files must differ (else the second would replace the first)."""
+    from pathlib import Path
+
+    from siteplan.errors import OutputError
+
+    seen: set[Path] = set()
+    for path in paths:
+        if not path:
+            continue
+        key = Path(path).resolve()
+        if key in seen:
+            raise OutputError(f"{path}: given twice as an output; choose different paths")
+        seen.add(key)

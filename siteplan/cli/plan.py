@@ -51,6 +51,10 @@ def _out_format(output: str | None, fmt: str | None) -> str:
     """The file format of -o (from --format, else the extension)."""
     from siteplan.errors import OutputError
 
+    if fmt == "xlsx" and output is None:
+        from siteplan.errors import UsageError
+
+        raise UsageError("-f xlsx: a workbook cannot be printed; add -o FILE.xlsx")
     if fmt and fmt != "table":
         return fmt
     if output is None:

@@ -10,6 +10,7 @@ from siteplan.cli._render import echo_written, fmt, print_table
 from siteplan.cli.options import (
     HTML_SUFFIXES,
     candidates_option,
+    check_distinct,
     check_output,
     make_pack,
     method_option,
@@ -135,6 +136,7 @@ def rank(scenario: str, method: str | None, weights: dict[str, float], candidate
         map_path = map_path or default_map_path(scen.name, "ranking")
         check_output(map_path, overwrite, HTML_SUFFIXES, "--map", "a map")
     check_output(png_path, overwrite, STATIC_MAP.suffixes, "--png", "a static map")
+    check_distinct((output, map_path, png_path))
     r = run_rank(scen, method, weights, candidates, pack, layer_overrides)
     print_ranking(r, top, to_file=bool(output))
     if explain_site:

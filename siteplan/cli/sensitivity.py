@@ -12,6 +12,7 @@ from siteplan.cli._render import echo_written, print_table
 from siteplan.cli.options import (
     HTML_SUFFIXES,
     candidates_option,
+    check_distinct,
     check_output,
     make_pack,
     method_option,
@@ -47,21 +48,6 @@ def parse_bounds(ctx: click.Context | None, param: click.Parameter | None,
         out[key.strip()] = (lo, hi)
     return out
 
-
-def _check_distinct(paths: Sequence[str | None]) -> None:
-    """The output files must differ (else the second would replace the first)."""
-    from pathlib import Path
-
-    from siteplan.errors import OutputError
-
-    seen: set[Path] = set()
-    for path in paths:
-        if not path:
-            continue
-        key = Path(path).resolve()
-        if key in seen:
-            raise OutputError(f"{path}: given twice as an output; choose different paths")
-        seen.add(key)
 
 
 def _pct(x: float) -> str:
@@ -193,7 +179,7 @@ def sensitivity(scenario: str, method: str | None, weights: dict[str, float], sa
     check_output(png_path, overwrite, CHART.suffixes, "--png", "a tornado chart")
     check_output(heatmap_path, overwrite, CHART.suffixes, "--heatmap", "a heatmap")
     check_output(map_path, overwrite, HTML_SUFFIXES, "--map", "a map")
-    _check_distinct((output, png_path, heatmap_path, map_path))
+    check_distinct((output, png_path, heatmap_path, map_path))
     chosen = sampling or ("bounds" if bounds else "uniform")
     if bounds and chosen != "bounds":
         raise UsageError(f"--bound is used with --sampling bounds, not {chosen}; drop "

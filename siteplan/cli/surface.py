@@ -9,6 +9,7 @@ import click
 from siteplan.cli._render import echo_written, print_table, progress_bar
 from siteplan.cli.options import (
     HTML_SUFFIXES,
+    check_distinct,
     check_output,
     make_pack,
     method_option,
@@ -73,6 +74,7 @@ def surface(scenario: str, resolution: int, weights: dict[str, float], method: s
     check_output(hotspots_out, overwrite, HOTSPOTS.suffixes, "--hotspots-out",
                  "hotspots")
     check_output(map_path, overwrite, HTML_SUFFIXES, "--map", "a map")
+    check_distinct((output, hotspots_out, map_path))
     scen = load_scenario(scenario)
     if weights:
         scen = scen.with_weights(weights)

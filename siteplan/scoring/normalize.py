@@ -43,8 +43,8 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from siteplan.errors import DataError, UsageError
-from siteplan.scenario import DIRECTIONS, NORMALIZERS
+from siteplan.errors import DataError, ScenarioError, UsageError
+from siteplan.scenario import DIRECTIONS, NORMALIZERS, Scenario
 
 __all__ = [
     "DIRECTIONS",
@@ -515,3 +515,16 @@ def normalize(x: ArrayLike, spec: Mapping[str, Any]) -> FloatArray:
     if method == "piecewise":
         return piecewise(x, need("points"))
     return sigmoid(x, need("midpoint"), need("scale"), direction)
+
+
+def check_value_functions(scenario: Scenario) -> None:
+    """Try every criterion's value function on one value before any work, so that a bad
+    ``normalize`` table names the scenario file and the criterion (it would otherwise
+    surface after the criteria are computed, naming neither)."""
+    for c in scenario.criteria:
+        try:
+            normalize(np.array([0.0]), c.value_function())
+        except UsageError as exc:
+            where = scenario.source or f"scenario '{scenario.name}'"
+            raise ScenarioError(f"{where}: criterion '{c.name}'.normalize: {exc}"
+                                ) from None

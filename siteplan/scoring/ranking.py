@@ -49,7 +49,7 @@ from siteplan.scenario import (
     scenario_to_dict,
 )
 from siteplan.scoring.aggregate import AGGREGATORS, rank_scores
-from siteplan.scoring.normalize import normalize
+from siteplan.scoring.normalize import check_value_functions, normalize
 from siteplan.scoring.screening import constraint_fails, constraint_reason, resolve_missing
 
 if TYPE_CHECKING:
@@ -597,6 +597,7 @@ def rank(scenario: Scenario | str | os.PathLike[str] | None = None, *,
 
 
     scen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    check_value_functions(scen)
     if weights:
         scen = scen.with_weights(weights)
     if method:

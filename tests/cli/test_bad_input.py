@@ -190,3 +190,54 @@ def test_a_killed_run_s_temporary_is_cleaned_by_the_next(tmp_path: Path) -> None
     mine.write_text("busy", encoding="utf-8")
     assert run("rank", "-o", str(tmp_path / "r.csv")).exit_code == 0
     assert not stale.exists() and mine.exists()
+
+
+# ----------------------------------------------------------------- options and values
+
+
+def test_absurd_sample_counts_and_negative_seeds_are_refused() -> None:
+    one_error_line(run("sensitivity", "--samples", "1000000000"), "samples", "at most")
+    one_error_line(run("sensitivity", "--samples", "10", "--seed", "-1"), "seed = -1")
+
+
+def test_huge_weights_do_not_overflow_into_all_zero(tmp_path: Path) -> None:
+    path = scenario(tmp_path, BASE.replace("weight = 15", "weight = 1e308"))
+    out = tmp_path / "r.json"
+    res = run("rank", "--scenario", path, "-o", str(out))
+    assert res.exit_code == 0, res.output
+    import json
+
+    weights = json.loads(out.read_text(encoding="utf-8"))["weights"]
+    heavy = {k: v for k, v in weights.items() if v > 0.01}
+    assert len(heavy) == 3 and all(abs(v - 1 / 3) < 1e-9 for v in heavy.values())
+
+
+def test_a_bad_value_function_names_the_file_and_the_criterion(tmp_path: Path) -> None:
+    path = scenario(tmp_path, BASE.replace(
+        'kind = "two_step_fca"',
+        'kind = "two_step_fca"\nnormalize = {method = "piecewise", points = [[0, 1]]}', 1))
+    one_error_line(run("rank", "--scenario", path), path, "criterion 'talent'.normalize",
+                   "two [x, y] pairs")
+
+
+def test_compare_of_a_missing_plan_file_says_no_such_file(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.json"
+    one_error_line(run("compare", str(missing), "balanced-2030"), str(missing), "no such file")
+
+
+def test_coverage_radius_without_the_coverage_objective_is_refused() -> None:
+    one_error_line(run("plan", "--sites", "3", "--coverage-km", "50"), "--coverage-km",
+                   "--objective coverage")
+
+
+def test_a_workbook_cannot_be_printed() -> None:
+    one_error_line(run("plan", "--sites", "3", "-f", "xlsx"), "-o FILE.xlsx")
+
+
+def test_one_path_for_two_outputs_is_refused_before_the_work(tmp_path: Path) -> None:
+    same = tmp_path / "x.csv"
+    one_error_line(run("surface", "-r", "5", "-o", str(same), "--hotspots-out", str(same)),
+                   str(same), "given twice")
+    assert not same.exists()
+    one_error_line(run("rank", "-o", str(tmp_path / "a.png"), "--png", str(tmp_path / "a.png"),
+                       "-f", "csv"), "given twice")

@@ -758,12 +758,17 @@ def _plan_options(ranking: Ranking, *, k: int | None, max_per_region: Any, min_s
         notes.append("the scenario has no [targets] table: the national defaults "
                       "(148,500 jobs and 26.2 bn MAD at end-2024; 270,000 and 40 bn MAD in "
                       "2030) are used")
+    chosen_objective = objective or defaults.get("objective", "suitability")
+    if coverage_radius_km is not None and chosen_objective != "coverage":
+        raise UsageError(f"coverage_radius_km (--coverage-km) = {coverage_radius_km:g} only "
+                         f"applies to the coverage objective, not '{chosen_objective}'; add "
+                         "--objective coverage or drop --coverage-km")
     return _PlanOptions(
         k=k_, cap=_off_if_zero(pick(max_per_region, "max_per_region")), spacing=spacing,
         park_spacing=defaults.get("park_spacing_km"),
         quota=_off_if_zero(pick(lagging_quota, "lagging_quota")), rule_raw=rule_raw, rule=rule,
         share=pick(cap_share, "cap_share"),
-        objective=objective or defaults.get("objective", "suitability"),
+        objective=chosen_objective,
         solver=solver or defaults.get("solver", "auto"),
         time_limit=float(time_limit if time_limit is not None
                          else defaults.get("time_limit", 60.0)),
@@ -1361,8 +1366,9 @@ class CompareReport:
 
 
 def _is_plan_json(item: str) -> bool:
-    p = Path(item)
-    return p.suffix.lower() == ".json" and p.is_file()
+    """Whether a compare item names a plan JSON; a .json path that does not exist is one
+    too, so that :func:`load_plan_json` says "no such file" rather than "unknown scenario"."""
+    return Path(item).suffix.lower() == ".json"
 
 
 def compare(

@@ -478,9 +478,34 @@ def tornado_data(oat: OatResult, site: int | None = None,
 # SMAA-2
 # --------------------------------------------------------------------------------------------
 
+#: Most weight samples one analysis takes: SMAA's figures converge as 1/sqrt(samples)
+#: (10,000 gives +-0.01, the default), and a million (+-0.001) already holds ~100 MB of
+#: weights per criterion group; more is a mistake, not precision.
+MAX_SAMPLES = 1_000_000
+
+
+def check_samples(samples: object, what: str = "samples") -> int:
+    """``samples`` as an int in 1..MAX_SAMPLES, else a UsageError saying why."""
+    if isinstance(samples, bool) or not isinstance(samples, int | np.integer) or samples < 1:
+        raise UsageError(f"{what} = {samples!r}: give at least 1 sample (a whole number)")
+    if samples > MAX_SAMPLES:
+        raise UsageError(f"{what} = {samples:,}: at most {MAX_SAMPLES:,} samples (the figures "
+                         "converge as 1/sqrt(samples): 10,000 gives +-0.01, 1,000,000 +-0.001)")
+    return int(samples)
+
+
+def check_seed(seed: object) -> None:
+    """Refuse a seed numpy cannot take (negative, fractional, text) in one line."""
+    if seed is not None and not isinstance(seed, np.random.Generator) and (
+            isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0):
+        raise UsageError(f"seed = {seed!r}: give 0 or a positive whole number (same seed, "
+                         "same result)")
+
+
 def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:
     if isinstance(seed, np.random.Generator):
         return seed
+    check_seed(seed)
     return np.random.default_rng(seed)
 
 
@@ -525,8 +550,7 @@ def sample_weights(m: int, n_samples: int = 10_000,
     """
     if not isinstance(m, (int, np.integer)) or m < 1:
         raise UsageError(f"weight sampling: m={m!r} criteria; give at least 1")
-    if not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
-        raise UsageError(f"weight sampling: n_samples={n_samples!r}; give at least 1 sample")
+    check_samples(n_samples, "weight sampling: n_samples")
     rng = _rng(seed)
     m, s = int(m), int(n_samples)
     if sampling == "uniform":

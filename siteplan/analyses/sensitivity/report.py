@@ -51,6 +51,8 @@ from numpy.typing import NDArray
 
 from siteplan import __version__
 from siteplan.analyses.sensitivity.maths import (
+    check_samples,
+    check_seed,
     oat_sweep,
     sample_weights,
     smaa,
@@ -415,8 +417,8 @@ def analyse(ranking: Ranking, *, samples: int = 10_000, seed: int | None = 42,
 
     if sampling not in SAMPLINGS:
         raise UsageError(f"sampling {sampling!r}: use one of {', '.join(SAMPLINGS)}")
-    if isinstance(samples, bool) or not isinstance(samples, int | np.integer) or samples < 1:
-        raise UsageError(f"samples={samples!r}: give at least 1 weight sample")
+    check_samples(samples)
+    check_seed(seed)
     if top_k < 1:
         raise UsageError(f"top_k={top_k}: give K >= 1")
     if bounds and sampling != "bounds":

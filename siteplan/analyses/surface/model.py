@@ -52,7 +52,7 @@ from siteplan.criteria.kernels import containing_zone
 from siteplan.errors import CriterionError, DataError, UsageError
 from siteplan.layers.pack import Pack
 from siteplan.scenario import METHOD_INFO, Scenario, load_scenario
-from siteplan.scoring.normalize import normalize
+from siteplan.scoring.normalize import check_value_functions, normalize
 from siteplan.scoring.ranking import CriterionInfo, aggregate_scores, method_matrix
 from siteplan.scoring.screening import constraint_fails, constraint_reason, resolve_missing
 
@@ -533,6 +533,7 @@ _REGION_KEY = "\0study area"  # key of the study-area index in _zone_indexes' re
 def _check_build(scen: Scenario, chunk_size: Any) -> None:
     """Refuse, before any work, a scenario a surface cannot compute or a bad chunk size."""
 
+    check_value_functions(scen)
     bad = candidate_only(scen.criteria)
     if bad:
         raise CriterionError(f"scenario '{scen.name}': criteria {', '.join(bad)} read the "
