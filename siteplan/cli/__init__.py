@@ -76,6 +76,14 @@ class LazyGroup(click.Group):
             raise CliError(str(exc).replace("\n", " "), exc.exit_code) from None
 
 
+def _warning_text(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  line: str | None = None) -> str:
+    """A warning as its message only: the user needs what happened in their data, not the
+    file and line of siteplan's code that noticed it."""
+    text = str(message)
+    return text if issubclass(category, UserWarning) else f"{category.__name__}: {text}"
+
+
 def _setup_logging(verbosity: int) -> None:
     level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(
         max(-1, min(verbosity, 2)), logging.DEBUG)
@@ -86,6 +94,7 @@ def _setup_logging(verbosity: int) -> None:
     log.setLevel(level)
     log.propagate = False
     logging.captureWarnings(True)
+    warnings.formatwarning = _warning_text
     wlog = logging.getLogger("py.warnings")
     wlog.handlers[:] = [handler]
     wlog.setLevel(level)

@@ -107,9 +107,20 @@ def numeric_column(df: pd.DataFrame, column: str, layer: str, where: str) -> NDA
                    pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])]
         raise CriterionError(f"{where}: layer '{layer}' has no column '{column}'; numeric "
                              f"columns: {', '.join(numeric) or 'none'}")
-    values = pd.to_numeric(df[column], errors="coerce")
-    if values.isna().all() and df[column].notna().any():
+    raw = df[column]
+    values = pd.to_numeric(raw, errors="coerce")
+    if values.isna().all() and raw.notna().any():
         raise CriterionError(f"{where}: column '{column}' of layer '{layer}' is not numeric")
+    text = raw.astype(object)
+    bad = values.isna().to_numpy() & text.notna().to_numpy() & np.array(
+        [str(v).strip() != "" for v in text], dtype=bool)
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        shown = ", ".join(f"row {i + 1} '{text.iloc[i]}'" for i in rows[:5])
+        more = f" and {rows.size - 5} more" if rows.size > 5 else ""
+        raise DataError(f"{where}: layer '{layer}' column '{column}': {shown}{more} not a "
+                        "number (data rows counted from 1); write a number, or leave the cell "
+                        "empty for a missing value (the scenario's nan_policy decides)")
     return np.asarray(values, dtype=np.float64)
 
 

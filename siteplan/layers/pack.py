@@ -313,10 +313,17 @@ def read_layer_file(path: str | os.PathLike[str], spec: LayerSpec | None = None,
         missing columns, duplicate keys, empty required values, bad numbers.
     """
     p = Path(path)
+    if not p.exists() and layer is None:
+        p, layer = _split_layer_name(p)
     if not p.exists():
         raise LayerError(f"{p}: no such file; check the path")
     if p.is_dir():
         raise LayerError(f"{p}: is a folder; give a layer file (.gpkg, .geojson, .shp, .csv)")
+    if not p.is_file():
+        raise LayerError(f"{p}: not a regular file (a pipe or a device); save the layer to a "
+                         "file and give its path")
+    if layer is None and p.suffix.lower() == ".gpkg":
+        layer = _only_layer(p)
     problems: list[str] = []
     suffix = p.suffix.lower()
     if suffix in (".csv", ".txt"):
@@ -328,6 +335,29 @@ def read_layer_file(path: str | os.PathLike[str], spec: LayerSpec | None = None,
                          ".parquet or .csv with lon/lat columns")
     name = spec.name if spec else p.stem
     return validate_layer(gdf, spec or LayerSpec(name=name, file=p.name, key=""), p, problems)
+
+
+def _split_layer_name(p: Path) -> tuple[Path, str | None]:
+    """``data.gpkg:roads`` -> (``data.gpkg``, ``roads``) when that file exists."""
+    file, sep, name = str(p).rpartition(":")
+    if sep and name and Path(file).is_file():
+        return Path(file), name
+    return p, None
+
+
+def _only_layer(p: Path) -> str | None:
+    """The layer to read from a GeoPackage: its only one, or the first with a warning
+    naming the others and how to choose (``FILE.gpkg:LAYER``)."""
+    try:
+        import pyogrio
+
+        names = [str(n) for n in pyogrio.list_layers(p)[:, 0]]
+    except Exception:  # unreadable: _read_vector reports it with GDAL's reason
+        return None
+    if len(names) > 1:
+        log.warning("%s holds %d layers (%s); reading '%s'; give %s:LAYER to read another",
+                    p, len(names), ", ".join(names[:8]), names[0], p)
+    return names[0] if names else None
 
 
 def _coerce(df: pd.DataFrame, col: str, ctype: str, where: str, problems: list[str]) -> None:

@@ -241,3 +241,57 @@ def test_one_path_for_two_outputs_is_refused_before_the_work(tmp_path: Path) -> 
     assert not same.exists()
     one_error_line(run("rank", "-o", str(tmp_path / "a.png"), "--png", str(tmp_path / "a.png"),
                        "-f", "csv"), "given twice")
+
+
+# ----------------------------------------------------------------- files of odd kinds
+
+
+def test_text_in_a_numeric_attribute_names_the_cell(tmp_path: Path) -> None:
+    f = tmp_path / "c.csv"
+    f.write_text("id,name,lon,lat,rent\na,A,-7.6,33.5,12\nb,B,-6.8,34.0,cheap\n",
+                 encoding="utf-8")
+    path = scenario(tmp_path, '[scenario]\nname = "rent"\n[[criteria]]\nname = "rent"\n'
+                    'kind = "attribute"\ncolumn = "rent"\ndirection = "cost"\nweight = 1\n')
+    one_error_line(run("rank", "--scenario", path, "-c", str(f)), "column 'rent'",
+                   "row 2 'cheap'", "not a number")
+
+
+def test_a_fifo_is_refused_instead_of_hanging(tmp_path: Path) -> None:
+    fifo = tmp_path / "c.csv"
+    os.mkfifo(fifo)
+    one_error_line(run("rank", "-c", str(fifo)), str(fifo), "not a regular file")
+
+
+def test_a_geopackage_with_several_layers_says_which_and_takes_file_colon_layer(
+        tmp_path: Path) -> None:
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    f = tmp_path / "c.gpkg"
+    gpd.GeoDataFrame({"id": ["a", "b"], "name": ["A", "B"]},
+                     geometry=[Point(-7.6, 33.5), Point(-6.8, 34.0)],
+                     crs="EPSG:4326").to_file(f, layer="first")
+    gpd.GeoDataFrame({"id": ["z"], "name": ["Zed"]}, geometry=[Point(-5.0, 34.0)],
+                     crs="EPSG:4326").to_file(f, layer="second")
+    res = run("rank", "-c", str(f))
+    assert res.exit_code == 0, res.output
+    assert "holds 2 layers (first, second); reading 'first'" in res.output
+    res = run("rank", "-c", f"{f}:second")
+    assert res.exit_code == 0, res.output
+    assert "Zed" in res.output and "holds 2 layers" not in res.output
+
+
+def test_warnings_show_the_message_not_siteplan_s_source_line(tmp_path: Path) -> None:
+    airports = Path(__file__).resolve().parents[2] / "geodata" / "morocco" / "airports.csv"
+    lines = airports.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    row = lines[1].split(",")
+    row[header.index("lon")] = "2.35"  # Paris: outside Morocco
+    row[header.index("lat")] = "48.85"
+    moved = tmp_path / "airports.csv"
+    moved.write_text("\n".join([lines[0], ",".join(row), *lines[2:]]) + "\n", encoding="utf-8")
+    res = run("rank", "--layer", f"airports={moved}", "--top", "3")
+    warned = [line for line in res.output.splitlines() if "outside" in line]
+    assert warned, res.output
+    assert not any(".py:" in line or "warnings.warn" in line or "UserWarning" in line
+                   for line in res.output.splitlines()), res.output
