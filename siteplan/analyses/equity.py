@@ -151,6 +151,8 @@ def theil_t(x: ArrayLike, weights: ArrayLike | None = None) -> float:
 def _theil(xa: FloatArray, wa: FloatArray) -> float:
     total = wa.sum()
     mu = float(np.dot(wa, xa)) / total
+    if not mu > 0:  # every value zero, or so small (subnormal) that the mean underflows
+        return 0.0
     r = xa / mu
     pos = (r > 0) & (wa > 0)  # r ln r -> 0 as r -> 0 (also for subnormal x that underflow)
     r = r[pos]
@@ -204,7 +206,7 @@ def theil_decomposition(
         share = yg / (total_w * mu)
         mean_g = yg / wg if wg > 0 else 0.0
         tg = _theil(xa[m], wa[m]) if yg > 0 else 0.0
-        if share > 0:
+        if share > 0 and mean_g > 0:  # a group whose mean underflows adds nothing
             between += share * np.log(mean_g / mu)
             within += share * tg
         per_group[str(uniq[g])] = {
