@@ -26,6 +26,11 @@ def print_table(title: str | None, columns: Sequence[str], rows: Sequence[Sequen
     Every string is shown literally: site names such as ``[red]x[/red]`` or ``[/]`` come
     from user files and must be neither interpreted as rich markup nor crash the table.
     """
+    import sys
+
+    if not sys.stdout.isatty():
+        click.echo(plain_table(title, columns, rows, justify), nl=False)
+        return
     from rich.table import Table
     from rich.text import Text
 
@@ -37,6 +42,36 @@ def print_table(title: str | None, columns: Sequence[str], rows: Sequence[Sequen
     for r in rows:
         t.add_row(*[Text("" if v is None else str(v)) for v in r])
     console().print(t)
+
+
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)}
+
+
+def _cell(v: Any) -> str:
+    """A cell as one line of visible text: control characters (a terminal escape in a
+    site name, a tab, a newline) are shown as ``\\xNN``, never sent to the terminal."""
+    return "" if v is None else str(v).translate(_CONTROL)
+
+
+def plain_table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+                justify: Sequence[str] | None = None) -> str:
+    """The table as aligned plain text: what a pipe or a file gets (no rich, no boxes).
+
+    Building it is a join over the rows, so a 100,000-row table takes a fraction of a
+    second where rich takes about 1 ms a row.
+    """
+    head = [_cell(c) for c in columns]
+    body = [[_cell(v) for v in r] for r in rows]
+    widths = [max([len(h), *(len(r[i]) for r in body)]) for i, h in enumerate(head)]
+    right = [bool(justify) and justify[i] == "right" for i in range(len(head))]  # type: ignore[index]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(c.rjust(w) if r else c.ljust(w)
+                         for c, w, r in zip(cells, widths, right, strict=True)).rstrip()
+
+    out = [] if title is None else [_cell(t) for t in str(title).split("\n")]
+    out += [line(head), line(["-" * w for w in widths]), *(line(r) for r in body)]
+    return "\n".join(out) + "\n"
 
 
 def fmt(v: Any, digits: int = 3) -> str:

@@ -40,22 +40,28 @@ def print_ranking(r: Any, top: int | None, to_file: bool = False) -> None:
 
     inc = r.included
     shown = inc.head(top) if top else inc
-    rows = [(int(s["rank"]), s["name"], s["province"], s["region"], f"{s['score']:.3f}",
-             s["strongest"] or "", s["weakest"] or "")
-            for _, s in shown.iterrows()]
+    # rows from column arrays: iterrows costs ~0.1 ms a row (10 s for 100,000 sites)
+    rows = list(zip(shown["rank"].astype(int).tolist(), shown["name"].tolist(),
+                    shown["province"].tolist(), shown["region"].tolist(),
+                    [f"{v:.3f}" for v in shown["score"].tolist()],
+                    [v or "" for v in shown["strongest"].tolist()],
+                    [v or "" for v in shown["weakest"].tolist()], strict=True))
     weights = ", ".join(f"{k} {v:.0%}" for k, v in r.weights.items())
     title = (f"{r.scenario.title or r.scenario.name} - {METHOD_NAMES[r.method]}\n"
              f"weights: {weights}")
     print_table(title, ["rank", "site", "province", "region", "score", "strongest", "weakest"],
                 rows, ["right", "left", "left", "left", "right", "left", "left"])
+    where = "all are in the output file" if to_file else "-o FILE writes them all"
     if top and len(inc) > top:
-        where = "all are in the output file" if to_file else "-o FILE writes them all"
         click.echo(f"... {len(inc) - top} more ranked sites ({where})")
     exc = r.sites[r.sites["excluded"]]
     if len(exc):
+        listed = exc.head(top) if top else exc
         print_table(f"Excluded ({len(exc)})", ["site", "province", "reasons"],
-                    [(s["name"], s["province"], "; ".join(s["reasons"]))
-                     for _, s in exc.iterrows()])
+                    list(zip(listed["name"].tolist(), listed["province"].tolist(),
+                             ["; ".join(x) for x in listed["reasons"].tolist()], strict=True)))
+        if len(listed) < len(exc):
+            click.echo(f"... {len(exc) - len(listed)} more excluded sites ({where})")
 
 
 def print_explain(r: Any, site: str) -> None:

@@ -301,3 +301,33 @@ def test_warnings_show_the_message_not_siteplan_s_source_line(tmp_path: Path) ->
     warned = [line for line in res.stderr.splitlines() if "outside" in line]
     assert warned == ["siteplan: airports.csv: 1 point(s) of layer 'airports' lie outside the "
                       "study area (more than 5 km): CMN"], res.stderr
+
+
+# ----------------------------------------------------------------- printing
+
+
+def test_a_pipe_gets_plain_aligned_text_with_control_characters_shown(tmp_path: Path) -> None:
+    from siteplan.cli._render import plain_table
+
+    text = plain_table("T", ["rank", "site"], [(1, "Fès"), (10, "evil\x1b[31m\nname")],
+                       ["right", "left"])
+    assert text.splitlines() == ["T", "rank  site", "----  " + "-" * len("evil\\x1b[31m\\x0aname"),
+                                 "   1  Fès", "  10  evil\\x1b[31m\\x0aname"]
+
+
+def test_top_n_also_limits_the_excluded_table() -> None:
+    res = run("rank", "--top", "2")
+    assert res.exit_code == 0, res.output
+    excluded = res.output.split("Excluded (8)", 1)[1].splitlines()
+    assert len([line for line in excluded[3:] if line and not line.startswith("...")]) == 2
+    assert "... 6 more excluded sites" in res.output
+
+
+def test_output_piped_to_head_stops_quietly() -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run(f"'{sys.executable}' -m siteplan rank | head -1", shell=True,
+                          capture_output=True, text=True, check=False)
+    assert proc.stdout.startswith("Balanced territorial development 2030")
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr
