@@ -336,8 +336,35 @@ def write_xlsx_sheets(path: str | os.PathLike[str], sheets: Mapping[str, pd.Data
 
     with pd.ExcelWriter(path, engine="openpyxl") as xl:
         for name, df in sheets.items():
-            df.to_excel(xl, sheet_name=name[:31], index=False)
+            _xlsx_safe(df).to_excel(xl, sheet_name=name[:31], index=False)
         cells_as_text(xl.book)
+
+
+def _xlsx_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """The table with control characters in text cells and headers shown as ``\\xNN``.
+
+    XLSX (XML 1.0) cannot hold most C0 control characters: openpyxl refuses the whole
+    workbook. A site name carrying one (pasted from another system) is kept readable
+    instead of failing the export.
+    """
+    import pandas as pd
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    def fix(v: Any) -> Any:
+        if isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v):
+            return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", v)
+        return v
+
+    text_cols = [c for c in df.columns if df[c].dtype == object
+                 or pd.api.types.is_string_dtype(df[c].dtype)]
+    if not text_cols and not any(isinstance(c, str) and ILLEGAL_CHARACTERS_RE.search(c)
+                                 for c in df.columns):
+        return df
+    out = df.copy()
+    for c in text_cols:
+        out[c] = out[c].map(fix)
+    out.columns = [fix(c) for c in out.columns]
+    return out
 
 
 def cells_as_text(book: Any) -> int:

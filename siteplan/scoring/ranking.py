@@ -452,6 +452,17 @@ class Ranking:
                                c.get("group", ""), c.get("normalize", {}),
                                c.get("description", "")) for c in d["criteria"]]
         ids = [str(s["id"]) for s in sites]
+        dups = sorted({i for i in ids if ids.count(i) > 1}) if len(set(ids)) < len(ids) else []
+        if dups:
+            raise DataError(f"{where}: duplicate site id(s) {', '.join(dups[:10])}; ids must be "
+                            "unique: give the file written by 'siteplan rank' unchanged")
+        for s in sites:
+            lon, lat = s["lon"], s["lat"]
+            ok = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lon, lat))
+            if not ok or not (-180 <= lon <= 180 and -90 <= lat <= 90):
+                raise DataError(f"{where}: site '{s['id']}' lon/lat ({lon!r}, {lat!r}) is not "
+                                "a WGS84 position (lon -180..180, lat -90..90); fix the "
+                                "coordinates or give the file written by 'siteplan rank'")
         names = [c.name for c in infos]
         wnames = list(d["weights"])
 

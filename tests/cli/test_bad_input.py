@@ -331,3 +331,50 @@ def test_output_piped_to_head_stops_quietly() -> None:
                           capture_output=True, text=True, check=False)
     assert proc.stdout.startswith("Balanced territorial development 2030")
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr
+
+
+# ----------------------------------------------------------------- saved rankings and XLSX
+
+
+def _saved_ranking(tmp_path: Path) -> tuple[Path, dict]:  # type: ignore[type-arg]
+    import json
+
+    good = tmp_path / "r.json"
+    assert run("rank", "-o", str(good)).exit_code == 0
+    return good, json.loads(good.read_text(encoding="utf-8"))
+
+
+def test_map_refuses_a_site_at_longitude_500(tmp_path: Path) -> None:
+    import json
+
+    _, d = _saved_ranking(tmp_path)
+    d["sites"][2]["lon"] = 500
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(d), encoding="utf-8")
+    one_error_line(run("map", str(bad), "-o", str(tmp_path / "m.html")), str(bad),
+                   f"site '{d['sites'][2]['id']}'", "WGS84")
+    assert not (tmp_path / "m.html").exists()
+
+
+def test_map_refuses_duplicate_site_ids(tmp_path: Path) -> None:
+    import json
+
+    _, d = _saved_ranking(tmp_path)
+    d["sites"][3]["id"] = d["sites"][0]["id"]
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(d), encoding="utf-8")
+    one_error_line(run("map", str(bad), "-o", str(tmp_path / "m.html")), str(bad),
+                   f"duplicate site id(s) {d['sites'][0]['id']}")
+
+
+def test_control_characters_in_names_reach_xlsx_visibly(tmp_path: Path) -> None:
+    import openpyxl
+
+    f = tmp_path / "c.csv"
+    f.write_bytes(b"id,name,lon,lat\na,A\x01bad\x1b,-7.6,33.5\nb,B,-6.8,34.0\n")
+    out = tmp_path / "r.xlsx"
+    res = run("rank", "-c", str(f), "-o", str(out))
+    assert res.exit_code == 0, res.output
+    names = [row[2] for row in openpyxl.load_workbook(out).worksheets[0].iter_rows(
+        min_row=2, values_only=True)]
+    assert "A\\x01bad\\x1b" in names
