@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from siteplan.errors import OutputError
+from siteplan.errors import OutputError, note_input
 
 
 def check_writable(path: str | os.PathLike[str], overwrite: bool) -> Path:
@@ -110,6 +110,7 @@ def read_text(path: str | os.PathLike[str], what: str, error: type[Exception]) -
     like: UTF-16 from its byte-order mark, else a single-byte code page).
     """
     p = Path(path)
+    note_input(p)
     try:
         data = p.read_bytes()
     except FileNotFoundError:

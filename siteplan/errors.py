@@ -52,3 +52,19 @@ class PlanError(SiteplanError):
 
 class OutputError(SiteplanError):
     """An output that cannot be written (exists without --overwrite, bad extension)."""
+
+
+#: The last input file siteplan started to read (see :func:`note_input`): named by the
+#: CLI's last-resort "internal error" line, so that even an unforeseen failure says
+#: which of the user's files it was reading.
+_last_input: list[str] = []
+
+
+def note_input(path: object) -> None:
+    """Record that ``path`` is being read (cheap: one list slot)."""
+    _last_input[:] = [str(path)]
+
+
+def last_input() -> str | None:
+    """The input most recently noted, or None."""
+    return _last_input[0] if _last_input else None

@@ -139,6 +139,10 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # last-resort guard: a one-line message instead of a traceback
         if sum(a.count("v") for a in args if a.startswith("-") and not a.startswith("--")) >= 2:
             raise
-        click.echo(f"Error: internal error: {type(exc).__name__}: {exc} (run with -vv for the "
-                   "traceback and report it)", err=True)
+        from siteplan.errors import last_input
+
+        reading = last_input()
+        where = f" (last input read: {reading})" if reading else ""
+        click.echo(f"Error: internal error{where}: {type(exc).__name__}: {exc} (run with -vv "
+                   "for the traceback and report it)", err=True)
         sys.exit(1)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from siteplan.errors import DataError, LayerError, UsageError
+from siteplan.errors import DataError, LayerError, UsageError, note_input
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -142,6 +142,7 @@ def _layer_spec(name: str, raw: Any, where: str) -> LayerSpec:
 def read_manifest(path: str | os.PathLike[str]) -> Manifest:
     """Parse a ``pack.toml`` safely (``tomllib``) into a :class:`Manifest`."""
     p = Path(path)
+    note_input(p)
     try:
         raw = tomllib.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -313,6 +314,7 @@ def read_layer_file(path: str | os.PathLike[str], spec: LayerSpec | None = None,
         missing columns, duplicate keys, empty required values, bad numbers.
     """
     p = Path(path)
+    note_input(p)
     if not p.exists() and layer is None:
         p, layer = _split_layer_name(p)
     if not p.exists():

@@ -378,3 +378,26 @@ def test_control_characters_in_names_reach_xlsx_visibly(tmp_path: Path) -> None:
     names = [row[2] for row in openpyxl.load_workbook(out).worksheets[0].iter_rows(
         min_row=2, values_only=True)]
     assert "A\\x01bad\\x1b" in names
+
+
+def test_the_last_resort_line_names_the_input_being_read(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]
+                                                         ) -> None:
+    """An unforeseen failure still says which of the user's files was being read."""
+    import siteplan.layers.pack as pack
+    from siteplan.cli import main
+
+    f = tmp_path / "c.csv"
+    f.write_text("id,name,lon,lat\na,A,-7.6,33.5\n", encoding="utf-8")
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("unforeseen")
+
+    monkeypatch.setattr(pack, "_read_csv", boom)
+    with pytest.raises(SystemExit) as stop:
+        main(["rank", "-c", str(f)])
+    assert stop.value.code == 1
+    err = capsys.readouterr().err.strip()
+    assert err == (f"Error: internal error (last input read: {f}): RuntimeError: unforeseen "
+                   "(run with -vv for the traceback and report it)")
