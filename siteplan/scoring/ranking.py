@@ -365,27 +365,41 @@ class Ranking:
     # ------------------------------------------------------------------ serialisation
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON contract (see docs/ranking-json.md)."""
+        # column arrays, not per-cell lookups: a 100,000-site ranking made 2.2 million
+        # DataFrame.at calls (about 45 s); the values written are the same floats
+        t = self.sites
+        ids = t["id"].tolist()
+        names = [info.name for info in self.criteria]
+        raw = self.raw.reindex(index=ids, columns=names).to_numpy(dtype=np.float64).tolist()
+        scored = [n for n in names if n in self.values.columns]
+        val = self.values.reindex(index=ids, columns=scored).to_numpy(dtype=np.float64).tolist()
+        col_of = {n: j for j, n in enumerate(scored)}
+        weight = [float(self.weights.get(n, 0.0)) for n in names]
+        units = [info.unit for info in self.criteria]
+        ranks, scores = t["rank"].tolist(), t["score"].tolist()
+        text = {c: [_str(v) for v in t[c].tolist()]
+                for c in ("province", "province_code", "region", "region_code", "strongest",
+                          "weakest")}
+        slots = [(j, name, units[j], weight[j], col_of.get(name)) for j, name in enumerate(names)]
         sites = []
-        for _, r in self.sites.iterrows():
-            sid = r["id"]
+        for i, sid in enumerate(ids):
+            raw_i, val_i = raw[i], val[i]
             crit: dict[str, Any] = {}
-            for info in self.criteria:
-                w = float(self.weights.get(info.name, 0.0))
-                v = (float(self.values.at[sid, info.name])  # type: ignore[arg-type]
-                     if info.name in self.values.columns else None)
-                raw = float(self.raw.at[sid, info.name])  # type: ignore[arg-type]
-                crit[info.name] = {"value": _num(raw), "unit": info.unit,
-                                   "score": _num(v), "weight": w,
-                                   "contribution": _num(v * w) if v is not None else None}
+            for j, name, unit, w, k in slots:
+                x = raw_i[j]
+                v = None if k is None else val_i[k]
+                crit[name] = {"value": None if x != x else x, "unit": unit,  # x != x: NaN
+                              "score": None if v is None or v != v else v, "weight": w,
+                              "contribution": None if v is None or v != v else v * w}
             sites.append({
-                "rank": None if _isna(r["rank"]) else int(r["rank"]),
-                "id": str(sid), "name": str(r["name"]),
-                "province": _str(r["province"]), "province_code": _str(r["province_code"]),
-                "region": _str(r["region"]), "region_code": _str(r["region_code"]),
-                "lon": round(float(r["lon"]), 6), "lat": round(float(r["lat"]), 6),
-                "score": _num(r["score"]), "excluded": bool(r["excluded"]),
-                "reasons": list(r["reasons"]), "notes": list(r["notes"]),
-                "strongest": _str(r["strongest"]), "weakest": _str(r["weakest"]),
+                "rank": None if _isna(ranks[i]) else int(ranks[i]),
+                "id": str(sid), "name": str(t["name"].iat[i]),
+                "province": text["province"][i], "province_code": text["province_code"][i],
+                "region": text["region"][i], "region_code": text["region_code"][i],
+                "lon": round(float(t["lon"].iat[i]), 6), "lat": round(float(t["lat"].iat[i]), 6),
+                "score": _num(scores[i]), "excluded": bool(t["excluded"].iat[i]),
+                "reasons": list(t["reasons"].iat[i]), "notes": list(t["notes"].iat[i]),
+                "strongest": text["strongest"][i], "weakest": text["weakest"][i],
                 "criteria": crit})
         return {
             "siteplan_version": __version__,
@@ -409,8 +423,25 @@ class Ranking:
         }
 
     def to_json(self, indent: int = 2) -> str:
-        """JSON text of :meth:`to_dict` (NaN written as null)."""
-        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+        """JSON text of :meth:`to_dict` (NaN written as null), one site per line.
+
+        The header is indented; each site is written compactly on its own line, which
+        reads and diffs well and lets the C encoder do the work (an indented dump runs
+        Python's encoder: 12 s for 100,000 sites, against about 2 s).
+        """
+        d = self.to_dict()
+        sites = d.pop("sites")
+        d["sites"] = []
+        head = json.dumps(d, indent=indent, ensure_ascii=False)
+        if not indent or not sites:
+            if not sites:
+                return head
+            d["sites"] = sites
+            return json.dumps(d, ensure_ascii=False)
+        assert head.endswith('"sites": []\n}')
+        pad = " " * (2 * indent)
+        lines = ",\n".join(pad + json.dumps(site, ensure_ascii=False) for site in sites)
+        return f"{head[:-4]}[\n{lines}\n{' ' * indent}]\n}}"
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], where: str = "<ranking>") -> Ranking:
