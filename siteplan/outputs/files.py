@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from siteplan._atomic import check_writable, write_text_atomic, write_with
+from siteplan._atomic import atomic_path, check_writable, write_text_atomic, write_with
 from siteplan.errors import DataError
 from siteplan.outputs.formats import RANKING, format_for
 from siteplan.scenario import METHOD_NAMES
@@ -224,7 +224,10 @@ def write_ranking(r: Ranking, path: str | os.PathLike[str], fmt: str | None = No
     p = check_writable(path, overwrite)
     kind = format_for(p, fmt, RANKING)
     if kind == "json":
-        return write_text_atomic(p, r.to_json() + "\n", overwrite)
+        with atomic_path(p, overwrite) as tmp, open(tmp, "w", encoding="utf-8") as f:
+            f.writelines(r.json_parts())
+            f.write("\n")
+        return p
     if kind == "csv":
         return write_text_atomic(p, csv_text(ranking_table(r)), overwrite)
     if kind == "md":

@@ -23,7 +23,7 @@ import logging
 import os
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -381,6 +381,9 @@ class Ranking:
                 for c in ("province", "province_code", "region", "region_code", "strongest",
                           "weakest")}
         slots = [(j, name, units[j], weight[j], col_of.get(name)) for j, name in enumerate(names)]
+        name_l, lon_l, lat_l = t["name"].tolist(), t["lon"].tolist(), t["lat"].tolist()
+        excl_l, reasons_l, notes_l = (t["excluded"].tolist(), t["reasons"].tolist(),
+                                      t["notes"].tolist())
         sites = []
         for i, sid in enumerate(ids):
             raw_i, val_i = raw[i], val[i]
@@ -393,12 +396,12 @@ class Ranking:
                               "contribution": None if v is None or v != v else v * w}
             sites.append({
                 "rank": None if _isna(ranks[i]) else int(ranks[i]),
-                "id": str(sid), "name": str(t["name"].iat[i]),
+                "id": str(sid), "name": str(name_l[i]),
                 "province": text["province"][i], "province_code": text["province_code"][i],
                 "region": text["region"][i], "region_code": text["region_code"][i],
-                "lon": round(float(t["lon"].iat[i]), 6), "lat": round(float(t["lat"].iat[i]), 6),
-                "score": _num(scores[i]), "excluded": bool(t["excluded"].iat[i]),
-                "reasons": list(t["reasons"].iat[i]), "notes": list(t["notes"].iat[i]),
+                "lon": round(float(lon_l[i]), 6), "lat": round(float(lat_l[i]), 6),
+                "score": _num(scores[i]), "excluded": bool(excl_l[i]),
+                "reasons": list(reasons_l[i]), "notes": list(notes_l[i]),
                 "strongest": text["strongest"][i], "weakest": text["weakest"][i],
                 "criteria": crit})
         return {
@@ -429,19 +432,26 @@ class Ranking:
         reads and diffs well and lets the C encoder do the work (an indented dump runs
         Python's encoder: 12 s for 100,000 sites, against about 2 s).
         """
+        return "".join(self.json_parts(indent))
+
+    def json_parts(self, indent: int = 2) -> Iterator[str]:
+        """:meth:`to_json` in pieces (a writer streams them: no 270 MB string for
+        100,000 sites)."""
         d = self.to_dict()
         sites = d.pop("sites")
         d["sites"] = []
-        head = json.dumps(d, indent=indent, ensure_ascii=False)
         if not indent or not sites:
-            if not sites:
-                return head
             d["sites"] = sites
-            return json.dumps(d, ensure_ascii=False)
+            yield json.dumps(d, indent=indent or None, ensure_ascii=False)
+            return
+        head = json.dumps(d, indent=indent, ensure_ascii=False)
         assert head.endswith('"sites": []\n}')
+        yield head[:-4] + "[\n"
         pad = " " * (2 * indent)
-        lines = ",\n".join(pad + json.dumps(site, ensure_ascii=False) for site in sites)
-        return f"{head[:-4]}[\n{lines}\n{' ' * indent}]\n}}"
+        last = len(sites) - 1
+        for i, site in enumerate(sites):
+            yield pad + json.dumps(site, ensure_ascii=False) + (",\n" if i < last else "\n")
+        yield " " * indent + "]\n}"
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], where: str = "<ranking>") -> Ranking:
