@@ -125,13 +125,17 @@ def read_text(path: str | os.PathLike[str], what: str, error: type[Exception]) -
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    raise error(f"{p}: not UTF-8 text (it looks like {looks_like(data)}); save {what} as UTF-8")
+
+
+def looks_like(data: bytes) -> str:
+    """What non-UTF-8 bytes look like, for the error line: UTF-16 (from its byte-order
+    mark), binary data, or a single-byte code page."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        looks = "UTF-16"
-    elif b"\x00" in data[:4096]:
-        looks = "binary data, not text"
-    else:
-        looks = "a single-byte code page such as Windows-1252 or Latin-1"
-    raise error(f"{p}: not UTF-8 text (it looks like {looks}); save {what} as UTF-8")
+        return "UTF-16"
+    if b"\x00" in data[:4096]:
+        return "binary data, not text"
+    return "a single-byte code page such as Windows-1252 or Latin-1"
 
 
 @contextmanager

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from siteplan._atomic import looks_like
 from siteplan.errors import DataError, LayerError, UsageError, note_input
 
 if TYPE_CHECKING:
@@ -228,6 +229,10 @@ def point_lonlat(df: Any, what: str) -> tuple[np.ndarray, np.ndarray]:
     return geometry_lonlat(df)
 
 
+#: A number written with a decimal comma (-7,61 or 1234,5), as French-locale files hold.
+_DECIMAL_COMMA = r"[-+]?\d+(,\d+)?"
+
+
 def _csv_delimiter(path: Path) -> str:
     """The CSV's field separator, from its header line: a comma unless the header holds
     more semicolons (as spreadsheets in French locales write) or tabs than commas."""
@@ -253,7 +258,10 @@ def _read_csv(path: Path, spec: LayerSpec | None, problems: list[str]) -> gpd.Ge
         sep = _csv_delimiter(path)
         df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", sep=sep)
     except UnicodeDecodeError:
-        raise LayerError(f"{path}: not UTF-8 text; save the CSV as UTF-8") from None
+        with open(path, "rb") as f:
+            looks = looks_like(f.read(65536))
+        raise LayerError(f"{path}: not UTF-8 text (it looks like {looks}); save the CSV as "
+                         "UTF-8 (in a spreadsheet: Save As, CSV UTF-8)") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise LayerError(f"{path}: not a readable CSV ({str(exc).splitlines()[0]})") from None
     df = df.replace({"": None})
@@ -265,8 +273,10 @@ def _read_csv(path: Path, spec: LayerSpec | None, problems: list[str]) -> gpd.Ge
                          "(WGS84 degrees) or give a GeoPackage/GeoJSON file")
     lon_c, lat_c = cols
     if sep == ";":  # semicolon files come with decimal commas: -7,61 is -7.61
-        for c in (lon_c, lat_c):
-            df[c] = df[c].str.replace(",", ".", regex=False)
+        for c in df.columns:
+            text = df[c].dropna().astype(str).str.strip()
+            if c in (lon_c, lat_c) or (len(text) and text.str.fullmatch(_DECIMAL_COMMA).all()):
+                df[c] = df[c].str.replace(",", ".", regex=False)
     lon = pd.to_numeric(df[lon_c], errors="coerce")
     lat = pd.to_numeric(df[lat_c], errors="coerce")
     for cname, raw, num in ((lon_c, df[lon_c], lon), (lat_c, df[lat_c], lat)):

@@ -401,3 +401,27 @@ def test_the_last_resort_line_names_the_input_being_read(tmp_path: Path,
     err = capsys.readouterr().err.strip()
     assert err == (f"Error: internal error (last input read: {f}): RuntimeError: unforeseen "
                    "(run with -vv for the traceback and report it)")
+
+
+def test_a_windows_1252_candidate_file_says_what_it_looks_like(tmp_path: Path) -> None:
+    f = tmp_path / "c.csv"
+    f.write_bytes("id,name,lon,lat\nfes,Fès,-5.0,34.03\n".encode("cp1252"))
+    one_error_line(run("rank", "-c", str(f)), str(f), "not UTF-8", "Windows-1252",
+                   "CSV UTF-8")
+
+
+def test_decimal_commas_in_a_semicolon_file_feed_numeric_attributes(tmp_path: Path) -> None:
+    f = tmp_path / "c.csv"
+    f.write_text("id;name;lon;lat;rent;code\na;A;-7,6;33,5;12,5;007\nb;B;-6,8;34,0;9,25;010\n",
+                 encoding="utf-8")
+    path = scenario(tmp_path, '[scenario]\nname = "rent"\n[[criteria]]\nname = "rent"\n'
+                    'kind = "attribute"\ncolumn = "rent"\ndirection = "cost"\nweight = 1\n')
+    out = tmp_path / "r.json"
+    res = run("rank", "--scenario", path, "-c", str(f), "-o", str(out))
+    assert res.exit_code == 0, res.output
+    import json
+
+    sites = {s["id"]: s for s in json.loads(out.read_text(encoding="utf-8"))["sites"]}
+    assert sites["a"]["criteria"]["rent"]["value"] == 12.5
+    assert sites["b"]["criteria"]["rent"]["value"] == 9.25
+    assert sites["b"]["rank"] == 1
