@@ -50,7 +50,10 @@ _CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)}
 def _cell(v: Any) -> str:
     """A cell as one line of visible text: control characters (a terminal escape in a
     site name, a tab, a newline) are shown as ``\\xNN``, never sent to the terminal."""
-    return "" if v is None else str(v).translate(_CONTROL)
+    if v is None:
+        return ""
+    text = str(v)
+    return text if text.isprintable() else text.translate(_CONTROL)  # isprintable: C speed
 
 
 def plain_table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]],
