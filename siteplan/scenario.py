@@ -241,10 +241,16 @@ def _table(raw: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
 TARGET_KEYS: tuple[str, ...] = ("year", "today_year", "today_jobs", "today_exports_mad_bn",
                                  "target_jobs", "target_exports_mad_bn", "sources")
 """Keys of a scenario's ``[targets]`` table (see :mod:`siteplan.analyses.plan.steps`)."""
-PLAN_KEYS: tuple[str, ...] = ("k", "max_per_region", "min_spacing_km", "park_spacing_km",
-                              "lagging_quota", "lagging_rule", "cap_share", "objective",
-                              "coverage_radius_km", "coverage_demand", "solver", "time_limit",
-                              "include", "exclude")
+#: [plan] keys -> the TOML type they take (checked when the scenario is read; the ranges
+#: are checked where the plan uses them).
+PLAN_TYPES: dict[str, str] = {
+    "k": "integer", "max_per_region": "integer", "min_spacing_km": "number",
+    "park_spacing_km": "number", "lagging_quota": "integer", "lagging_rule": "text",
+    "cap_share": "number", "objective": "text", "coverage_radius_km": "number",
+    "coverage_demand": "pair", "solver": "text", "time_limit": "number",
+    "include": "ids", "exclude": "ids",
+}
+PLAN_KEYS: tuple[str, ...] = tuple(PLAN_TYPES)
 """Keys of a scenario's ``[plan]`` table (see :mod:`siteplan.analyses.plan.steps`)."""
 
 
@@ -385,15 +391,6 @@ def _constraint(raw: Any, names: Sequence[str], i: int, where: str) -> Constrain
                       None if hi is None else float(hi), str(raw.get("reason", "")))
 
 
-#: [plan] keys -> the TOML type they take (checked when the scenario is read; the ranges
-#: are checked where the plan uses them).
-_PLAN_TYPES: dict[str, str] = {
-    "k": "integer", "max_per_region": "integer", "lagging_quota": "integer",
-    "min_spacing_km": "number", "park_spacing_km": "number", "cap_share": "number",
-    "coverage_radius_km": "number", "time_limit": "number",
-    "lagging_rule": "text", "objective": "text", "solver": "text",
-    "include": "ids", "exclude": "ids", "coverage_demand": "pair",
-}
 
 
 def _plan_table(plan: dict[str, Any], where: str) -> dict[str, Any]:
@@ -401,7 +398,7 @@ def _plan_table(plan: dict[str, Any], where: str) -> dict[str, Any]:
     ``include``/``exclude`` becomes a one-id list (not a list of its letters)."""
     out = dict(plan)
     for key, value in plan.items():
-        kind = _PLAN_TYPES.get(key)
+        kind = PLAN_TYPES.get(key)
         at = f"{where}: plan.{key} = {value!r}"
         if kind == "integer" and (isinstance(value, bool) or not isinstance(value, int)):
             raise ScenarioError(f"{at} is not a whole number; write e.g. {key} = 2")

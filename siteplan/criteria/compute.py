@@ -112,10 +112,9 @@ def numeric_column(df: pd.DataFrame, column: str, layer: str, where: str) -> NDA
     if values.isna().all() and raw.notna().any():
         raise CriterionError(f"{where}: column '{column}' of layer '{layer}' is not numeric")
     text = raw.astype(object)
-    bad = values.isna().to_numpy() & text.notna().to_numpy() & np.array(
-        [str(v).strip() != "" for v in text], dtype=bool)
-    if bad.any():
-        rows = np.flatnonzero(bad)
+    maybe = np.flatnonzero(values.isna().to_numpy() & text.notna().to_numpy())
+    rows = maybe[[str(text.iloc[i]).strip() != "" for i in maybe]] if maybe.size else maybe
+    if rows.size:
         shown = ", ".join(f"row {i + 1} '{text.iloc[i]}'" for i in rows[:5])
         more = f" and {rows.size - 5} more" if rows.size > 5 else ""
         raise DataError(f"{where}: layer '{layer}' column '{column}': {shown}{more} not a "

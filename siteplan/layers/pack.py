@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from siteplan._atomic import looks_like
+from siteplan._atomic import looks_like, read_text
 from siteplan.errors import DataError, LayerError, UsageError, note_input
 
 if TYPE_CHECKING:
@@ -143,17 +143,10 @@ def _layer_spec(name: str, raw: Any, where: str) -> LayerSpec:
 def read_manifest(path: str | os.PathLike[str]) -> Manifest:
     """Parse a ``pack.toml`` safely (``tomllib``) into a :class:`Manifest`."""
     p = Path(path)
-    note_input(p)
+    if not p.exists():
+        raise LayerError(f"{p}: no such manifest; a pack folder needs a pack.toml")
     try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise LayerError(f"{p}: no such manifest; a pack folder needs a pack.toml") from None
-    except UnicodeDecodeError:
-        raise LayerError(f"{p}: not UTF-8 text; save the manifest as UTF-8") from None
-    except IsADirectoryError:
-        raise LayerError(f"{p}: is a folder; a pack's manifest is a pack.toml file") from None
-    except PermissionError:
-        raise LayerError(f"{p}: permission denied; make the manifest readable") from None
+        raw = tomllib.loads(read_text(p, "the pack manifest", LayerError))
     except tomllib.TOMLDecodeError as exc:
         raise LayerError(f"{p}: not valid TOML ({exc}); fix the syntax") from None
     head, raw_layers = raw.get("pack", {}), raw.get("layers", {})
