@@ -306,7 +306,6 @@ def weights_table(r: Ranking) -> pd.DataFrame:
 def _write_xlsx(r: Ranking, tmp: Path) -> None:
     import pandas as pd
 
-
     table = ranking_table(r, criteria_values=False)
     table["rank"] = table["rank"].astype("float64")
     ids = r.sites["id"].to_numpy()

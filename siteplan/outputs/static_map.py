@@ -143,7 +143,6 @@ def static_map(ranking: Ranking, path: str | os.PathLike[str], *, pack: Pack | N
     from matplotlib.patches import Patch
     from matplotlib.patheffects import withStroke
 
-
     p = Path(path)
     fmt = STATIC_MAP.format_of(p)
     if fmt is None:

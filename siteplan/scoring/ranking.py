@@ -575,7 +575,6 @@ def _finish(scen: Scenario, sites: gpd.GeoDataFrame, raw: pd.DataFrame, values: 
     """Aggregate, rank and order the sites (shared by rank() and rescore())."""
     import pandas as pd
 
-
     weights = pd.Series(scen.weights, dtype=float)
     values = values[list(weights.index)]
     excluded = sites["excluded"].to_numpy(dtype=bool)
@@ -610,11 +609,10 @@ def _finish(scen: Scenario, sites: gpd.GeoDataFrame, raw: pd.DataFrame, values: 
                    pack=pack)
 
 
-def normalise_values(raw: pd.DataFrame, criteria: Sequence[Criterion],
+def normalize_values(raw: pd.DataFrame, criteria: Sequence[Criterion],
                      included: NDArray[np.bool_]) -> pd.DataFrame:
     """Value-function scores in [0, 1] of the weighted criteria over the included sites."""
     import pandas as pd
-
 
     out = pd.DataFrame(index=raw.index, columns=[c.name for c in criteria], dtype=float)
     for c in criteria:
@@ -646,7 +644,6 @@ def rank(scenario: Scenario | str | os.PathLike[str] | None = None, *,
         Overrides of the scenario's weights (any positive scale) and method.
     """
     import pandas as pd
-
 
     scen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     check_value_functions(scen)
@@ -708,7 +705,7 @@ def rank(scenario: Scenario | str | os.PathLike[str] | None = None, *,
         listed = "; ".join(f"{k}: {v} sites" for k, v in counts.items())
         raise DataError(f"no candidates left after constraints ({listed}); relax the "
                         "[[constraints]] of the scenario or add candidates")
-    values = normalise_values(raw, scen.weighted, ~excluded)
+    values = normalize_values(raw, scen.weighted, ~excluded)
     sites = cand[["id", "name", "province_code", "province", "region_code", "region", "lon",
                   "lat", "geometry"]].copy()
     sites["excluded"] = excluded

@@ -830,7 +830,6 @@ def _park_rows(parks: pd.DataFrame, pack: Any, scored: pd.DataFrame, talent_of: 
     """Existing parks: today's jobs (estimate) and the capacity of the nearest scored site."""
     import pandas as pd
 
-
     jobs_today, source = estimate_today_jobs(parks, tg.today_jobs)
     plon, plat = point_lonlat(parks, "parks layer")
     slon = scored["lon"].to_numpy(dtype=float)
@@ -894,7 +893,6 @@ def _site_table(park_rows: pd.DataFrame, chosen: pd.DataFrame,
     """Parks then chosen sites, with their capacity weight ``talent x score``."""
     import pandas as pd
 
-
     frames = [park_rows[_SITE_COLUMNS]] if len(park_rows) else []
     frames.append(pd.DataFrame(chosen[_SITE_COLUMNS]).reset_index(drop=True))
     table = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
@@ -947,7 +945,6 @@ def _regions_table(reg: pd.DataFrame, table: pd.DataFrame, park_rows: pd.DataFra
                    tg: Targets, lag_codes: set[str]) -> pd.DataFrame:
     """Jobs and exports per region today, under the plan and under the market-led baseline."""
     import pandas as pd
-
 
     region_codes = reg["region_code"].tolist()
     today_tenths_total = _bn_to_tenths(tg.today_exports_mad_bn)
@@ -1118,7 +1115,6 @@ def make_plan(
     """
     import pandas as pd
 
-
     t0 = time.perf_counter()
     notes: list[str] = []
     o = _plan_options(
@@ -1188,7 +1184,6 @@ def _province_equity(pack: Any, table: pd.DataFrame, regions: pd.DataFrame,
                      theil_decomposition: Any) -> pd.DataFrame | None:
     """Province-level Gini / Theil with the between/within-region decomposition."""
     import pandas as pd
-
 
     prov = _layer_or_none(pack, "provinces")
     need = ("province_code", "region_code", population_column)

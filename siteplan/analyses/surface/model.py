@@ -400,7 +400,6 @@ class SurfaceModel:
         """
         import time
 
-
         res = check_resolution(resolution)
         scen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         _check_build(scen, chunk_size)
@@ -434,7 +433,7 @@ class SurfaceModel:
         t0 = time.perf_counter()
         col_of = {name: j for j, name in enumerate(names)}
         valid, exclusions, notes = _screen_cells(raw, scen, col_of, fails, skipped)
-        values, value_names = _normalise(raw, valid, scen, col_of)
+        values, value_names = _normalize_cells(raw, valid, scen, col_of)
         timings["normalise"] = time.perf_counter() - t0
 
         codes, labels = _zone_labels(regions, pack, study)
@@ -667,9 +666,9 @@ def _zone_labels(zones: gpd.GeoDataFrame, pack: Pack, layer: str) -> tuple[list[
     return codes, names
 
 
-def _normalise(raw: NDArray[np.float32], valid: NDArray[np.bool_], scen: Scenario,
+def _normalize_cells(raw: NDArray[np.float32], valid: NDArray[np.bool_], scen: Scenario,
                col_of: Mapping[str, int]) -> tuple[NDArray[np.float32], list[str]]:
-    """Value functions of the weighted criteria over the valid cells (as normalise_values)."""
+    """Value functions of the weighted criteria over the valid cells (as normalize_values)."""
 
     weighted = list(scen.weighted)
     values = np.empty((int(valid.sum()), len(weighted)), dtype=np.float32)
@@ -772,7 +771,6 @@ def hotspots(model: SurfaceModel, scores: Any, k: int = 10, min_spacing_km: floa
     """
     import geopandas as gpd
     import h3.api.numpy_int as h3n
-
 
     s = check_scores(model, scores)
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 0:
