@@ -667,7 +667,7 @@ def _zone_labels(zones: gpd.GeoDataFrame, pack: Pack, layer: str) -> tuple[list[
 
 
 def _normalize_cells(raw: NDArray[np.float32], valid: NDArray[np.bool_], scen: Scenario,
-               col_of: Mapping[str, int]) -> tuple[NDArray[np.float32], list[str]]:
+                     col_of: Mapping[str, int]) -> tuple[NDArray[np.float32], list[str]]:
     """Value functions of the weighted criteria over the valid cells (as normalize_values)."""
 
     weighted = list(scen.weighted)
