@@ -29,7 +29,7 @@ from siteplan.analyses.plan.steps import (
     make_plan,
     parse_lagging_rule,
 )
-from siteplan.errors import OutputError, PlanError, UsageError
+from siteplan.errors import PlanError, UsageError
 from siteplan.layers.pack import Pack
 from siteplan.scoring.ranking import Ranking, rank
 
@@ -322,22 +322,5 @@ def test_compare_reports_and_saved_plans(tiny: tuple[Ranking, Pack], tmp_path: P
 
 
 # ----------------------------------------------------------------------------- charts
-
-
-def test_charts_are_written_atomically(tiny: tuple[Ranking, Pack], tmp_path: Path) -> None:
-    from siteplan.outputs.plan_charts import jobs_by_region_png, lorenz_png
-
-    rep = make_plan(tiny[0], tiny[1], k=2)
-    p1 = jobs_by_region_png(rep, tmp_path / "jobs.png")
-    p2 = lorenz_png(rep.to_dict(), tmp_path / "lorenz.png")
-    for p in (p1, p2):
-        assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    before = p1.read_bytes()
-    with pytest.raises(OutputError, match="file exists"):
-        jobs_by_region_png(rep, p1, overwrite=False)
-    assert p1.read_bytes() == before
-    with pytest.raises(OutputError, match="PNG, SVG or PDF"):
-        lorenz_png(rep, tmp_path / "lorenz.txt")
-    assert not list(tmp_path.glob(".*tmp*"))
 
 

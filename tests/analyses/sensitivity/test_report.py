@@ -1,4 +1,4 @@
-"""Tests for siteplan.analyses.sensitivity.report (Ranking -> OAT + SMAA report) and its charts."""
+"""Tests for siteplan.analyses.sensitivity.report (Ranking -> OAT + SMAA report)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from siteplan.analyses.sensitivity.report import RobustnessReport, analyse
-from siteplan.errors import OutputError, UsageError
+from siteplan.errors import UsageError
 from siteplan.layers.pack import Pack
-from siteplan.outputs.sensitivity_charts import acceptability_heatmap_png, heatmap_size, tornado_png
 from siteplan.scoring.ranking import Ranking, rank
 
 TINY = str(Path(__file__).parents[2] / "data" / "tiny-scenario.toml")
@@ -146,32 +144,3 @@ def test_dirichlet_bounds_and_other_methods(tiny_pack_dir: Path, tmp_path: Path)
         rep = analyse(rm, samples=100, value_noise=0.05)
         np.testing.assert_allclose(rep.acceptability.sum(axis=1), 1.0)
         assert rep.method == method
-
-
-def test_charts_have_expected_pixel_size(report: RobustnessReport, tmp_path: Path) -> None:
-    t = tornado_png(report, tmp_path / "tornado.png", width_px=800, height_px=500)
-    with Image.open(t) as im:
-        assert im.size == (800, 500)
-    t2 = tornado_png(report, tmp_path / "tornado-rank.png", metric="rank")
-    with Image.open(t2) as im:
-        assert im.size == (1200, 420)
-    h = acceptability_heatmap_png(report, tmp_path / "heat.png")
-    with Image.open(h) as im:
-        assert im.size == heatmap_size(4, 4)
-    with pytest.raises(OutputError, match="exists"):
-        acceptability_heatmap_png(report, h, overwrite=False)
-
-
-def test_tornado_names_criteria_by_their_label_not_their_key(report: RobustnessReport,
-                                                             tmp_path: Path) -> None:
-    """Planners read 'Distance to the airport', not 'airport_km'; unlabelled keys stay."""
-    import dataclasses
-
-    first = report.criteria[0]
-    labelled = dataclasses.replace(report, criterion_labels={first: "Label for people <1>"})
-    svg = tornado_png(labelled, tmp_path / "tornado.svg").read_text(encoding="utf-8")
-    assert "Label for people &lt;1&gt;" in svg
-    assert all(other in svg for other in report.criteria[1:])
-    plain = dataclasses.replace(report, criterion_labels={})
-    svg = tornado_png(plain, tmp_path / "plain.svg").read_text(encoding="utf-8")
-    assert "Label for people" not in svg and first in svg

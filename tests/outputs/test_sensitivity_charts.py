@@ -1,0 +1,51 @@
+"""Tests for siteplan.outputs.sensitivity_charts: the tornado chart and the acceptability
+heatmap of a robustness report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from siteplan.analyses.sensitivity.report import RobustnessReport, analyse
+from siteplan.errors import OutputError
+from siteplan.layers.pack import Pack
+from siteplan.outputs.sensitivity_charts import acceptability_heatmap_png, heatmap_size, tornado_png
+from siteplan.scoring.ranking import rank
+
+TINY = str(Path(__file__).parents[1] / "data" / "tiny-scenario.toml")
+
+
+@pytest.fixture()
+def report(tiny_pack_dir: Path) -> RobustnessReport:
+    return analyse(rank(TINY, pack=Pack(tiny_pack_dir)), samples=500, seed=7)
+
+
+def test_charts_have_expected_pixel_size(report: RobustnessReport, tmp_path: Path) -> None:
+    t = tornado_png(report, tmp_path / "tornado.png", width_px=800, height_px=500)
+    with Image.open(t) as im:
+        assert im.size == (800, 500)
+    t2 = tornado_png(report, tmp_path / "tornado-rank.png", metric="rank")
+    with Image.open(t2) as im:
+        assert im.size == (1200, 420)
+    h = acceptability_heatmap_png(report, tmp_path / "heat.png")
+    with Image.open(h) as im:
+        assert im.size == heatmap_size(4, 4)
+    with pytest.raises(OutputError, match="exists"):
+        acceptability_heatmap_png(report, h, overwrite=False)
+
+
+def test_tornado_names_criteria_by_their_label_not_their_key(report: RobustnessReport,
+                                                             tmp_path: Path) -> None:
+    """Planners read 'Distance to the airport', not 'airport_km'; unlabelled keys stay."""
+    import dataclasses
+
+    first = report.criteria[0]
+    labelled = dataclasses.replace(report, criterion_labels={first: "Label for people <1>"})
+    svg = tornado_png(labelled, tmp_path / "tornado.svg").read_text(encoding="utf-8")
+    assert "Label for people &lt;1&gt;" in svg
+    assert all(other in svg for other in report.criteria[1:])
+    plain = dataclasses.replace(report, criterion_labels={})
+    svg = tornado_png(plain, tmp_path / "plain.svg").read_text(encoding="utf-8")
+    assert "Label for people" not in svg and first in svg
