@@ -66,7 +66,12 @@ METHOD_NAMES = {key: info.label for key, info in METHOD_INFO.items()}
 NAN_POLICIES = ("exclude", "impute-median", "impute-worst")
 DIRECTIONS = ("benefit", "cost")
 LINEAR_NORMALIZERS = ("minmax", "vector", "max")
-NORMALIZERS = ("minmax", "vector", "max", "target", "piecewise", "sigmoid")
+NORMALIZERS = ("minmax", "vector", "max", "target", "piecewise", "sigmoid", "saturating")
+#: value functions whose result depends on the other sites of the set (relative scales)
+RELATIVE_NORMALIZERS = ("minmax", "vector", "max", "target")
+#: THE list of lenses: the two indices every ranking of a lens scenario reports
+#: (``viability``: the investor's view; ``need``: the territory's need)
+LENSES = ("viability", "need")
 
 #: criterion kind -> (required parameters, optional parameters, default unit, default direction)
 KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str, str]] = {
@@ -113,6 +118,7 @@ class Criterion:
     params: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
     nan_policy: str = ""  # empty: the scenario's policy
+    lens: str = ""  # one of LENSES, or empty: the criterion belongs to no lens
 
     @property
     def display(self) -> str:
@@ -126,7 +132,7 @@ class Criterion:
         piecewise table already says which values are good.
         """
         spec = dict(self.normalize)
-        if spec.get("method", "minmax") in ("minmax", "vector", "max", "sigmoid"):
+        if spec.get("method", "minmax") in ("minmax", "vector", "max", "sigmoid", "saturating"):
             spec.setdefault("direction", self.direction)
         return spec
 
@@ -167,6 +173,34 @@ class Scenario:
     targets: Mapping[str, Any] = field(default_factory=dict)
     plan: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
+    #: ``[lenses]``: ``viability_floor`` (or None) and, per lens, explicit index weights
+    lenses: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def viability_floor(self) -> float | None:
+        """Sites whose viability index is below this are excluded (None: no floor)."""
+        v = self.lenses.get("viability_floor")
+        return None if v is None else float(v)
+
+    def lens_weights(self, lens: str) -> dict[str, float]:
+        """Weights of a lens index, normalised to sum 1 (empty when the lens has none).
+
+        A ``[lenses.<lens>]`` table gives them explicitly (so that an index can be
+        reported by a scenario that does not score it, such as the need index of
+        market-led); otherwise they are the scoring weights of the criteria tagged
+        ``lens = "<lens>"``.
+        """
+        given = self.lenses.get(lens)
+        if given:
+            w = {str(k): float(v) for k, v in given.items() if float(v) > 0}
+        else:
+            w = {c.name: c.weight for c in self.criteria if c.lens == lens and c.weight > 0}
+        return _shares(w)
+
+    @property
+    def has_lenses(self) -> bool:
+        """True when the scenario defines at least one lens index."""
+        return any(self.lens_weights(lens) for lens in LENSES)
 
     @property
     def weighted(self) -> tuple[Criterion, ...]:
@@ -176,14 +210,7 @@ class Scenario:
     @property
     def weights(self) -> dict[str, float]:
         """Weights of the weighted criteria, normalised to sum 1."""
-        total = sum(c.weight for c in self.weighted)
-        if not math.isfinite(total):
-            # weights near the float limit (1e308) overflow the sum into inf and every
-            # share into 0: scale by the largest first
-            top = max(c.weight for c in self.weighted)
-            total = math.fsum(c.weight / top for c in self.weighted)
-            return {c.name: (c.weight / top) / total for c in self.weighted}
-        return {c.name: c.weight / total for c in self.weighted}
+        return _shares({c.name: c.weight for c in self.weighted})
 
     def criterion(self, name: str) -> Criterion:
         """The criterion called ``name`` (UsageError listing the known ones otherwise)."""
@@ -209,6 +236,20 @@ class Scenario:
         if method not in METHODS:
             raise UsageError(f"--method '{method}': unknown; choose one of {', '.join(METHODS)}")
         return replace(self, method=method)
+
+
+def _shares(weights: Mapping[str, float]) -> dict[str, float]:
+    """Positive weights rescaled to sum 1 (empty when none is positive).
+
+    Weights near the float limit (1e308) would overflow a plain sum into inf and every
+    share into 0, so they are divided by the largest first.
+    """
+    w = {k: v for k, v in weights.items() if v > 0}
+    if not w:
+        return {}
+    top = max(w.values())
+    total = math.fsum(v / top for v in w.values())
+    return {k: (v / top) / total for k, v in w.items()}
 
 
 # --------------------------------------------------------------------------- parsing
@@ -301,7 +342,7 @@ def _normalize_spec(raw: Any, where: str) -> dict[str, Any]:
         raise ScenarioError(f"{where}.normalize: unknown method '{method}'; choose one of "
                             f"{', '.join(NORMALIZERS)}")
     need = {"target": ("target",), "piecewise": ("points",),
-            "sigmoid": ("midpoint", "scale")}.get(method, ())
+            "sigmoid": ("midpoint", "scale"), "saturating": ("half",)}.get(method, ())
     for key in need:
         if key not in spec:
             raise ScenarioError(f"{where}.normalize: method '{method}' needs '{key}'")
@@ -324,7 +365,7 @@ def _criterion(raw: Any, i: int, where: str) -> Criterion:
         raise ScenarioError(f"{at}.kind: unknown kind '{kind}'; choose one of {', '.join(KINDS)}")
     required, optional, unit, direction = KINDS[kind]
     known = {"name", "kind", "weight", "direction", "label", "unit", "group", "normalize",
-             "description", "nan_policy", *required, *optional}
+             "description", "nan_policy", "lens", *required, *optional}
     extra = sorted(set(raw) - known)
     if extra:
         raise ScenarioError(f"{at}: unknown field(s) {', '.join(extra)} for kind '{kind}'; "
@@ -351,8 +392,12 @@ def _criterion(raw: Any, i: int, where: str) -> Criterion:
     for key in ("filter", "competitor_filter"):
         if key in raw:
             parse_filter(str(raw[key]), f"{at}.{key}")
-    for key in ("label", "unit", "group", "description", "nan_policy"):
+    for key in ("label", "unit", "group", "description", "nan_policy", "lens"):
         _check_text(raw.get(key, ""), f"{at}.{key}")
+    lens = str(raw.get("lens", ""))
+    if lens and lens not in LENSES:
+        raise ScenarioError(f"{at}.lens: '{lens}' is not a lens; choose one of "
+                            f"{', '.join(LENSES)} (or leave it out)")
     nan_policy = str(raw.get("nan_policy", ""))
     if nan_policy and nan_policy not in NAN_POLICIES:
         raise ScenarioError(f"{at}.nan_policy: '{nan_policy}' is unknown; choose one of "
@@ -362,7 +407,8 @@ def _criterion(raw: Any, i: int, where: str) -> Criterion:
                      label=str(raw.get("label", "")), unit=str(raw.get("unit", unit)),
                      group=str(raw.get("group", "")),
                      normalize=_normalize_spec(raw.get("normalize"), at), params=params,
-                     description=str(raw.get("description", "")), nan_policy=nan_policy)
+                     description=str(raw.get("description", "")), nan_policy=nan_policy,
+                     lens=lens)
 
 
 def _constraint(raw: Any, names: Sequence[str], i: int, where: str) -> Constraint:
@@ -420,13 +466,57 @@ def _plan_table(plan: dict[str, Any], where: str) -> dict[str, Any]:
     return out
 
 
+def _lenses_table(table: dict[str, Any], criteria: Sequence[Criterion],
+                  where: str) -> dict[str, Any]:
+    """The checked ``[lenses]`` table: ``viability_floor`` in [0, 1] and optional
+    ``[lenses.viability]`` / ``[lenses.need]`` tables of criterion = index weight."""
+    _check_keys(table, ("viability_floor", *LENSES), "lenses", where)
+    out: dict[str, Any] = {}
+    floor = table.get("viability_floor")
+    if floor is not None:
+        if (isinstance(floor, bool) or not isinstance(floor, int | float)
+                or not 0 <= floor < 1):
+            raise ScenarioError(f"{where}: lenses.viability_floor = {floor!r} must be a number "
+                                "in [0, 1) (a viability index below it excludes the site); "
+                                "write e.g. viability_floor = 0.45")
+        out["viability_floor"] = float(floor)
+    by_name = {c.name: c for c in criteria}
+    for lens in LENSES:
+        given = table.get(lens)
+        if given is None:
+            continue
+        if not isinstance(given, Mapping) or not given:
+            raise ScenarioError(f"{where}: lenses.{lens} must be a table of criterion = weight, "
+                                f"e.g. [lenses.{lens}] with lines such as unemployment = 15")
+        for key, value in given.items():
+            at = f"{where}: lenses.{lens}.{key}"
+            if key not in by_name:
+                raise ScenarioError(f"{at}: '{key}' is not a criterion of the scenario; add it "
+                                    "as a [[criteria]] block (weight = 0 computes it without "
+                                    "scoring it)")
+            if by_name[key].lens != lens:
+                raise ScenarioError(f'{at}: criterion \'{key}\' is not tagged lens = "{lens}"; '
+                                    "tag it or remove the line")
+            try:
+                _check_weight(value, at)
+            except UsageError as exc:
+                raise ScenarioError(str(exc)) from None
+        out[lens] = {str(k): float(v) for k, v in given.items()}
+    if "viability_floor" in out and not any(
+            c.lens == "viability" for c in criteria) and "viability" not in out:
+        raise ScenarioError(f"{where}: lenses.viability_floor is set but no criterion has "
+                            'lens = "viability"; tag the viability criteria or drop the floor')
+    return out
+
+
 def scenario_from_dict(raw: Mapping[str, Any], where: str = "<scenario>") -> Scenario:
     """Validate a parsed TOML document and build a :class:`Scenario`."""
     unknown = sorted(set(raw) - {"scenario", "method_options", "layers", "criteria",
-                                 "constraints", "targets", "plan"})
+                                 "constraints", "targets", "plan", "lenses"})
     if unknown:
         raise ScenarioError(f"{where}: unknown table(s) {', '.join(unknown)}; allowed: scenario, "
-                            "method_options, layers, criteria, constraints, targets, plan")
+                            "method_options, layers, criteria, constraints, targets, plan, "
+                            "lenses")
     head = _table(raw, "scenario", where)
     _check_keys(head, SCENARIO_KEYS, "scenario", where)
     raw_options = _table(raw, "method_options", where)
@@ -472,7 +562,8 @@ def scenario_from_dict(raw: Mapping[str, Any], where: str = "<scenario>") -> Sce
                  method_options=options, nan_policy=str(nan_policy),
                  title=str(head.get("title", "")), description=str(head.get("description", "")),
                  layers=layers, targets=_table(raw, "targets", where),
-                 plan=_plan_table(_table(raw, "plan", where), where), source=where)
+                 plan=_plan_table(_table(raw, "plan", where), where), source=where,
+                 lenses=_lenses_table(_table(raw, "lenses", where), criteria, where))
     try:
         _check_weights_total(s, where)
     except UsageError as exc:
@@ -570,7 +661,8 @@ def scenario_to_dict(s: Scenario) -> dict[str, Any]:
         d: dict[str, Any] = {"name": c.name, "kind": c.kind, "weight": c.weight,
                              "direction": c.direction}
         for key, value in (("label", c.label), ("unit", c.unit), ("group", c.group),
-                           ("description", c.description), ("nan_policy", c.nan_policy)):
+                           ("description", c.description), ("nan_policy", c.nan_policy),
+                           ("lens", c.lens)):
             if value:
                 d[key] = value
         d.update(dict(c.params))
@@ -585,6 +677,9 @@ def scenario_to_dict(s: Scenario) -> dict[str, Any]:
         out["targets"] = dict(s.targets)
     if s.plan:
         out["plan"] = dict(s.plan)
+    if s.lenses:
+        out["lenses"] = {k: (dict(v) if isinstance(v, Mapping) else v)
+                         for k, v in s.lenses.items()}
     return out
 
 

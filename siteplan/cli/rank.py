@@ -23,7 +23,8 @@ from siteplan.outputs.formats import RANKING, STATIC_MAP
 
 
 def run_rank(scenario: Any, method: str | None, weights: dict[str, float],
-             candidates: str | None, pack: str | None, layer_overrides: tuple[str, ...]) -> Any:
+             candidates: str | None, pack: str | None, layer_overrides: tuple[str, ...],
+             add_candidates: str | None = None) -> Any:
     """Load scenario (a name or path, or an already loaded Scenario) and pack, rank, and
     return the Ranking (shared by several commands)."""
     from siteplan.scenario import load_scenario
@@ -31,26 +32,43 @@ def run_rank(scenario: Any, method: str | None, weights: dict[str, float],
 
     scen = load_scenario(scenario) if isinstance(scenario, str) else scenario
     p = make_pack(pack, layer_overrides, scen.layers)
-    return rank_api(scen, pack=p, candidates=candidates, weights=weights or None, method=method)
+    return rank_api(scen, pack=p, candidates=candidates, weights=weights or None, method=method,
+                    add_candidates=add_candidates)
+
+
+add_candidates_option = click.option(
+    "--add-candidates", type=click.Path(), default=None, metavar="FILE",
+    help="Your own sites (GPKG, GeoJSON, SHP or CSV with lon/lat), scored together with the "
+         "pack's candidates on the same scale.")
 
 
 def print_ranking(r: Any, top: int | None, to_file: bool = False) -> None:
     """The ranking table and the excluded sites, on stdout."""
-    from siteplan.scenario import METHOD_NAMES
+    from siteplan.scenario import LENSES, METHOD_NAMES
 
     inc = r.included
     shown = inc.head(top) if top else inc
+    lenses = [lens for lens in LENSES if shown[lens].notna().any()]
     # rows from column arrays: iterrows costs ~0.1 ms a row (10 s for 100,000 sites)
-    rows = list(zip(shown["rank"].astype(int).tolist(), shown["name"].tolist(),
-                    shown["province"].tolist(), shown["region"].tolist(),
-                    [f"{v:.3f}" for v in shown["score"].tolist()],
-                    [v or "" for v in shown["strongest"].tolist()],
-                    [v or "" for v in shown["weakest"].tolist()], strict=True))
+    cols: list[list[Any]] = [shown["rank"].astype(int).tolist(), shown["name"].tolist(),
+                             shown["province"].tolist(), shown["region"].tolist(),
+                             [f"{v:.3f}" for v in shown["score"].tolist()]]
+    heads = ["rank", "site", "province", "region", "score"]
+    if lenses:
+        for lens in lenses:
+            cols.append(["" if v != v else f"{v:.3f}" for v in shown[lens].tolist()])
+            heads.append(lens)
+    cols += [[v or "" for v in shown["strongest"].tolist()],
+             [v or "" for v in shown["weakest"].tolist()]]
+    heads += ["strongest", "weakest"]
+    rows = list(zip(*cols, strict=True))
     weights = ", ".join(f"{k} {v:.0%}" for k, v in r.weights.items())
     title = (f"{r.scenario.title or r.scenario.name} - {METHOD_NAMES[r.method]}\n"
              f"weights: {weights}")
-    print_table(title, ["rank", "site", "province", "region", "score", "strongest", "weakest"],
-                rows, ["right", "left", "left", "left", "right", "left", "left"])
+    if r.scenario.viability_floor is not None:
+        title += f"\nviability floor: {r.scenario.viability_floor:g}"
+    aligns = ["right", "left", "left", "left", "right"] + ["right"] * len(lenses)
+    print_table(title, heads, rows, [*aligns, "left", "left"])
     where = "all are in the output file" if to_file else "-o FILE writes them all"
     if top and len(inc) > top:
         click.echo(f"... {len(inc) - top} more ranked sites ({where})")
@@ -96,6 +114,7 @@ def print_explain(r: Any, site: str) -> None:
 @method_option
 @weight_option
 @candidates_option
+@add_candidates_option
 @pack_options
 @click.option("-n", "--top", type=click.IntRange(min=1), default=None,
               help="Show only the N best sites in the printed table (files hold every site).")
@@ -113,10 +132,10 @@ def print_explain(r: Any, site: str) -> None:
 @click.option("--png", "png_path", type=click.Path(), default=None,
               help="Also write a static PNG (or .svg) map for reports.")
 def rank(scenario: str, method: str | None, weights: dict[str, float], candidates: str | None,
-         pack: str | None, layer_overrides: tuple[str, ...], top: int | None,
-         output: str | None, fmt: str | None, overwrite: bool, explain_site: str | None,
-         map_path: str | None, self_contained: bool, tiles: str | None, indicator: str | None,
-         png_path: str | None) -> None:
+         add_candidates: str | None, pack: str | None, layer_overrides: tuple[str, ...],
+         top: int | None, output: str | None, fmt: str | None, overwrite: bool,
+         explain_site: str | None, map_path: str | None, self_contained: bool,
+         tiles: str | None, indicator: str | None, png_path: str | None) -> None:
     """Rank candidate sites under a scenario and print the table.
 
     Writes CSV, JSON, GeoJSON, GeoPackage, XLSX or Markdown with -o (format from
@@ -127,6 +146,7 @@ def rank(scenario: str, method: str | None, weights: dict[str, float], candidate
     $ siteplan rank --scenario market-led --method topsis --top 10
     $ siteplan rank -w talent=30 -w unemployment=20 -o ranking.xlsx --map
     $ siteplan rank --candidates my_sites.gpkg -o ranking.json
+    $ siteplan rank --add-candidates my_sites.csv
     """
     from siteplan.outputs.files import write_ranking
     from siteplan.scenario import load_scenario
@@ -143,7 +163,7 @@ def rank(scenario: str, method: str | None, weights: dict[str, float], candidate
         check_output(map_path, overwrite, HTML_SUFFIXES, "--map", "a map")
     check_output(png_path, overwrite, STATIC_MAP.suffixes, "--png", "a static map")
     check_distinct((output, map_path, png_path))
-    r = run_rank(scen, method, weights, candidates, pack, layer_overrides)
+    r = run_rank(scen, method, weights, candidates, pack, layer_overrides, add_candidates)
     print_ranking(r, top, to_file=bool(output))
     if explain_site:
         print_explain(r, explain_site)
@@ -166,14 +186,17 @@ def rank(scenario: str, method: str | None, weights: dict[str, float], candidate
 @method_option
 @weight_option
 @candidates_option
+@add_candidates_option
 @pack_options
 def explain(site: str, scenario: str, method: str | None, weights: dict[str, float],
-            candidates: str | None, pack: str | None, layer_overrides: tuple[str, ...]) -> None:
+            candidates: str | None, add_candidates: str | None, pack: str | None,
+            layer_overrides: tuple[str, ...]) -> None:
     """Show why SITE scored as it did: raw value with unit, score, weight, contribution.
 
     \b
     $ siteplan explain oujda
-    $ siteplan explain "Beni Mellal" --scenario market-led
+    $ siteplan explain "Béni Mellal" --scenario market-led
+    $ siteplan explain Tangier            (names, aliases and member towns are accepted)
     """
-    r = run_rank(scenario, method, weights, candidates, pack, layer_overrides)
+    r = run_rank(scenario, method, weights, candidates, pack, layer_overrides, add_candidates)
     print_explain(r, site)

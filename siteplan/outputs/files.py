@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from siteplan._atomic import atomic_path, check_writable, write_text_atomic, write_with
 from siteplan.errors import DataError
 from siteplan.outputs.formats import RANKING, format_for
-from siteplan.scenario import METHOD_NAMES
+from siteplan.scenario import LENSES, METHOD_NAMES
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -115,7 +115,9 @@ def ranking_table(r: Ranking, criteria_values: bool = True) -> pd.DataFrame:
         "rank": s["rank"], "id": s["id"], "name": s["name"], "province": s["province"],
         "region": s["region"], "province_code": s["province_code"],
         "region_code": s["region_code"], "lon": s["lon"].round(6), "lat": s["lat"].round(6),
-        "score": s["score"].round(6), "excluded": s["excluded"],
+        "score": s["score"].round(6),
+        **{lens: s[lens].round(6) for lens in LENSES},
+        "excluded": s["excluded"],
         "reasons": ["; ".join(x) for x in s["reasons"]],
         "strongest": s["strongest"], "weakest": s["weakest"]})
     if criteria_values:
@@ -393,7 +395,8 @@ def ranking_markdown(r: Ranking, top: int | None = None) -> str:
     inc = t[~t["excluded"]]
     if top:
         inc = inc.head(top)
-    cols = ["rank", "name", "province", "region", "score", "strongest", "weakest"]
+    lenses = [lens for lens in LENSES if inc[lens].notna().any()]
+    cols = ["rank", "name", "province", "region", "score", *lenses, "strongest", "weakest"]
     lines = [f"# Ranking: {markdown_escape(r.scenario.title or r.scenario.name)}", "",
              f"Method: {METHOD_NAMES[r.method]}. Scenario {markdown_code(r.scenario.name)}.", "",
              "## Weights", "", markdown_table(weights_table(r)[["criterion", "label", "unit",

@@ -13,7 +13,7 @@ Beinat 1997):
 * *relative* functions, whose result depends on the whole column:
   :func:`minmax`, :func:`vector`, :func:`max_norm`, :func:`target`;
 * *absolute* functions, fixed by the decision maker independently of the
-  candidates: :func:`piecewise`, :func:`sigmoid`.
+  candidates: :func:`piecewise`, :func:`sigmoid`, :func:`saturating`.
 
 Constant columns
 ----------------
@@ -54,6 +54,7 @@ __all__ = [
     "minmax",
     "normalize",
     "piecewise",
+    "saturating",
     "sigmoid",
     "target",
     "vector",
@@ -73,6 +74,7 @@ _SPEC_KEYS: dict[str, tuple[str, ...]] = {
     "target": ("target",),
     "piecewise": ("points",),
     "sigmoid": ("midpoint", "scale", "direction"),
+    "saturating": ("half", "direction"),
 }
 
 
@@ -442,6 +444,50 @@ def sigmoid(
     return np.clip(0.5 * (1.0 + np.tanh(0.5 * z)), 0.0, 1.0)
 
 
+def saturating(x: ArrayLike, half: float, direction: Direction = "benefit") -> FloatArray:
+    r"""Saturating (hyperbolic) value function for quantities with diminishing returns.
+
+    .. math::
+
+        v(x) = \frac{x}{x + h} \quad\text{(benefit)}, \qquad
+        v(x) = \frac{h}{x + h} \quad\text{(cost)}, \qquad x \ge 0,
+
+    with the anchor ``h > 0``, the value of ``x`` that scores 0.5 (``3 h`` scores 0.75,
+    ``9 h`` scores 0.9). Negative values count as 0. Suited to stocks such as a talent
+    pool or a labour pool: the first thousands of graduates matter more than the next.
+    An absolute value function: a site's score does not depend on the other sites.
+
+    Parameters
+    ----------
+    x : array_like, shape (n,)
+        Raw criterion values. ``NaN`` marks a missing value.
+    half : float
+        Positive anchor, in the unit of ``x``: the value scoring 0.5.
+    direction : {"benefit", "cost"}
+        ``"benefit"``: increasing function; ``"cost"``: decreasing function.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,)
+        Scores in ``[0, 1]``; ``NaN`` where ``x`` is ``NaN``.
+
+    References
+    ----------
+    Beinat, E. (1997). *Value Functions for Environmental Management*, Kluwer, ch. 3
+    (concave value functions for quantities with diminishing marginal value).
+    """
+    arr = _as_column(x)
+    h = _finite_number(half, "saturating half")
+    if h <= 0:
+        raise UsageError(f"saturating half must be positive, got {half!r}")
+    _check_direction(direction)
+    pos = np.maximum(arr, 0.0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        v = np.where(np.isinf(pos), 1.0, pos / (pos + h))
+    v = np.where(np.isnan(arr), np.nan, v)
+    return np.clip(1.0 - v if direction == "cost" else v, 0.0, 1.0)
+
+
 # ----------------------------------------------------------------------------- dispatcher
 
 
@@ -460,7 +506,8 @@ def normalize(x: ArrayLike, spec: Mapping[str, Any]) -> FloatArray:
           (``direction`` defaults to ``"benefit"``);
         * ``{"method": "target", "target": 10}``;
         * ``{"method": "piecewise", "points": [[0, 0], [50, 1]]}``;
-        * ``{"method": "sigmoid", "midpoint": 30, "scale": 10, "direction": ...}``.
+        * ``{"method": "sigmoid", "midpoint": 30, "scale": 10, "direction": ...}``;
+        * ``{"method": "saturating", "half": 20000, "direction": ...}``.
 
         ``target`` and ``piecewise`` take no ``direction``: the target or the
         table already says which values are good.
@@ -514,6 +561,8 @@ def normalize(x: ArrayLike, spec: Mapping[str, Any]) -> FloatArray:
         return target(x, need("target"))
     if method == "piecewise":
         return piecewise(x, need("points"))
+    if method == "saturating":
+        return saturating(x, need("half"), direction)
     return sigmoid(x, need("midpoint"), need("scale"), direction)
 
 

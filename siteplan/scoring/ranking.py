@@ -41,7 +41,9 @@ from siteplan.criteria.compute import (
 from siteplan.errors import DataError, LayerError, UsageError
 from siteplan.layers.pack import LayerSpec, Pack, points_outside, read_layer_file
 from siteplan.scenario import (
+    LENSES,
     METHOD_NAMES,
+    RELATIVE_NORMALIZERS,
     Criterion,
     Scenario,
     load_scenario,
@@ -61,7 +63,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("siteplan")
 
 SITE_COLUMNS = ["rank", "id", "name", "province_code", "province", "region_code", "region",
-                "lon", "lat", "score", "excluded", "reasons", "notes", "strongest", "weakest"]
+                "lon", "lat", "score", "viability", "need", "excluded", "reasons", "notes",
+                "strongest", "weakest"]
+#: candidate columns holding other names of a site (' ; '-separated): every command that
+#: takes a site accepts them (see :func:`name_key`)
+ALIAS_COLUMNS = ("name_ar", "aliases", "members")
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,29 @@ class CriterionInfo:
 def _slug(text: str) -> str:
     ascii_ = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_.lower()).strip("-") or "site"
+
+
+def name_key(text: str) -> str:
+    """A site name reduced for matching: accents, case, spaces and punctuation ignored
+    (``"Fès"``, ``"FES"`` and ``"fes"`` match; Arabic letters are kept as they are)."""
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return "".join(ch for ch in bare.casefold() if ch.isalnum())
+
+
+def site_names(candidates: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+    """id -> the other names of each candidate (from :data:`ALIAS_COLUMNS`)."""
+    cols = [c for c in ALIAS_COLUMNS if c in candidates.columns]
+    out: dict[str, tuple[str, ...]] = {}
+    if not cols:
+        return out
+    for sid, *cells in zip(candidates["id"].astype(str), *(candidates[c] for c in cols),
+                           strict=True):
+        names = [n.strip() for cell in cells if isinstance(cell, str) for n in cell.split(";")]
+        names = [n for n in names if n]
+        if names:
+            out[sid] = tuple(dict.fromkeys(names))
+    return out
 
 
 def candidates_from_file(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
@@ -281,6 +310,9 @@ class Ranking:
     pack_name: str = ""
     #: the pack the ranking was computed on (not serialised; None when read from a file)
     pack: Pack | None = field(default=None, repr=False, compare=False)
+    #: id -> other names of the site (Arabic name, aliases, member towns)
+    aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False,
+                                                   compare=False)
 
     # ------------------------------------------------------------------ views
     @property
@@ -312,16 +344,35 @@ class Ranking:
         m, d = method_matrix(v, r, self.weighted_infos())
         return v, m, d
 
-    def site(self, key: str) -> pd.Series:
-        """The row of a site by id or (case-insensitive) name."""
+    def resolve(self, key: str) -> str:
+        """The id of a site given by id, name, Arabic name, alias or member town.
+
+        Names match accent-, case- and punctuation-insensitively (``Fès``, ``fes``,
+        ``Tanger``, ``Tangier``, ``طنجة``). A name shared by two sites is refused with
+        both ids, so that the user picks one.
+        """
         s = self.sites
-        hit = s[s["id"] == key]
-        if hit.empty:
-            hit = s[s["name"].str.casefold() == key.casefold()]
-        if hit.empty:
+        ids = s["id"].astype(str).tolist()
+        if key in ids:
+            return key
+        k = name_key(key)
+        hits = [sid for sid, name in zip(ids, s["name"].astype(str), strict=True)
+                if name_key(name) == k] or [sid for sid in ids if name_key(sid) == k]
+        if not hits:
+            hits = [sid for sid in ids if any(name_key(a) == k
+                                              for a in self.aliases.get(sid, ()))]
+        if len(hits) > 1:
+            raise UsageError(f"site '{key}' is ambiguous: it names {', '.join(hits)}; give "
+                             "one of these ids")
+        if not hits or not k:
             raise UsageError(f"unknown site '{key}'; give an id or name from the ranking "
-                             f"(e.g. {', '.join(s['id'].head(3))})")
-        return hit.iloc[0]
+                             f"(e.g. {', '.join(ids[:3])}); 'siteplan rank' lists them")
+        return hits[0]
+
+    def site(self, key: str) -> pd.Series:
+        """The row of a site by id, name or alias (see :meth:`resolve`)."""
+        s = self.sites
+        return s[s["id"].astype(str) == self.resolve(key)].iloc[0]
 
     def explain(self, key: str) -> pd.DataFrame:
         """Breakdown of one site: raw value and unit, normalised score, weight, contribution."""
@@ -358,9 +409,14 @@ class Ranking:
         if missing:
             raise UsageError(f"cannot rescore with new criteria {', '.join(missing)}; run rank "
                              "again with those weights")
-        return _finish(scen, self.sites.drop(columns=["score", "rank", "strongest", "weakest"]),
-                       self.raw, self.values[list(scen.weights)], self.criteria, self.sources,
-                       self.pack_name, self.pack)
+        sites = self.sites.drop(columns=["score", "rank", "strongest", "weakest"])
+        if weights and scen.has_lenses:
+            scored = sites["viability"].notna() | sites["need"].notna()
+            for lens, index in lens_indices(self.raw.loc[sites["id"]], scen,
+                                            scored.to_numpy(dtype=bool)).items():
+                sites[lens] = index
+        return _finish(scen, sites, self.raw, self.values[list(scen.weights)], self.criteria,
+                       self.sources, self.pack_name, self.pack, self.aliases)
 
     # ------------------------------------------------------------------ serialisation
     def to_dict(self) -> dict[str, Any]:
@@ -377,6 +433,7 @@ class Ranking:
         weight = [float(self.weights.get(n, 0.0)) for n in names]
         units = [info.unit for info in self.criteria]
         ranks, scores = t["rank"].tolist(), t["score"].tolist()
+        lens_l = {lens: t[lens].tolist() for lens in LENSES}
         text = {c: [_str(v) for v in t[c].tolist()]
                 for c in ("province", "province_code", "region", "region_code", "strongest",
                           "weakest")}
@@ -400,7 +457,9 @@ class Ranking:
                 "province": text["province"][i], "province_code": text["province_code"][i],
                 "region": text["region"][i], "region_code": text["region_code"][i],
                 "lon": round(float(lon_l[i]), 6), "lat": round(float(lat_l[i]), 6),
-                "score": _num(scores[i]), "excluded": bool(excl_l[i]),
+                "score": _num(scores[i]),
+                **{lens: _num(lens_l[lens][i]) for lens in LENSES},
+                "excluded": bool(excl_l[i]),
                 "reasons": list(reasons_l[i]), "notes": list(notes_l[i]),
                 "strongest": text["strongest"][i], "weakest": text["weakest"][i],
                 "criteria": crit})
@@ -532,6 +591,7 @@ class Ranking:
             "lon": [num(s, "lon", s["lon"]) for s in sites],
             "lat": [num(s, "lat", s["lat"]) for s in sites],
             "score": [num(s, "score", s.get("score")) for s in sites],
+            **{lens: [num(s, lens, s.get(lens)) for s in sites] for lens in LENSES},
             "excluded": [bool(s.get("excluded", False)) for s in sites],
             "reasons": [list(s.get("reasons", [])) for s in sites],
             "notes": [list(s.get("notes", [])) for s in sites],
@@ -571,7 +631,8 @@ def _str(v: Any) -> str | None:
 
 def _finish(scen: Scenario, sites: gpd.GeoDataFrame, raw: pd.DataFrame, values: pd.DataFrame,
             infos: list[CriterionInfo], sources: list[str], pack_name: str,
-            pack: Pack | None = None) -> Ranking:
+            pack: Pack | None = None,
+            aliases: Mapping[str, tuple[str, ...]] | None = None) -> Ranking:
     """Aggregate, rank and order the sites (shared by rank() and rescore())."""
     import pandas as pd
 
@@ -603,10 +664,13 @@ def _finish(scen: Scenario, sites: gpd.GeoDataFrame, raw: pd.DataFrame, values: 
     out["weakest"] = np.where(empty, None, _extreme_criteria(vv, w_all, names, best=False))
     order = np.lexsort((out["id"].to_numpy(), np.where(np.isnan(ranks), np.inf, ranks)))
     out = out.iloc[order].reset_index(drop=True)
+    for lens in LENSES:
+        if lens not in out.columns:
+            out[lens] = np.nan
     out = out[[*SITE_COLUMNS, "geometry"]]
     return Ranking(scenario=scen, method=scen.method, sites=out, raw=raw, values=values,
                    weights=weights, criteria=infos, sources=sources, pack_name=pack_name,
-                   pack=pack)
+                   pack=pack, aliases=dict(aliases or {}))
 
 
 def normalize_values(raw: pd.DataFrame, criteria: Sequence[Criterion],
@@ -627,7 +691,8 @@ def normalize_values(raw: pd.DataFrame, criteria: Sequence[Criterion],
 def rank(scenario: Scenario | str | os.PathLike[str] | None = None, *,
          pack: Pack | None = None,
          candidates: gpd.GeoDataFrame | str | os.PathLike[str] | None = None,
-         weights: Mapping[str, float] | None = None, method: str | None = None) -> Ranking:
+         weights: Mapping[str, float] | None = None, method: str | None = None,
+         add_candidates: gpd.GeoDataFrame | str | os.PathLike[str] | None = None) -> Ranking:
     """Rank candidate sites under a scenario.
 
     Parameters
@@ -638,10 +703,17 @@ def rank(scenario: Scenario | str | os.PathLike[str] | None = None, *,
         The data pack (default: the embedded Morocco pack with the scenario's layer
         overrides).
     candidates
-        A GeoDataFrame or a file of candidate points; default: the pack's
+        A GeoDataFrame or a file of candidate points that replaces the pack's
         ``candidates`` layer.
+    add_candidates
+        A GeoDataFrame or a file of the user's own sites, scored together with the pack's
+        candidates (their ids and names must not collide with the pack's).
     weights, method
         Overrides of the scenario's weights (any positive scale) and method.
+
+    A lens scenario (criteria tagged ``lens``) also reports each site's viability and
+    need indices; sites below its ``[lenses] viability_floor`` are excluded, with the
+    reason.
     """
     import pandas as pd
 
@@ -653,18 +725,7 @@ def rank(scenario: Scenario | str | os.PathLike[str] | None = None, *,
         scen = scen.with_method(method)
     if pack is None:
         pack = Pack(None, overrides=scen.layers)
-    if candidates is None:
-        cand = pack.layer("candidates")
-    elif isinstance(candidates, str | os.PathLike):
-        cand = candidates_from_file(candidates)
-    else:
-        cand = candidates.copy()
-    if len(cand) == 0:
-        raise DataError("no candidates to rank; give a candidate file with at least one site")
-    for col in ("id", "name"):
-        if col not in cand.columns:
-            raise LayerError(f"candidates: column '{col}' is missing; add it")
-    cand["id"] = cand["id"].astype(str)
+    cand, own_file = _candidate_table(pack, candidates, add_candidates)
     cand = locate(cand, pack)
     ctx = CriteriaContext(pack)
     lon = cand["lon"].to_numpy(dtype=np.float64)
@@ -672,9 +733,100 @@ def rank(scenario: Scenario | str | os.PathLike[str] | None = None, *,
     raw_d = compute_criteria(scen.criteria, ctx, lon, lat, attributes=cand)
     ids = cand["id"].to_numpy()
     raw = pd.DataFrame(raw_d, index=pd.Index(ids, name="id"))
-    reasons: list[list[str]] = [[] for _ in range(len(cand))]
-    notes: list[list[str]] = [[] for _ in range(len(cand))]
+    reasons, notes = _screen(scen, raw, ids)
+    excluded = np.array([bool(r) for r in reasons])
+    indices = lens_indices(raw, scen, ~excluded)
+    floor = scen.viability_floor
+    if floor is not None and "viability" in indices:
+        below = ~excluded & (indices["viability"] < floor)
+        for row in np.flatnonzero(below):
+            reasons[row].append(f"viability index {indices['viability'][row]:.3f} below the "
+                                f"scenario's floor {floor:g} (lenses.viability_floor)")
+        excluded = excluded | below
+    if excluded.all():
+        _nothing_left(reasons)
+    if own_file is not None:
+        _warn_relative(scen, own_file, int((~excluded).sum()))
+    values = normalize_values(raw, scen.weighted, ~excluded)
+    sites = cand[["id", "name", "province_code", "province", "region_code", "region", "lon",
+                  "lat", "geometry"]].copy()
+    for lens in LENSES:
+        sites[lens] = indices.get(lens, np.full(len(cand), np.nan))
+    sites["excluded"] = excluded
+    sites["reasons"] = reasons
+    sites["notes"] = notes
+    infos = [CriterionInfo.from_criterion(c) for c in scen.criteria]
+    sources = _sources(pack, scen)
+    return _finish(scen, sites.reset_index(drop=True), raw, values, infos, sources, pack.name,
+                   pack, site_names(cand))
+
+
+def _candidate_table(pack: Pack, candidates: gpd.GeoDataFrame | str | os.PathLike[str] | None,
+                     add: gpd.GeoDataFrame | str | os.PathLike[str] | None,
+                     ) -> tuple[gpd.GeoDataFrame, str | None]:
+    """The candidates to rank, and the user file they come from when they replace the
+    pack's list (None for the pack's list, alone or with ``add`` sites)."""
+    import pandas as pd
+
+    if candidates is not None and add is not None:
+        raise UsageError("--candidates replaces the pack's list and --add-candidates extends "
+                         "it; give one of them")
+    own: str | None = None
+    if candidates is None:
+        cand = pack.layer("candidates")
+    elif isinstance(candidates, str | os.PathLike):
+        cand, own = candidates_from_file(candidates), str(candidates)
+    else:
+        cand, own = candidates.copy(), "the candidate table"
+    if len(cand) == 0:
+        raise DataError("no candidates to rank; give a candidate file with at least one site")
+    for col in ("id", "name"):
+        if col not in cand.columns:
+            raise LayerError(f"candidates: column '{col}' is missing; add it")
+    cand["id"] = cand["id"].astype(str)
+    if add is not None:
+        where = str(add) if isinstance(add, str | os.PathLike) else "the added candidates"
+        extra = candidates_from_file(add) if isinstance(add, str | os.PathLike) else add.copy()
+        extra["id"] = extra["id"].astype(str)
+        _check_added(cand, extra, where, pack)
+        cand = pd.concat([cand, extra], ignore_index=True)
+    return cand, own
+
+
+def _check_added(base: gpd.GeoDataFrame, extra: gpd.GeoDataFrame, where: str,
+                 pack: Pack) -> None:
+    """Refuse added sites that collide with the pack's ids or names, or lie outside the
+    study area (one line naming the file, the field and the fix)."""
+    far = points_outside(extra, pack)
+    if far:
+        raise DataError(f"{where}: site(s) {', '.join(far[:10])} lie outside the study area "
+                        f"({pack.name}); check their lon/lat (WGS84 degrees) or remove them")
+    taken: dict[str, str] = {}
+    for sid, names in site_names(base).items():
+        for n in names:
+            taken.setdefault(name_key(n), sid)
+    for sid, name in zip(base["id"], base["name"].astype(str), strict=True):
+        taken[name_key(sid)] = str(sid)
+        taken[name_key(name)] = str(sid)
+    own = {sid: (str(name), *site_names(extra).get(str(sid), ()))
+           for sid, name in zip(extra["id"], extra["name"].astype(str), strict=True)}
+    for sid, names in own.items():
+        for field_, value in (("id", sid), *(("name", n) for n in names)):
+            hit = taken.get(name_key(value))
+            if hit is not None:
+                raise DataError(f"{where}: {field_} '{value}' of site '{sid}' is already a "
+                                f"name of the pack's candidate '{hit}'; rename the site (or "
+                                "leave it out: the pack already scores that place)")
+
+
+def _screen(scen: Scenario, raw: pd.DataFrame, ids: NDArray[Any],
+            ) -> tuple[list[list[str]], list[list[str]]]:
+    """The NaN policy and the hard constraints: per site, the reasons for excluding it
+    and the notes on imputed values."""
+    reasons: list[list[str]] = [[] for _ in range(len(ids))]
+    notes: list[list[str]] = [[] for _ in range(len(ids))]
     used = {c.name for c in scen.weighted} | {k.criterion for k in scen.constraints}
+    used |= {n for lens in LENSES for n in scen.lens_weights(lens)}
     by_name = {c.name: c for c in scen.criteria}
     for name in [c.name for c in scen.criteria if c.name in used]:
         c = by_name[name]
@@ -695,26 +847,57 @@ def rank(scenario: Scenario | str | os.PathLike[str] | None = None, *,
         for row in np.flatnonzero(constraint_fails(kcol, k)):
             reasons[row].append(
                 f"{why} ({c.display} = {kcol[row]:.4g} {c.unit})".replace(" )", ")"))
-    excluded = np.array([bool(r) for r in reasons])
-    if excluded.all():
-        counts: dict[str, int] = {}
-        for r in reasons:
-            for why in r:
-                key = why.split(" (")[0]
-                counts[key] = counts.get(key, 0) + 1
-        listed = "; ".join(f"{k}: {v} sites" for k, v in counts.items())
-        raise DataError(f"no candidates left after constraints ({listed}); relax the "
-                        "[[constraints]] of the scenario or add candidates")
-    values = normalize_values(raw, scen.weighted, ~excluded)
-    sites = cand[["id", "name", "province_code", "province", "region_code", "region", "lon",
-                  "lat", "geometry"]].copy()
-    sites["excluded"] = excluded
-    sites["reasons"] = reasons
-    sites["notes"] = notes
-    infos = [CriterionInfo.from_criterion(c) for c in scen.criteria]
-    sources = _sources(pack, scen)
-    return _finish(scen, sites.reset_index(drop=True), raw, values, infos, sources, pack.name,
-                   pack)
+    return reasons, notes
+
+
+def _nothing_left(reasons: list[list[str]]) -> None:
+    """Every site is excluded: say how many for each reason, and what to relax."""
+    counts: dict[str, int] = {}
+    for r in reasons:
+        for why in r:
+            key = why.split(" (")[0]
+            key = "viability index below the floor" if key.startswith("viability index") else key
+            counts[key] = counts.get(key, 0) + 1
+    listed = "; ".join(f"{k}: {v} sites" for k, v in counts.items())
+    raise DataError(f"no candidates left after constraints ({listed}); relax the "
+                    "[[constraints]] or the [lenses] viability_floor of the scenario, or add "
+                    "candidates")
+
+
+def lens_indices(raw: pd.DataFrame, scen: Scenario,
+                 mask: NDArray[np.bool_]) -> dict[str, NDArray[np.float64]]:
+    """Each lens's index per site: the weighted mean of the lens criteria's value scores.
+
+    Always a weighted sum (whatever the scenario's method), with the lens weights of
+    :meth:`Scenario.lens_weights`; NaN outside ``mask``. With fixed-anchor value
+    functions a site's index does not depend on the other candidates.
+    """
+    out: dict[str, NDArray[np.float64]] = {}
+    by_name = {c.name: c for c in scen.criteria}
+    for lens in LENSES:
+        w = scen.lens_weights(lens)
+        if not w:
+            continue
+        crit = [by_name[n] for n in w]
+        vals = normalize_values(raw, crit, mask)
+        index = np.full(len(raw), np.nan)
+        v = vals.to_numpy(dtype=np.float64)[mask]
+        index[mask] = v @ np.array([w[c.name] for c in crit])
+        out[lens] = index
+    return out
+
+
+def _warn_relative(scen: Scenario, where: str, n: int) -> None:
+    """Scores on a relative scale (min-max and kin) from a user's candidate file depend on
+    which sites that file holds: say so once."""
+    rel = [c.name for c in scen.weighted
+           if c.normalize.get("method", "minmax") in RELATIVE_NORMALIZERS]
+    if rel:
+        log.warning("scores are relative to the %d ranked sites of %s: %s use a relative "
+                    "value function (min-max or kin), so adding or removing a site moves "
+                    "the others' scores; use fixed anchors (normalize = piecewise, sigmoid "
+                    "or saturating) or rank --add-candidates to score against the pack's "
+                    "list", n, where, ", ".join(rel))
 
 
 def _sources(pack: Pack, scen: Scenario) -> list[str]:

@@ -76,7 +76,7 @@ def test_weights_into_the_shipped_scenario_keeps_its_comments(tmp_path: Path) ->
     sc = tmp_path / "b.toml"
     sc.write_text(src.read_text(encoding="utf-8"))
     before = sc.read_text()
-    weights_to_scenario_toml(sc, {"talent": 30, "income": 0})
+    weights_to_scenario_toml(sc, {"graduates": 30, "income": 0})
     after = sc.read_text()
     comments = [ln for ln in before.splitlines() if ln.lstrip().startswith("#")]
     assert comments and all(c in after.splitlines() for c in comments)
@@ -84,7 +84,7 @@ def test_weights_into_the_shipped_scenario_keeps_its_comments(tmp_path: Path) ->
     scen = load_scenario(sc)
     w = scen.weights  # normalised to sum 1
     raw = {c["name"]: c["weight"] for c in tomllib.loads(before)["criteria"]}
-    raw.update(talent=30, income=0)
+    raw.update(graduates=30, income=0)
     total = sum(raw.values())
     for name, v in raw.items():
         assert w.get(name, 0.0) == pytest.approx(v / total)  # weight 0: not weighted

@@ -220,7 +220,8 @@ def test_input_not_modified() -> None:
 
 
 def test_normalizers_tuple() -> None:
-    assert nz.NORMALIZERS == ("minmax", "vector", "max", "target", "piecewise", "sigmoid")
+    assert nz.NORMALIZERS == ("minmax", "vector", "max", "target", "piecewise", "sigmoid",
+                              "saturating")
 
 
 @pytest.mark.parametrize(
@@ -237,6 +238,8 @@ def test_normalizers_tuple() -> None:
             {"method": "sigmoid", "midpoint": 3, "scale": 1, "direction": "cost"},
             nz.sigmoid([1, 3, 5, NAN], 3, 1, "cost"),
         ),
+        ({"method": "saturating", "half": 3}, [0.25, 0.5, 5 / 8, NAN]),
+        ({"method": "saturating", "half": 3, "direction": "cost"}, [0.75, 0.5, 3 / 8, NAN]),
     ],
 )
 def test_dispatcher(spec: dict[str, object], expected: object) -> None:
@@ -355,7 +358,28 @@ def test_every_normaliser_the_scenario_accepts_is_one_normalize_accepts() -> Non
     assert set(LINEAR_NORMALIZERS) <= set(NORMALIZERS)
     for name in NORMALIZERS:
         spec = {"method": name, "target": 1.0, "points": [[0, 0], [2, 1]], "midpoint": 1.0,
-                "scale": 1.0}
+                "scale": 1.0, "half": 1.0}
         spec = {k: v for k, v in spec.items() if k == "method" or k in nz._SPEC_KEYS[name]}
         out = nz.normalize(np.array([0.0, 1.0, 2.0]), spec)
         assert out.shape == (3,) and np.all((out >= 0) & (out <= 1))
+
+
+# ----------------------------------------------------------------------------- saturating
+
+
+def test_saturating_is_x_over_x_plus_half_with_its_anchor_at_one_half() -> None:
+    # by hand: h / (h + h) = 1/2, 3h / 4h = 3/4, 9h / 10h = 0.9; negatives count as 0
+    close(nz.saturating([0, 20, 60, 180, -5, NAN], 20), [0, 0.5, 0.75, 0.9, 0, NAN])
+    close(nz.saturating([0, 20, 60], 20, "cost"), [1, 0.5, 0.25])
+
+
+def test_saturating_is_absolute_a_site_keeps_its_score_whatever_the_others() -> None:
+    alone = nz.saturating([50.0], 40)[0]
+    among = nz.saturating([1.0, 50.0, 1e6], 40)[1]
+    assert alone == among == pytest.approx(50 / 90)
+
+
+@pytest.mark.parametrize("half", [0, -1, float("nan"), float("inf")])
+def test_saturating_refuses_a_half_that_is_not_positive_and_finite(half: float) -> None:
+    with pytest.raises(UsageError):
+        nz.saturating([1.0], half)

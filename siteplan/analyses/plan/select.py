@@ -1396,6 +1396,10 @@ def plan_from_ranking(
     pos_of = {all_ids[i]: j for j, i in enumerate(keep)}
     known = set(all_ids)
 
+    resolve = getattr(ranking, "resolve", None)
+    if callable(resolve):  # names, aliases and member towns are accepted, as by explain
+        include = [resolve(str(v)) for v in ([include] if isinstance(include, str) else include)]
+        exclude = [resolve(str(v)) for v in ([exclude] if isinstance(exclude, str) else exclude)]
     inc = _site_positions(include, "include", known, pos_of)
     exc = _site_positions(exclude, "exclude", known, pos_of)
     kept = sites.iloc[keep]

@@ -433,6 +433,7 @@ class SurfaceModel:
         t0 = time.perf_counter()
         col_of = {name: j for j, name in enumerate(names)}
         valid, exclusions, notes = _screen_cells(raw, scen, col_of, fails, skipped)
+        valid = _floor_cells(raw, valid, scen, col_of, exclusions)
         values, value_names = _normalize_cells(raw, valid, scen, col_of)
         timings["normalise"] = time.perf_counter() - t0
 
@@ -655,6 +656,28 @@ def _screen_cells(raw: NDArray[np.float32], scen: Scenario, col_of: dict[str, in
         raise DataError(f"no H3 cell left after constraints ({listed}); relax the "
                         "[[constraints]] of the scenario")
     return valid, exclusions, notes
+
+
+def _floor_cells(raw: NDArray[np.float32], valid: NDArray[np.bool_], scen: Scenario,
+                 col_of: Mapping[str, int], exclusions: dict[str, int]) -> NDArray[np.bool_]:
+    """The scenario's viability floor on cells, as on candidates: a valid cell whose
+    viability index (lens-weighted mean of its value scores) is below it is excluded."""
+    floor = scen.viability_floor
+    weights = scen.lens_weights("viability")
+    if floor is None or not weights or not valid.any():
+        return valid
+    index = np.zeros(int(valid.sum()))
+    for name, w in weights.items():
+        x = raw[valid, col_of[name]].astype(np.float64)
+        index += w * normalize(x, scen.criterion(name).value_function())
+    below = np.zeros(valid.shape, dtype=bool)
+    below[np.flatnonzero(valid)[index < floor]] = True
+    exclusions[f"viability index below the scenario's floor {floor:g}"] = int(below.sum())
+    out = valid & ~below
+    if not out.any():
+        raise DataError(f"no H3 cell left: every cell's viability index is below the floor "
+                        f"{floor:g}; lower [lenses] viability_floor in the scenario")
+    return out
 
 
 def _zone_labels(zones: gpd.GeoDataFrame, pack: Pack, layer: str) -> tuple[list[str], list[str]]:

@@ -236,11 +236,22 @@ def test_wlc_fast_path_equals_engine_aggregation(morocco_model) -> None:  # type
     assert np.isnan(s[~m.valid]).all()
 
 
-def test_values_normalised_over_the_valid_cells(morocco_model) -> None:  # type: ignore[no-untyped-def]
-    v = morocco_model.values
-    assert v.shape == (int(morocco_model.valid.sum()), len(morocco_model.value_names))
-    np.testing.assert_allclose(v.min(axis=0), 0.0, atol=1e-6)  # min-max over the cells
-    np.testing.assert_allclose(v.max(axis=0), 1.0, atol=1e-6)
+def test_values_are_the_fixed_anchor_value_functions_of_the_valid_cells(morocco_model) -> None:  # type: ignore[no-untyped-def]
+    m = morocco_model
+    v = m.values
+    assert v.shape == (int(m.valid.sum()), len(m.value_names))
+    for j, name in enumerate(m.value_names):
+        c = m.scenario.criterion(name)
+        x = m.raw[m.valid, m.criteria.index(name)].astype(np.float64)
+        spec = dict(c.normalize)
+        if spec["method"] == "piecewise":  # written out: linear between anchors, clamped
+            xs, ys = zip(*spec["points"], strict=True)
+            ref = np.interp(x, xs, ys)
+        else:
+            assert spec["method"] == "saturating", name
+            ref = np.maximum(x, 0) / (np.maximum(x, 0) + spec["half"])
+            ref = 1 - ref if c.direction == "cost" else ref
+        np.testing.assert_allclose(v[:, j], ref, atol=1e-6, err_msg=name)
 
 
 def test_unknown_weight_is_a_usage_error(tiny_model) -> None:  # type: ignore[no-untyped-def]
@@ -371,7 +382,8 @@ def test_cell_centres_agree_with_h3_itself() -> None:
 def test_skipping_excluded_cells_changes_no_score(morocco_model, morocco) -> None:  # type: ignore[no-untyped-def]
     """By default the criteria of cells a hard constraint excludes are not computed: the
     valid cells, their values and their scores are exactly those of a full computation,
-    and only the excluded cells' non-constraint criteria are left empty."""
+    and only cells that fail a constraint have their other criteria left empty (cells
+    below the viability floor are computed: the floor needs their viability criteria)."""
     from siteplan.analyses.surface.model import SurfaceModel
 
     lean = SurfaceModel.build("balanced-2030", pack=morocco, resolution=5)
@@ -380,9 +392,15 @@ def test_skipping_excluded_cells_changes_no_score(morocco_model, morocco) -> Non
     np.testing.assert_array_equal(lean.values, full.values)
     np.testing.assert_array_equal(lean.score(), full.score())
     constrained = {k.criterion for k in lean.scenario.constraints}
+    skipped_any = False
     for j, name in enumerate(lean.criteria):
         if name in constrained:
             np.testing.assert_array_equal(lean.raw[:, j], full.raw[:, j])
         else:
             np.testing.assert_array_equal(lean.raw[lean.valid, j], full.raw[full.valid, j])
-            assert np.isnan(lean.raw[~lean.valid, j]).all(), name
+            computed = ~np.isnan(lean.raw[:, j])
+            np.testing.assert_array_equal(lean.raw[computed, j], full.raw[computed, j])
+            skipped = ~computed & ~np.isnan(full.raw[:, j])
+            assert not (skipped & lean.valid).any(), name
+            skipped_any = skipped_any or bool(skipped.any())
+    assert skipped_any, "no criterion was skipped on constraint-failing cells"
