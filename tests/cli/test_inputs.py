@@ -37,7 +37,7 @@ def test_hand_edited_ranking_json_names_the_file_and_site(tmp_path: Path) -> Non
     assert res.exit_code == 1
     assert f"{bad}: site '{d['sites'][3]['id']}' score is 'high'" in res.output
     d = json.loads(good.read_text())
-    d["sites"][1]["criteria"] = {"talent": 3}
+    d["sites"][1]["criteria"] = {d["criteria"][0]["name"]: 3}
     bad.write_text(json.dumps(d))
     res = run("map", str(bad), "-o", str(tmp_path / "m.html"))
     assert res.exit_code == 1 and "not a valid siteplan ranking" in res.output

@@ -19,9 +19,9 @@ AHP = DATA / "ahp"
 TINY = str(DATA / "tiny-scenario.toml")
 MARKET_LED = Path(__file__).resolve().parents[2] / "siteplan" / "scenarios" / "market-led.toml"
 
-ALICE = "c,talent,universities,ict_schools\ntalent,1,3,2\nuniversities,1/3,1,1/2\n" \
+ALICE = "c,graduates,labour_pool,ict_schools\ngraduates,1,3,2\nlabour_pool,1/3,1,1/2\n" \
         "ict_schools,1/2,2,1\n"
-BOB = "c,talent,universities,ict_schools\ntalent,1,5,3\nuniversities,1/5,1,1/2\n" \
+BOB = "c,graduates,labour_pool,ict_schools\ngraduates,1,5,3\nlabour_pool,1/5,1,1/2\n" \
       "ict_schools,1/3,2,1\n"
 
 
@@ -81,7 +81,7 @@ def test_group_ahp_on_two_files_and_on_a_folder(tmp_path: Path) -> None:
     vals, vecs = np.linalg.eig(g)
     v = np.abs(vecs[:, np.argmax(vals.real)].real)
     v /= v.sum()
-    names = ["talent", "universities", "ict_schools"]
+    names = ["graduates", "labour_pool", "ict_schools"]
     for name, w in zip(names, v, strict=True):
         assert d["weights"][name] == pytest.approx(w, abs=1e-9)
         ws = [d["participants"][p]["weights"][name] for p in ("alice", "bob")]
@@ -103,7 +103,7 @@ def test_into_updates_a_scenario_copy(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     after = load_scenario(str(scen)).weights
     ahp = json.loads((tmp_path / "w.json").read_text())["weights"]
-    group = ["talent", "universities", "ict_schools"]
+    group = ["graduates", "labour_pool", "ict_schools"]
     # the three criteria share their previous total in the AHP proportions ...
     assert sum(after[k] for k in group) == pytest.approx(sum(before[k] for k in group),
                                                          abs=1e-5)

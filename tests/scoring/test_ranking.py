@@ -327,9 +327,24 @@ def test_scenario_file_errors(tmp_path: Path) -> None:
 def test_builtin_scenarios_validate_and_differ() -> None:
     bal, mkt = load_scenario("balanced-2030"), load_scenario("market-led")
     assert sum(bal.weights.values()) == pytest.approx(1.0)
-    need = sum(w for k, w in bal.weights.items() if bal.criterion(k).group == "need")
-    assert need == pytest.approx(0.40)
-    assert not any(mkt.criterion(k).group == "need" for k in mkt.weights)
+    need = sum(w for k, w in bal.weights.items() if bal.criterion(k).lens == "need")
+    assert need == pytest.approx(0.50)
+    assert bal.viability_floor == pytest.approx(0.4)
+    assert not any(mkt.criterion(k).lens == "need" for k in mkt.weights)
+    # both lenses are defined in both scenarios, with the same viability weights
+    for lens in ("viability", "need"):
+        assert bal.lens_weights(lens) == pytest.approx(mkt.lens_weights(lens))
+
+
+def test_builtin_value_functions_have_fixed_anchors() -> None:
+    from siteplan.scenario import RELATIVE_NORMALIZERS
+
+    for name in ("balanced-2030", "market-led"):
+        s = load_scenario(name)
+        relative = [c.name for c in s.criteria
+                    if c.normalize.get("method", "minmax") in RELATIVE_NORMALIZERS
+                    and (c.weight > 0 or c.lens)]
+        assert relative == [], (name, relative)
 
 
 def test_strongest_and_weakest_do_not_depend_on_criterion_order() -> None:

@@ -191,25 +191,33 @@ def test_morocco_constraints_hold(morocco: tuple[Ranking, Pack]) -> None:
     r, pack = morocco
     ranked = r.included["id"].tolist()
     exclude = ranked[:1]
-    include = ["guelmim"] if "guelmim" in ranked[1:] else ranked[-1:]
-    rep = make_plan(r, pack, k=6, max_per_region=1, min_spacing_km=50, lagging_quota=3,
+    spacing = 40
+    parks = pack.layer("parks")
+    far = [sid for sid, lon, lat in zip(r.included["id"], r.included["lon"], r.included["lat"],
+                                        strict=True)
+           if min(km(lon, lat, x, y) for x, y in zip(parks["lon"], parks["lat"], strict=True))
+           >= spacing]
+    include = far[-1:]  # the lowest-ranked site the park spacing allows
+    # the two-lens default leaves few viable sites 40 km clear of today's parks: three
+    # regions, one of them lagging
+    rep = make_plan(r, pack, k=3, max_per_region=1, min_spacing_km=spacing, lagging_quota=1,
                     include=include, exclude=exclude)
     ch = rep.chosen
-    assert len(ch) == 6
+    assert len(ch) == 3
     assert ch["region_code"].value_counts().max() <= 1
     assert set(include) <= set(ch["id"]) and not set(exclude) & set(ch["id"])
     lag = lagging_regions(pack.layer("regions"), parse_lagging_rule(
         r.scenario.plan["lagging_rule"]))
-    assert int(ch["region_code"].isin(lag).sum()) >= 3
+    assert int(ch["region_code"].isin(lag).sum()) >= 1
     pts = list(zip(ch["lon"], ch["lat"], strict=True))
     for a, b in itertools.combinations(pts, 2):
-        assert km(*a, *b) >= 50
+        assert km(*a, *b) >= spacing
     parks = pack.layer("parks")
     for lon, lat in pts:
         assert min(km(lon, lat, x, y) for x, y in zip(parks["lon"], parks["lat"],
-                                                        strict=True)) >= 50
+                                                        strict=True)) >= spacing
     d = rep.to_dict()
-    assert d["constraints"]["max_per_region"] == 1 and d["constraints"]["lagging_quota"] == 3
+    assert d["constraints"]["max_per_region"] == 1 and d["constraints"]["lagging_quota"] == 1
 
 
 def test_morocco_targets_and_today_estimate(morocco_plan: PlanReport) -> None:
