@@ -32,6 +32,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "plan": ("siteplan.cli.plan:plan", "Choose K new sites and allocate the 2030 targets."),
     "compare": ("siteplan.cli.plan:compare", "Compare scenarios or plans side by side."),
     "surface": ("siteplan.cli.surface:surface", "Score every H3 cell of the study area."),
+    "backcast": ("siteplan.cli.backcast:backcast",
+                 "Does the viability lens reproduce where offshoring is today?"),
     "data": ("siteplan.cli.data:data", "Rebuild the embedded Morocco data pack."),
 }
 
