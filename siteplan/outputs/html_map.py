@@ -715,11 +715,46 @@ def _check_map_inputs(ranking: Ranking, tiles: str | None, top_n: int, zones: st
     return lon, lat
 
 
+#: Leaflet's auto-pan keeps a popup inside the map but not clear of the controls drawn
+#: over it (the title panel, the layer switcher, the legend): an opened popup could slide
+#: under them and hide the site's name and the close button. siteplan's maps turn
+#: Leaflet's auto-pan off and pan once themselves, so that the popup lies inside the map,
+#: below every top control it would overlap and, where the height allows, above every
+#: bottom one (the top wins: the name and the close button are at the popup's top).
+_POPUP_CLEARANCE_JS = """
+L.Popup.prototype.options.autoPan = false;
+(function (map) {
+    function place(popup) {
+        var el = popup.getElement();
+        if (!el || !map.hasLayer(popup)) { return; }
+        var box = el.getBoundingClientRect(), frame = map.getContainer().getBoundingClientRect();
+        var pad = 8, dx = 0, dy = 0;
+        if (box.right > frame.right - pad) { dx = frame.right - pad - box.right; }
+        if (box.left + dx < frame.left + pad) { dx = frame.left + pad - box.left; }
+        var left = box.left + dx, right = box.right + dx;
+        var top = frame.top + pad, bottom = frame.bottom - pad;
+        var controls = map.getContainer().querySelectorAll(".leaflet-control");
+        for (var i = 0; i < controls.length; i++) {
+            var r = controls[i].getBoundingClientRect();
+            if (!r.width || r.left >= right || left >= r.right) { continue; }
+            if (controls[i].closest(".leaflet-top")) { top = Math.max(top, r.bottom + pad); }
+            else { bottom = Math.min(bottom, r.top - pad); }
+        }
+        if (box.top < top) { dy = top - box.top; }
+        else if (box.bottom > bottom) { dy = Math.max(bottom - box.bottom, top - box.top); }
+        if (dx || dy) { map.panBy([-dx, -dy]); }
+    }
+    map.on("popupopen", function (e) { place(e.popup); });
+})(%s);
+"""
+
+
 def _base_map(ranking: Ranking, self_contained: bool, tiles: str | None) -> folium.Map:
     """The empty map: trimmed resources, siteplan's CSS, the panes and any background tiles."""
     import folium
-    from branca.element import Element, Figure
+    from branca.element import Element, Figure, MacroElement
     from folium.map import CustomPane
+    from jinja2 import Template
 
     _, self_contained_figure = _macro_classes()
     scen_title = ranking.scenario.title or ranking.scenario.name
@@ -731,6 +766,11 @@ def _base_map(ranking: Ranking, self_contained: bool, tiles: str | None) -> foli
     fig.header.add_child(Element(_CSS % {"bg": BACKGROUND}), name="siteplan_css")
     for pane, z in PANES:
         CustomPane(pane, z_index=z, pointer_events=True).add_to(m)
+    clearance = MacroElement()
+    clearance._template = Template("{% macro script(this, kwargs) %}"
+                                   + _POPUP_CLEARANCE_JS % "{{ this._parent.get_name() }}"
+                                   + "{% endmacro %}")
+    m.add_child(clearance, name="sp_popup_clearance")
     if tiles:
         folium.TileLayer(tiles=tiles, attr=f"tiles: {esc(tiles)}", name="Background tiles",
                          control=True, overlay=False).add_to(m)

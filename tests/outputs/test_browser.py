@@ -110,6 +110,19 @@ def test_map_works_offline(browser: Any, ranked: tuple[Ranking, Pack], tmp_path:
     text = popup.inner_text()
     assert best["name"] in text and f"{best['score']:.3f}" in text
     assert popup.locator("svg.sp-bars rect").count() >= 2 * len(r.weights)
+    # the popup opens clear of every panel: its name and close button are not hidden
+    page.wait_for_timeout(600)  # the pan to clear the controls (0.25 s)
+    covered = page.evaluate("""() => {
+        const p = document.querySelector('.leaflet-popup').getBoundingClientRect();
+        return [...document.querySelectorAll('.leaflet-control')].filter(c => {
+            const r = c.getBoundingClientRect();
+            return r.width && r.left < p.right && p.left < r.right && r.top < p.bottom
+                && p.top < r.bottom && c.closest('.leaflet-top');
+        }).map(c => c.className);
+    }""")
+    assert covered == [], covered
+    top = page.evaluate("document.querySelector('.leaflet-popup').getBoundingClientRect().top")
+    assert top >= 0
     page.screenshot(path=str(output_dir / "map-popup.png"))
     page.locator(".leaflet-popup-close-button").click()
 
