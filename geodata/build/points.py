@@ -242,24 +242,45 @@ def assign_provinces(df: pd.DataFrame, provinces: gpd.GeoDataFrame) -> pd.DataFr
 
 
 def build_universities(places: Mapping[int, dict[str, Any]]) -> pd.DataFrame:
-    """Universities and higher-education establishments at their city's GeoNames point."""
+    """Higher-education establishments (faculty, school, institute, centre, or a
+    single-campus university) at their city's GeoNames point.
+
+    Public universities are not rows: they are the ``parent_id`` of their establishments,
+    so a count within a radius counts establishments, and the ICT flag marks the
+    establishments that teach engineering or ICT, not every establishment of a university
+    that has one such school. University-wide student totals are in
+    ``sources/points_university_totals.csv``.
+    """
     src = read_source("universities")
+    parents = set(read_source("university_totals")["parent_id"])
+    kinds = ("faculty", "school", "institute", "centre", "annex", "university")
     rows = []
     for r in src.itertuples(index=False):
         where = f"points_universities.csv id={r.id}"
         p = _place(places, r.geonameid, where)
         if r.type not in ("public", "private", "semi-public"):
             raise BuildError(f"{where}: type {r.type!r}; use public, private or semi-public")
+        if r.kind not in kinds:
+            raise BuildError(f"{where}: kind {r.kind!r}; use one of {', '.join(kinds)}")
+        if r.parent_id and r.parent_id not in parents:
+            raise BuildError(f"{where}: parent_id {r.parent_id!r} is not in "
+                             "points_university_totals.csv")
+        ict = _bool(r.ict, where)
+        if ict and not r.ict_basis:
+            raise BuildError(f"{where}: ict is true without an ict_basis; say why")
         rows.append(
             {
                 "id": r.id,
                 "name": r.name,
+                "parent_id": r.parent_id,
                 "city": r.city,
+                "kind": r.kind,
                 "type": r.type,
                 "students": _num(r.students),
                 "students_year": r.students_year,
                 "students_estimate": _bool(r.students_estimate, where),
-                "ict": _bool(r.ict, where),
+                "ict": ict,
+                "ict_basis": r.ict_basis,
                 "city_geonameid": int(r.geonameid),
                 "lon": p["longitude"],
                 "lat": p["latitude"],
@@ -695,7 +716,15 @@ LAYER_COLUMNS: dict[str, dict[str, dict[str, Any]]] = {
     "universities": {
         "id": _col("str", "stable identifier", required=True),
         "name": _col("str", "name of the establishment", required=True),
+        "parent_id": _col(
+            "str", "public university the establishment belongs to (um5, uh2c, ...); empty"
+            " for independent schools and private or semi-public universities"
+        ),
         "city": _col("str", "city of the establishment", required=True),
+        "kind": _col(
+            "str", "faculty, school, institute, centre, annex, or university (one campus)",
+            required=True,
+        ),
         "type": _col("str", "public, private or semi-public", required=True),
         "students": _col("float", "enrolled students, where published", "students"),
         "students_year": _col("str", "academic year of the student figure, e.g. 2023-2024"),
@@ -704,9 +733,10 @@ LAYER_COLUMNS: dict[str, dict[str, dict[str, Any]]] = {
         ),
         "ict": _col(
             "bool",
-            "engineering/ICT establishment or university with an engineering/ICT school",
+            "the establishment teaches engineering or ICT (computing, telecoms, software)",
             required=True,
         ),
+        "ict_basis": _col("str", "why ict is true (programme or type of establishment)"),
         "city_geonameid": _col("int", "GeoNames id of the city whose point is used", required=True),
     },
     "airports": {
@@ -787,9 +817,19 @@ TITLES = {
 
 METHODS = {
     "universities": (
-        "Curated list (sources/points_universities.csv); each establishment placed at its city's"
-        " GeoNames point (location_precision=city). Student numbers only where a university or"
-        " ministry figure is published; otherwise empty."
+        "Curated list of higher-education establishments (sources/points_universities.csv):"
+        " the faculties, schools, institutes and centres of the 12 public universities (each a"
+        " row with its university as parent_id; the universities themselves are not rows, their"
+        " student totals are in sources/points_university_totals.csv), independent public"
+        " schools (INPT, INSEA, EHTP) and private or semi-public universities and schools (one"
+        " row each). Each is placed at its city's GeoNames point (location_precision=city)."
+        " ict: the establishment teaches engineering or ICT, with its basis (a published"
+        " programme, or the type of establishment: ENSA, ENSAM, EMI, FST and similar)."
+        " Establishment student numbers only where published (few); otherwise empty."
+        " Known gaps: the lists of Abdelmalek Essaadi (Tetouan faculties, Tanger FSJES and"
+        " ENCG), Hassan II (FST and ENSET Mohammedia, EST, FMP, FLSH), Sidi Mohamed Ben"
+        " Abdellah (Fes faculties other than FST and FMP) and Ibn Tofail (faculty of sciences)"
+        " are incomplete, and most private schools are missing."
     ),
     "airports": (
         "Airports with an IATA code in airportsdata (MA, EH) that have civil traffic, plus"
