@@ -205,6 +205,22 @@ def test_universities_in_every_region() -> None:
     assert set(df["region_code"]) == ALL_REGIONS
 
 
+def test_universities_are_establishments_not_whole_universities() -> None:
+    """A public university is the parent of its faculties and schools, never a row: so a
+    count within a radius counts establishments, and the ICT flag marks the establishments
+    that teach engineering or ICT rather than every establishment of a university."""
+    u = pd.read_csv(PACK / "universities.csv", keep_default_na=False)
+    totals = pd.read_csv(REPO / "geodata" / "build" / "sources" / "points_university_totals.csv")
+    assert not set(u["name"]) & set(totals["name"])
+    assert set(u.loc[u["parent_id"] != "", "parent_id"]) <= set(totals["parent_id"])
+    assert (u["ict_basis"][u["ict"]] != "").all()
+    # every public university has several establishments, most not ICT
+    per = u[u["parent_id"] != ""].groupby("parent_id")
+    assert (per.size() >= 2).all() and len(per) == len(totals)
+    assert u["ict"].mean() < 0.5
+    assert set(u["kind"]) <= {"faculty", "school", "institute", "centre", "annex", "university"}
+
+
 def test_airports_match_airportsdata() -> None:
     airportsdata = pytest.importorskip("airportsdata")
     ref = airportsdata.load("IATA")
