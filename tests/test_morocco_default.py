@@ -59,8 +59,10 @@ def test_balanced_and_market_led_top_tens_differ(balanced: Ranking, market: Rank
     top_m = market.included.head(10)
     overlap = set(top_b["id"]) & set(top_m["id"])
     assert len(overlap) <= 5, overlap
-    # market-led concentrates on the Casablanca-Rabat axis; balanced spreads out
-    assert top_m["region"].isin(AXIS).sum() >= 8
+    # market-led leans to the Casablanca-Rabat axis (most of its top ten) but finds the
+    # large cities investors chose elsewhere; balanced spreads out
+    assert top_m["region"].isin(AXIS).sum() >= 5
+    assert {"casablanca", "rabat", "tanger", "fes", "marrakech"} <= set(top_m["id"])
     assert top_b["region"].isin(AXIS).sum() <= 6
     assert top_b["region"].nunique() >= top_m["region"].nunique() + 2
 
