@@ -46,11 +46,9 @@ def _load(name: str) -> ModuleType:
 
 
 def add_offshoring_presence(out: Path) -> dict[str, Any]:
-    """Count parks and sum their published jobs per region; write them into regions.geojson.
+    """Count parks per region and the regional need index; write them into regions.geojson.
 
-    ``offshoring_parks`` is a count of the parks layer (a fact of that layer);
-    ``offshoring_jobs_published`` sums the parks' published job figures and is a
-    lower bound (parks without a published figure count as 0).
+    ``offshoring_parks`` is a count of the parks layer (a fact of that layer).
     """
     import geopandas as gpd
     import pandas as pd
@@ -60,7 +58,6 @@ def add_offshoring_presence(out: Path) -> dict[str, Any]:
     jobs = pd.to_numeric(parks.get("jobs"), errors="coerce").fillna(0)
     by = parks.assign(jobs=jobs).groupby("region_code").agg(n=("id", "count"), j=("jobs", "sum"))
     regions["offshoring_parks"] = regions["region_code"].map(by["n"]).fillna(0).astype(int)
-    regions["offshoring_jobs_published"] = regions["region_code"].map(by["j"]).fillna(0)
     regions["need_index"] = need_index(regions)
     tmp = out / "regions.geojson.tmp"
     regions.to_file(tmp, driver="GeoJSON", engine="pyogrio", COORDINATE_PRECISION=5)
@@ -68,14 +65,101 @@ def add_offshoring_presence(out: Path) -> dict[str, Any]:
     return {
         "offshoring_parks": {"type": "int", "unit": "parks",
                              "description": "parks of the parks layer in the region"},
-        "offshoring_jobs_published": {
-            "type": "float", "unit": "jobs",
-            "description": "sum of the parks' published job figures (lower bound; estimate)"},
         "need_index": {
             "type": "float", "unit": "index 0-1",
             "description": ("regional need: mean of min-max scaled unemployment rate, "
                             "inverted GDP per capita and inverted parks per million working-age "
                             "inhabitants (derived by geodata/build/build.py)")},
+    }
+
+
+#: National offshoring jobs at end-2024 (the project's context article: "plus de 148 000";
+#: the scenarios' [targets].today_jobs uses 148,500).
+NATIONAL_JOBS = 148_500
+JOBS_SOURCE = HERE / "sources" / "offshoring_jobs_regions.csv"
+
+
+def _largest_remainder(weights: Any, total: int) -> Any:
+    """Whole numbers proportional to ``weights`` that add up exactly to ``total``."""
+    import numpy as np
+
+    w = np.asarray(weights, dtype=float)
+    exact = w / w.sum() * total
+    base = np.floor(exact).astype(np.int64)
+    order = np.argsort(-(exact - base), kind="stable")
+    base[order[: total - int(base.sum())]] += 1
+    return base
+
+
+def offshoring_jobs(regions: Any, published: Any, total: int = NATIONAL_JOBS) -> dict[str, Any]:
+    """Today's offshoring jobs per region: the published part and two ends of an estimate.
+
+    ``published`` (jobs per region, from ``sources/offshoring_jobs_regions.csv``) is kept as
+    published: a lower bound. The rest of the national total, which no source locates, is
+    shared two ways, the two ends of the estimate:
+
+    * ``concentrated``: like the published figures (the known pattern, 80 % Casablanca-Settat,
+      holds for the unlocated jobs too);
+    * ``spread``: like the regions' residents with higher education (the unlocated jobs
+      follow the graduate population).
+
+    The central estimate is their mean. Each distribution adds up to ``total``.
+    """
+    import numpy as np
+
+    pub = np.asarray(published, dtype=float)
+    rest = total - int(pub.sum())
+    if rest < 0:
+        raise SystemExit(f"{JOBS_SOURCE}: published jobs {int(pub.sum())} exceed the national "
+                         f"total {total}")
+    grads = (regions["higher_education_share"].astype(float) / 100.0
+             * regions["working_age_2024"].astype(float)).to_numpy()
+    conc = pub.astype(np.int64) + _largest_remainder(pub, rest)
+    spread = pub.astype(np.int64) + _largest_remainder(grads, rest)
+    central = pub.astype(np.int64) + _largest_remainder(
+        (conc - pub) + (spread - pub), rest)
+    return {"published": pub.astype(np.int64), "concentrated": conc, "spread": spread,
+            "central": central}
+
+
+def add_offshoring_jobs(out: Path) -> dict[str, Any]:
+    """Write the published jobs and the estimate's central value and ends into regions."""
+    import geopandas as gpd
+    import pandas as pd
+
+    regions = gpd.read_file(out / "regions.geojson")
+    src = pd.read_csv(JOBS_SOURCE, dtype={"region_code": str}, keep_default_na=False)
+    pub = src.groupby("region_code")["jobs"].sum()
+    unknown = sorted(set(pub.index) - set(regions["region_code"]))
+    if unknown:
+        raise SystemExit(f"{JOBS_SOURCE}: unknown region codes {unknown}")
+    j = offshoring_jobs(regions, regions["region_code"].map(pub).fillna(0).to_numpy())
+    regions["offshoring_jobs_published"] = j["published"]
+    regions["offshoring_jobs"] = j["central"]
+    regions["offshoring_jobs_concentrated"] = j["concentrated"]
+    regions["offshoring_jobs_spread"] = j["spread"]
+    tmp = out / "regions.geojson.tmp"
+    regions.to_file(tmp, driver="GeoJSON", engine="pyogrio", COORDINATE_PRECISION=5)
+    tmp.replace(out / "regions.geojson")
+    rule = (f"of the national {NATIONAL_JOBS:,} jobs (end-2024), the part no source locates "
+            "(the national total less the published figures) is shared")
+    return {
+        "offshoring_jobs_published": {
+            "type": "int", "unit": "jobs",
+            "description": ("offshoring jobs located in the region by a published count "
+                            "(geodata/build/sources/offshoring_jobs_regions.csv: place, year, "
+                            "source; 2010-2021 figures, so a lower bound)")},
+        "offshoring_jobs": {
+            "type": "int", "unit": "jobs",
+            "description": ("ESTIMATE, central: published jobs plus the mean of the two ends "
+                            "below (used by siteplan plan as today's jobs)")},
+        "offshoring_jobs_concentrated": {
+            "type": "int", "unit": "jobs",
+            "description": (f"ESTIMATE, concentrated end: {rule} like the published figures")},
+        "offshoring_jobs_spread": {
+            "type": "int", "unit": "jobs",
+            "description": (f"ESTIMATE, spread end: {rule} like the residents with higher "
+                            "education (higher_education_share x working_age_2024)")},
     }
 
 
@@ -146,8 +230,9 @@ def build(out: Path = DEFAULT_OUT) -> Path:
     sections.update(_load("points").build(out))
     sections.update(_load("settlements").build(out))
     extra = add_offshoring_presence(out)
-    sections["regions"].setdefault("columns", {}).update(extra)
     add_graduates(out)
+    extra.update(add_offshoring_jobs(out))
+    sections["regions"].setdefault("columns", {}).update(extra)
     for name in ("provinces", "regions"):
         sections[name].setdefault("columns", {})["graduates_2024"] = GRADUATES_COLUMN
     return write_manifest(out, sections)

@@ -144,15 +144,22 @@ def print_plan(d: Mapping[str, Any]) -> None:
 
     eq = d["equity"]
     rows = []
+    ranged = any("range" in eq[w] for w in ("today", "plan", "baseline"))
     for key, label in EQUITY_MEASURES:
         vals = [eq[w].get(key) for w in ("today", "plan", "baseline")]
         if all(v is None for v in vals):
             continue
         diff = (None if vals[1] is None or vals[2] is None else vals[1] - vals[2])
         digits = 1 if key == "national_per_thousand" else 3
-        rows.append((label, *[_g(v, digits) for v in vals],
-                     "" if diff is None else f"{diff:+.{digits}f}"))
-    print_table("Equity across regions (plan vs market-led baseline vs today)",
+        cells = []
+        for w, v in zip(("today", "plan", "baseline"), vals, strict=True):
+            lo_hi = eq[w].get("range", {}).get(key)
+            cells.append(_g(v, digits) + (f" ({lo_hi[0]:.{digits}f}-{lo_hi[1]:.{digits}f})"
+                                          if lo_hi else ""))
+        rows.append((label, *cells, "" if diff is None else f"{diff:+.{digits}f}"))
+    print_table("Equity across regions (plan vs market-led baseline vs today"
+                + ("; central estimate (range over the ends of today's estimate)" if ranged
+                   else "") + ")",
                 ["measure", "today", f"{year} plan", f"{year} baseline", "plan - baseline"],
                 rows, ["left", "right", "right", "right", "right"])
     gap = d["gap"]
@@ -166,8 +173,12 @@ def print_plan(d: Mapping[str, Any]) -> None:
         f"{d['targets']['target_exports_mad_bn']:g} bn MAD exports (+{a['gap_jobs']:,} jobs: "
         f"{a['jobs_added_new_sites']:,} at new sites, {a['jobs_added_parks']:,} at existing "
         f"parks; per-site cap {_n(a['cap_jobs']) or 'none'})")
-    click.echo("note: today's jobs per region are an ESTIMATE (national total split among the "
-               "existing parks; see 'estimates' in the JSON output)")
+    est = d["estimates"][0] if d.get("estimates") else {}
+    how = ("published counts by place plus the unlocated rest, shared two ways (ends: "
+           f"{', '.join(est['ends'])})" if est.get("ends") else
+           "national total split among the existing parks")
+    click.echo(f"note: today's jobs per region are an ESTIMATE ({how}; see 'estimates' in the "
+               "JSON output)")
     for note in d["notes"]:
         click.echo(f"note: {note}")
 
@@ -250,20 +261,26 @@ def print_compare(d: Mapping[str, Any], tables: Mapping[str, Any]) -> None:
               help="Write a PNG chart of the jobs per region (today, plan, baseline).")
 @click.option("--lorenz", "lorenz_path", type=click.Path(), default=None,
               help="Write a PNG of the Lorenz curves (today, plan, baseline).")
+@click.option("--jobs-today", "jobs_today", type=click.Path(), default=None, metavar="CSV",
+              help="Today's jobs per region from your own table: region_code,jobs (and "
+              "optionally jobs_concentrated,jobs_spread), one row per region (default: the "
+              "pack's regional estimate).")
 def plan(k: int, scenario: str, method: str | None, weights: dict[str, float],
          candidates: str | None, pack: str | None, layer_overrides: tuple[str, ...],
          max_per_region: int | None, min_spacing: float | None, lagging_quota: int | None,
          lagging_rule: str | None, include: tuple[str, ...], exclude: tuple[str, ...],
          objective: str | None, coverage_km: float | None, solver: str | None,
          cap_share: float | None, fmt: str | None, output: str | None, overwrite: bool,
-         map_path: str | None, png_path: str | None, lorenz_path: str | None) -> None:
+         map_path: str | None, png_path: str | None, lorenz_path: str | None,
+         jobs_today: str | None) -> None:
     """Choose K new sites, allocate the 2030 targets and compare equity with the baseline.
 
     Constraints default to the scenario's [plan] table (balanced-2030: at most 2
     sites per region, 30 km apart and from existing parks, at least 2 in lagging
     regions; per-site cap 25 % of the new jobs). The 2030 targets (270,000 jobs,
     40 bn MAD) are shared among existing parks and new sites by capacity (talent x
-    score). Today's jobs per region are an ESTIMATE (no official breakdown).
+    score). Today's jobs per region are an ESTIMATE (no official breakdown): published
+    counts plus the unlocated rest, with two ends; every equity figure shows that range.
     Equity (Gini, Theil, CV, top-2 share of jobs per 1,000 working-age) is always
     compared with the market-led baseline where new jobs follow today's
     distribution. Infeasible constraints exit with 1 and a message naming them.
@@ -274,8 +291,9 @@ def plan(k: int, scenario: str, method: str | None, weights: dict[str, float],
     $ siteplan plan --sites 8 --max-per-region 1 --lagging-quota 4 -o plan.xlsx
     $ siteplan plan --sites 5 --include guelmim --exclude marrakesh --map --png jobs.png
     $ siteplan plan --sites 5 --objective coverage --coverage-km 50 --lorenz lorenz.png
+    $ siteplan plan --sites 5 --jobs-today my_regional_jobs.csv
     """
-    from siteplan.analyses.plan.steps import make_plan
+    from siteplan.analyses.plan.steps import make_plan, read_today_jobs
     from siteplan.outputs.reports import (
         PLAN_TABLES,
         plan_title,
@@ -300,6 +318,10 @@ def plan(k: int, scenario: str, method: str | None, weights: dict[str, float],
                         PLAN_TABLES), overwrite)
 
     t0 = time.perf_counter()
+    today_table = None
+    if jobs_today is not None:
+        today_table = read_today_jobs(jobs_today)
+        today_table.attrs["path"] = jobs_today
     scen = load_scenario(scenario)
     p = make_pack(pack, layer_overrides, scen.layers)
     r = rank_api(scen, pack=p, candidates=candidates, weights=weights or None, method=method)
@@ -310,7 +332,7 @@ def plan(k: int, scenario: str, method: str | None, weights: dict[str, float],
         if value is not None:
             opts[key] = value
     report = make_plan(r, p, objective=objective, coverage_radius_km=coverage_km,
-                       solver=solver, **opts)
+                       solver=solver, today_jobs=today_table, **opts)
     d = report.to_dict()
     d["runtime_s"] = time.perf_counter() - t0  # ranking + plan, as the user waited
 

@@ -128,9 +128,12 @@ def jobs_by_region_png(report: Any, path: str | os.PathLike[str], *,
     ax.set_title(f"Offshoring jobs per region: today, {year} plan and market-led baseline\n"
                  f"{title}", fontsize=11, loc="left")
     ax.legend(loc="lower right", fontsize=8.5, frameon=True, framealpha=0.9)
+    est = (d.get("estimates") or [{}])[0]
+    how = ("published counts by place, the unlocated rest estimated between two ends"
+           if est.get("ends") else "national total split among the existing parks")
     ax.annotate(
-             "Today's regional jobs are an ESTIMATE (national total split among the existing "
-             "parks; no official regional breakdown).\nBaseline: new jobs follow today's "
+             f"Today's regional jobs are an ESTIMATE ({how}; no official regional "
+             "breakdown).\nBaseline: new jobs follow today's "
              "distribution. Plan: targets allocated by capacity (talent x score), capped per site.",
              xy=(0, 0), xycoords="axes fraction", xytext=(-150, -38), textcoords="offset points",
              fontsize=7, color="#555555", va="top")

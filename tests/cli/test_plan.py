@@ -129,3 +129,33 @@ def test_compare_needs_two_items(tiny_pack_dir: Path) -> None:
 def test_bad_options_exit_2(tiny_pack_dir: Path, args: list[str]) -> None:
     res = run(*base(tiny_pack_dir), *args)
     assert res.exit_code == 2
+
+
+def test_jobs_today_from_the_users_table_and_a_bad_one(tmp_path: Path) -> None:
+    """On the embedded pack: a CSV of today's jobs per region replaces the estimate, and a
+    table missing a region is one line naming the file and the fix."""
+    good = tmp_path / "jobs.csv"
+    rows = "\n".join(f"{i:02d},{74_250 if i in (4, 6) else 0}" for i in range(1, 13))
+    good.write_text("region_code,jobs\n" + rows + "\n", encoding="utf-8")
+    out = tmp_path / "plan.json"
+    res = run("plan", "--sites", "3", "--jobs-today", str(good), "-o", str(out))
+    assert res.exit_code == 0, res.output
+    d = json.loads(out.read_text(encoding="utf-8"))
+    today = {r["region_code"]: r["jobs_today"] for r in d["regions"]}
+    assert today["04"] == today["06"] == 74_250
+    assert str(good) in d["estimates"][0]["method"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("region_code,jobs\n01,100\n", encoding="utf-8")
+    res = CliRunner().invoke(cli, ["plan", "--sites", "3", "--jobs-today", str(bad)])
+    assert res.exit_code != 0
+    lines = [x for x in res.output.splitlines() if x.strip()]
+    assert len(lines) == 1 and str(bad) in lines[0] and "no row for region(s) 02" in lines[0]
+    assert "Traceback" not in res.output and "internal error" not in res.output
+
+
+def test_default_plan_prints_equity_ranges() -> None:
+    res = run("plan", "--sites", "5")
+    assert res.exit_code == 0, res.output
+    gini = next(x for x in res.output.splitlines() if x.startswith("Gini (regions)"))
+    assert gini.count("(") == 4 and "-" in gini  # 'Gini (regions)' + a range per column
+    assert "ends: concentrated, spread" in res.output

@@ -290,3 +290,30 @@ def test_airports_fall_in_their_province(provinces: gpd.GeoDataFrame) -> None:
             continue
         wrong.append((icao, expected, found))
     assert not wrong
+
+
+def test_todays_offshoring_jobs_by_region(regions: gpd.GeoDataFrame) -> None:
+    """Published counts are kept as published (the source table, summed by region); the
+    central value and both ends add up to the national 148,500; each end gives every region
+    at least its published count; the five regions of the CDG parks hold at least the
+    57,000 jobs CDG reported for its parks in 2023."""
+    import pandas as pd
+
+    src = pd.read_csv(PACK.parent / "build" / "sources" / "offshoring_jobs_regions.csv",
+                      dtype={"region_code": str})
+    pub = src.groupby("region_code")["jobs"].sum()
+    r = regions.set_index("region_code")
+    assert (r["offshoring_jobs_published"] == pub.reindex(r.index).fillna(0)).all()
+    cdg = ["01", "02", "03", "04", "06"]  # Tétouan, Oujda, Fès, Technopolis, Casanearshore
+    for col in ("offshoring_jobs", "offshoring_jobs_concentrated", "offshoring_jobs_spread"):
+        assert int(r[col].sum()) == 148_500, col
+        assert (r[col] >= r["offshoring_jobs_published"]).all(), col
+        assert int(r.loc[cdg, col].sum()) >= 57_000, col
+    # the central value lies between the ends in every region
+    lo = r[["offshoring_jobs_concentrated", "offshoring_jobs_spread"]].min(axis=1)
+    hi = r[["offshoring_jobs_concentrated", "offshoring_jobs_spread"]].max(axis=1)
+    assert ((lo - 1 <= r["offshoring_jobs"]) & (r["offshoring_jobs"] <= hi + 1)).all()
+    # the spread end follows the residents with higher education beyond the published part
+    grads = r["higher_education_share"] / 100 * r["working_age_2024"]
+    rest = r["offshoring_jobs_spread"] - r["offshoring_jobs_published"]
+    assert np.allclose(rest / rest.sum(), grads / grads.sum(), atol=1e-4)

@@ -6,16 +6,19 @@
    under the scenario's ``[plan]`` constraints (per-region cap, spacing between
    sites and to existing parks, lagging-region quota, must-include/exclude);
 2. **today's jobs (ESTIMATE)**: the national total of offshoring jobs at end-2024
-   (``[targets].today_jobs``, 148,500) has no official regional breakdown. It is
-   split among the existing parks -- a park keeps its published job count where
-   the ``parks`` layer has one, and the rest of the national total is shared
-   equally among the parks without one (park counts) -- then summed by
-   province and region. Exports today follow the jobs (same export per job
-   everywhere). Every figure derived from this is flagged ``estimate: true``;
+   (``[targets].today_jobs``, 148,500) has no official regional breakdown. When the
+   regions layer carries ``offshoring_jobs`` (the Morocco pack: published figures plus the
+   central estimate of the unlocated rest) or the user gives a table (``today_jobs``),
+   that is today's distribution, and its ends (``offshoring_jobs_concentrated``,
+   ``offshoring_jobs_spread``; see :data:`TODAY_ENDS`) give every equity figure a range.
+   Otherwise the national total is split among the existing parks (a park keeps its
+   published count, the rest is shared equally). Exports today follow the jobs (same
+   export per job everywhere). Every figure derived from this is flagged ``estimate: true``;
 3. **allocation of the 2030 targets**: :func:`siteplan.analyses.plan.select.allocate_targets`
    shares the gap (121,500 jobs, 13.8 bn MAD) among the existing parks and the
    chosen sites in proportion to their capacity weight ``talent x score`` (the
-   2SFCA ``talent`` criterion of the ranking times the suitability score; an
+   talent criterion of the ranking (``[plan].capacity_criterion``, default ``talent``)
+   times the suitability score; an
    existing park takes the values of the nearest scored candidate), no site above
    ``cap_share`` of the gap (water-filling), rounded by largest remainder so the
    parts add up exactly to the targets;
@@ -81,15 +84,18 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_TARGETS",
     "ESTIMATE_METHOD",
+    "TODAY_ENDS",
     "CompareReport",
     "PlanReport",
     "Targets",
+    "TodayJobs",
     "compare",
     "estimate_today_jobs",
     "kendall_tau",
     "load_plan_json",
     "make_plan",
     "parse_lagging_rule",
+    "today_jobs_by_region",
 ]
 
 #: Document kind written in every plan JSON (used by :func:`compare` to recognise one).
@@ -120,10 +126,28 @@ ESTIMATE_METHOD = (
     "everywhere)."
 )
 
+#: The ends of today's regional estimate: columns ``offshoring_jobs_<end>`` of the regions
+#: layer, ``jobs_<end>`` of a user's table. Every equity figure is computed at each end too.
+TODAY_ENDS = ("concentrated", "spread")
+#: Column of the regions layer with today's jobs per region (central estimate).
+TODAY_COLUMN = "offshoring_jobs"
+
+#: How today's jobs per region are set when the regions layer or the user gives them.
+REGIONAL_METHOD = (
+    "ESTIMATE: today's jobs per region from {source}: the central value, with the ends "
+    "'concentrated' and 'spread' where given (in the Morocco pack: published counts by place "
+    "kept as published, the rest of the national total shared like the published figures, "
+    "or like the regions' residents with higher education; central = their mean; see the "
+    "regions layer in pack.toml). A region's jobs are split equally among its parks; in "
+    "provinces, a region's jobs beyond its parks' go to its provinces by working-age "
+    "population. Exports today follow the jobs (same export per job everywhere)."
+)
+
 #: The allocation rule, as written in the outputs.
 ALLOCATION_RULE = (
     "The gap between today and the 2030 targets is shared among the existing parks and the "
-    "chosen sites in proportion to their capacity weight = 2SFCA talent value x suitability "
+    "chosen sites in proportion to their capacity weight = talent value (the scenario's "
+    "capacity criterion) x suitability "
     "score (an existing park takes the talent value and score of the nearest scored "
     "candidate), no site above cap_share of the gap (water-filling), whole jobs and tenths of "
     "a MAD million by largest remainder, so that the parts add up exactly to the targets. "
@@ -352,6 +376,104 @@ class Targets:
 
 
 # --------------------------------------------------------------------------- today's jobs
+
+
+@dataclass(frozen=True)
+class TodayJobs:
+    """Today's jobs per region, in region-code order: the central value and the ends.
+
+    Attributes
+    ----------
+    central : ndarray of int64
+        Jobs per region; adds up to the scenario's ``today_jobs``.
+    ends : dict end -> ndarray of int64
+        Alternative distributions (:data:`TODAY_ENDS`), each adding up to the same total.
+    source : str
+        Where the figures come from ("the regions layer" or a file name).
+    """
+
+    central: np.ndarray
+    ends: dict[str, np.ndarray]
+    source: str
+
+    @property
+    def method(self) -> str:
+        return REGIONAL_METHOD.format(source=self.source)
+
+
+def today_jobs_by_region(region_codes: Sequence[str], total: int, *,
+                         regions_layer: pd.DataFrame | None = None,
+                         table: pd.DataFrame | None = None, where: str = "today_jobs",
+                         notes: list[str] | None = None) -> TodayJobs | None:
+    """Today's jobs per region from a user's table, else the regions layer, else None.
+
+    ``table`` has ``region_code`` and ``jobs`` (and optionally ``jobs_<end>`` for each end
+    of :data:`TODAY_ENDS`), one row per region of the regions layer; the regions layer
+    gives ``offshoring_jobs`` and ``offshoring_jobs_<end>``. Figures that do not add up to
+    ``total`` are scaled to it by largest remainder (with a note).
+    """
+    import pandas as pd
+
+    if table is not None:
+        prefix, frame, src = "jobs", table, where
+        if "region_code" not in frame.columns or "jobs" not in frame.columns:
+            raise DataError(f"{where}: needs the columns region_code and jobs (optionally "
+                            f"{', '.join('jobs_' + e for e in TODAY_ENDS)}); it has "
+                            f"{', '.join(map(str, frame.columns)) or 'none'}")
+    elif regions_layer is not None and TODAY_COLUMN in regions_layer.columns:
+        prefix, frame, src = TODAY_COLUMN, regions_layer, "the regions layer"
+        where = f"regions layer column '{TODAY_COLUMN}'"
+    else:
+        return None
+    codes = frame["region_code"].astype(str).str.strip()
+    if codes.duplicated().any():
+        raise DataError(f"{where}: region_code {codes[codes.duplicated()].iloc[0]} appears "
+                        "twice; give one row per region")
+    missing = sorted(set(region_codes) - set(codes))
+    extra = sorted(set(codes) - set(region_codes))
+    if missing or extra:
+        what = (f"no row for region(s) {', '.join(missing)}" if missing else
+                f"region code(s) {', '.join(extra)} are not in the regions layer")
+        raise DataError(f"{where}: {what}; give one row per region of the regions layer "
+                        "(0 where a region has none)")
+
+    def column(name: str) -> np.ndarray:
+        v = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isfinite(v) | (v < 0)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise DataError(f"{where}, column {name}, region {codes.iloc[i]}: "
+                            f"'{frame[name].iloc[i]}' is not a number of jobs >= 0")
+        by = dict(zip(codes, v, strict=True))
+        out = np.array([by[c] for c in region_codes], dtype=float)
+        if out.sum() <= 0:
+            raise DataError(f"{where}, column {name}: all regions have 0 jobs")
+        if round(out.sum()) != total:
+            (notes if notes is not None else []).append(
+                f"{where}, column {name}: the regions add up to {out.sum():,.0f}, not the "
+                f"scenario's today_jobs {total:,}; scaled to it")
+        return _lr(out, total)
+
+    central = column(prefix)
+    ends = {e: column(f"{prefix}_{e}") for e in TODAY_ENDS if f"{prefix}_{e}" in frame.columns}
+    return TodayJobs(central=central, ends=ends, source=src)
+
+
+def read_today_jobs(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """A user's table of today's jobs per region (CSV, UTF-8), for ``make_plan(today_jobs=)``."""
+    import io
+
+    import pandas as pd
+
+    text = read_text(path, "jobs-today table", DataError)
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype={"region_code": str}, sep=None,
+                         engine="python")
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise DataError(f"{path}: not a CSV table ({str(exc).splitlines()[0]}); write "
+                        "region_code,jobs with one row per region") from None
+    df.columns = [str(c).strip() for c in df.columns]
+    return df
 
 
 def estimate_today_jobs(parks: pd.DataFrame | None, total: int) -> tuple[np.ndarray, list[str]]:
@@ -628,9 +750,14 @@ def equity_frame(equity: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
         if all(v is None for v in vals.values()):
             continue
         p, b = vals["plan"], vals["baseline"]
-        rows.append({"measure": key, "label": label, "today": vals["today"],
-                     "plan_2030": p, "baseline_2030": b,
-                     "plan_minus_baseline": None if p is None or b is None else p - b})
+        row = {"measure": key, "label": label, "today": vals["today"],
+               "plan_2030": p, "baseline_2030": b,
+               "plan_minus_baseline": None if p is None or b is None else p - b}
+        for d, col in (("today", "today"), ("plan", "plan_2030"), ("baseline", "baseline_2030")):
+            lo_hi = equity.get(d, {}).get("range", {}).get(key)
+            if lo_hi is not None:
+                row[f"{col}_low"], row[f"{col}_high"] = lo_hi
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -824,13 +951,32 @@ _SITE_COLUMNS = ["kind", "id", "name", "rank", "score", "region_code", "region",
                  "capacity_from", "capacity_from_km", "jobs_today", "jobs_today_source"]
 
 
+def _park_jobs(parks: pd.DataFrame, tg: Targets, today: TodayJobs | None,
+               region_codes: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    """Today's jobs per park: the region's jobs split equally among its parks, or (without
+    regional figures) the national total split among the parks."""
+    if today is None:
+        return estimate_today_jobs(parks, tg.today_jobs)
+    by_region = dict(zip(region_codes, today.central, strict=True))
+    codes = parks["region_code"].astype(str).to_numpy()
+    jobs = np.zeros(len(parks), dtype=np.int64)
+    for code in set(codes):
+        m = codes == code
+        jobs[m] = _lr(np.ones(int(m.sum())), int(by_region.get(code, 0)))
+    return jobs, ["regional estimate"] * len(parks)
+
+
 def _park_rows(parks: pd.DataFrame, pack: Any, scored: pd.DataFrame, talent_of: pd.Series,
                tg: Targets, region_name: Mapping[str, str], lag_codes: set[str],
-               region_codes: Sequence[str]) -> pd.DataFrame:
+               region_codes: Sequence[str], today: TodayJobs | None = None) -> pd.DataFrame:
     """Existing parks: today's jobs (estimate) and the capacity of the nearest scored site."""
     import pandas as pd
 
-    jobs_today, source = estimate_today_jobs(parks, tg.today_jobs)
+    unknown = sorted(set(parks["region_code"].astype(str)) - set(region_codes))
+    if unknown:
+        raise DataError(f"parks layer: region code(s) {', '.join(unknown)} are not in the "
+                        "regions layer")
+    jobs_today, source = _park_jobs(parks, tg, today, region_codes)
     plon, plat = point_lonlat(parks, "parks layer")
     slon = scored["lon"].to_numpy(dtype=float)
     slat = scored["lat"].to_numpy(dtype=float)
@@ -866,10 +1012,6 @@ def _park_rows(parks: pd.DataFrame, pack: Any, scored: pd.DataFrame, talent_of: 
         "jobs_today": jobs_today,
         "jobs_today_source": source,
     })
-    unknown = sorted(set(rows["region_code"]) - set(region_codes))
-    if unknown:
-        raise DataError(f"parks layer: region code(s) {', '.join(unknown)} are not in the "
-                        "regions layer")
     return rows
 
 
@@ -942,14 +1084,18 @@ def _by_region(values: Any, keys: Any, region_codes: Sequence[str]) -> np.ndarra
 
 def _regions_table(reg: pd.DataFrame, table: pd.DataFrame, park_rows: pd.DataFrame,
                    chosen: pd.DataFrame, alloc: Allocation, today_tenths: np.ndarray,
-                   tg: Targets, lag_codes: set[str]) -> pd.DataFrame:
+                   tg: Targets, lag_codes: set[str],
+                   today: TodayJobs | None = None) -> pd.DataFrame:
     """Jobs and exports per region today, under the plan and under the market-led baseline."""
     import pandas as pd
 
     region_codes = reg["region_code"].tolist()
     today_tenths_total = _bn_to_tenths(tg.today_exports_mad_bn)
     codes = table["region_code"].to_numpy()
-    if len(park_rows):
+    if today is not None:
+        today_jobs_r = today.central.astype(np.int64)
+        today_ex_r = _lr(today_jobs_r.astype(float), today_tenths_total)
+    elif len(park_rows):
         today_jobs_r = _by_region(table["jobs_today"].to_numpy(), codes, region_codes)
         today_ex_r = _by_region(today_tenths, codes, region_codes)
     else:
@@ -966,6 +1112,7 @@ def _regions_table(reg: pd.DataFrame, table: pd.DataFrame, park_rows: pd.DataFra
     counts_new = chosen["region_code"].astype(str).value_counts()
     counts_parks = (park_rows["region_code"].value_counts() if len(park_rows)
                     else pd.Series(dtype=int))
+    ends = {f"jobs_today_{e}": v for e, v in (today.ends if today is not None else {}).items()}
     return pd.DataFrame({
         "region_code": region_codes,
         "region": reg["region"].to_numpy(),
@@ -974,6 +1121,7 @@ def _regions_table(reg: pd.DataFrame, table: pd.DataFrame, park_rows: pd.DataFra
         "parks": [int(counts_parks.get(c, 0)) for c in region_codes],
         "new_sites": [int(counts_new.get(c, 0)) for c in region_codes],
         "jobs_today": today_jobs_r,
+        **ends,
         "jobs_added_plan": plan_add,
         "jobs_2030_plan": today_jobs_r + plan_add,
         "jobs_added_baseline": base_add,
@@ -1016,16 +1164,47 @@ def _regional_equity(regions: pd.DataFrame) -> dict[str, dict[str, Any]]:
     return equity
 
 
-def _estimates(park_rows: pd.DataFrame) -> list[dict[str, Any]]:
+#: Equity measures that get a range from the ends of today's estimate.
+_RANGE_MEASURES = ("gini", "theil_t", "cv", "top2_share")
+
+
+def _equity_ends(regions: pd.DataFrame, equity: dict[str, dict[str, Any]],
+                 today: TodayJobs | None, tg: Targets) -> None:
+    """At each end of today's estimate: the same measures for today, the plan and the
+    baseline (the plan's additions do not depend on today's jobs; the baseline's do), and
+    each measure's range over the central value and the ends (in place)."""
+    if today is None or not today.ends:
+        return
+    codes = regions["region_code"].tolist()
+    wa = regions["working_age"].to_numpy(dtype=float)
+    added = regions["jobs_added_plan"].to_numpy(dtype=np.int64)
+    for end, t in today.ends.items():
+        t = t.astype(np.int64)
+        base = baseline_market_led(dict(zip(codes, t.tolist(), strict=True)), gap=tg.gap_jobs)
+        dists = {"today": t, "plan": t + added,
+                 "baseline": t + np.array([base[c] for c in codes], dtype=np.int64)}
+        for name, jobs in dists.items():
+            e = equity_table(dict(zip(codes, jobs.astype(float), strict=True)),
+                             dict(zip(codes, wa, strict=True)))
+            equity[name].setdefault("ends", {})[end] = {m: e[m] for m in _RANGE_MEASURES}
+    for name in _DISTRIBUTION_COLUMNS:
+        eq = equity[name]
+        vals = {m: [float(eq[m]), *(float(x[m]) for x in eq["ends"].values())]
+                for m in _RANGE_MEASURES}
+        eq["range"] = {m: [min(v), max(v)] for m, v in vals.items()}
+
+
+def _estimates(park_rows: pd.DataFrame, today: TodayJobs | None = None) -> list[dict[str, Any]]:
     """Which figures of the report are estimates, and how each was made."""
     return [
         {"what": "jobs today per park, province and region (and everything derived from "
                  "them: 2030 jobs per region, per-1,000 rates, the baseline and the equity "
                  "measures)",
-         "estimate": True, "method": ESTIMATE_METHOD,
+         "estimate": True, "method": ESTIMATE_METHOD if today is None else today.method,
+         "ends": list(today.ends) if today is not None else [],
          "published_parks": [str(i) for i, s in
                              zip(park_rows.get("id", []), park_rows.get("jobs_today_source", []),
-                                 strict=True) if s != "estimate"]},
+                                 strict=True) if str(s).startswith("published")]},
         {"what": "exports today per region", "estimate": True,
          "method": "today's national exports split like today's jobs (same export per job)"},
         {"what": "capacity of existing parks", "estimate": True,
@@ -1052,8 +1231,9 @@ def make_plan(
     cap_share: float | None = _UNSET,
     targets: Mapping[str, Any] | None = None,
     time_limit: float | None = None,
-    talent_column: str = "talent",
+    talent_column: str | None = None,
     population_column: str = "working_age_2024",
+    today_jobs: pd.DataFrame | None = None,
 ) -> PlanReport:
     """Choose ``k`` new sites, allocate the 2030 targets and measure regional equity.
 
@@ -1066,8 +1246,8 @@ def make_plan(
     Parameters
     ----------
     ranking : siteplan.scoring.ranking.Ranking
-        The ranked candidates; ``ranking.raw[talent_column]`` (the 2SFCA talent
-        value) feeds the capacity weights.
+        The ranked candidates; ``ranking.raw[talent_column]`` (the talent value)
+        feeds the capacity weights.
     pack : siteplan.layers.pack.Pack or mapping name -> (Geo)DataFrame
         Needs ``regions`` (``region_code``, ``population_column``, the lagging-rule
         columns); uses ``parks`` (existing parks, ``jobs``) and ``provinces``.
@@ -1097,10 +1277,16 @@ def make_plan(
         Overrides of the scenario's ``[targets]`` (keys as in :data:`DEFAULT_TARGETS`).
     time_limit : float, optional
         Seconds for the MIP solver (default 60).
-    talent_column : str
-        Criterion of the ranking used as talent in the capacity weights.
+    talent_column : str, optional
+        Criterion of the ranking used as talent in the capacity weights (default: the
+        scenario's ``[plan].capacity_criterion``, else ``talent``).
     population_column : str
         Column of ``regions`` (and ``provinces``) with the working-age population.
+    today_jobs : DataFrame, optional
+        Today's jobs per region (``region_code``, ``jobs``, optionally ``jobs_concentrated``
+        and ``jobs_spread``; :func:`read_today_jobs` reads one from CSV); default: the
+        regions layer's ``offshoring_jobs`` columns, else the national total split among
+        the parks.
 
     Returns
     -------
@@ -1127,6 +1313,10 @@ def make_plan(
 
     reg = _regions_frame(pack, population_column)
     region_codes = reg["region_code"].tolist()
+    today = today_jobs_by_region(
+        region_codes, tg.today_jobs, regions_layer=_layer_or_none(pack, "regions"),
+        table=today_jobs, where=str(getattr(today_jobs, "attrs", {}).get("path", "today_jobs")),
+        notes=notes)
     region_name = dict(zip(reg["region_code"], reg["region"], strict=True))
     parks_layer = _layer_or_none(pack, "parks")
     parks = None
@@ -1140,6 +1330,12 @@ def make_plan(
     # 2. the site table: existing parks (today's jobs, an estimate) and the chosen sites
     sites = ranking.sites
     scored = sites[~sites["excluded"].astype(bool) & sites["score"].notna()]
+    named = talent_column or _plan_defaults(ranking).get("capacity_criterion")
+    talent_column = str(named or "talent")
+    if named and talent_column not in ranking.raw.columns:
+        raise UsageError(f"capacity criterion '{talent_column}' (talent_column or the "
+                         f"scenario's [plan].capacity_criterion) is not a criterion of the "
+                         f"ranking; use one of {', '.join(map(str, ranking.raw.columns))}")
     if talent_column in ranking.raw.columns:
         talent_of = ranking.raw[talent_column].astype(float)
     else:
@@ -1150,7 +1346,7 @@ def make_plan(
     park_rows = pd.DataFrame()
     if parks is not None:
         park_rows = _park_rows(parks, pack, scored, talent_of, tg, region_name, lag_codes,
-                               region_codes)
+                               region_codes, today)
     else:
         notes.append("the pack has no existing parks: today's jobs are split by working-age "
                       "population (ESTIMATE) and the targets go to the new sites only")
@@ -1158,10 +1354,12 @@ def make_plan(
 
     # 3. allocation of the 2030 targets, then the same by region
     alloc, today_tenths = _allocate(table, tg, o.share)
-    regions = _regions_table(reg, table, park_rows, chosen, alloc, today_tenths, tg, lag_codes)
+    regions = _regions_table(reg, table, park_rows, chosen, alloc, today_tenths, tg, lag_codes,
+                             today)
 
-    # 4. equity across regions and provinces
+    # 4. equity across regions (at the estimate's ends too) and provinces
     equity = _regional_equity(regions)
+    _equity_ends(regions, equity, today, tg)
     provinces = _province_equity(pack, table, regions, region_codes, population_column,
                                  equity, notes, theil_decomposition)
 
@@ -1173,7 +1371,8 @@ def make_plan(
         method=ranking.method, pack=getattr(ranking, "pack_name", ""), solution=sol,
         allocation=alloc, targets=tg, sites=table, regions=regions, provinces=provinces,
         equity=equity, ranking=ranking_list,
-        settings=o.settings(talent_column, population_column), estimates=_estimates(park_rows),
+        settings=o.settings(talent_column, population_column),
+        estimates=_estimates(park_rows, today),
         notes=notes, runtime_s=time.perf_counter() - t0,
     )
 
@@ -1206,6 +1405,13 @@ def _province_equity(pack: Any, table: pd.DataFrame, regions: pd.DataFrame,
     today = table.groupby(site_prov)["jobs_today"].sum()
     added = table.groupby(site_prov)["jobs_added"].sum()
     p["jobs_today"] = [int(today.get(c, 0)) for c in codes]
+    # a region's jobs today beyond its parks' (a region without a park, in a regional
+    # estimate) go to its provinces by working-age population
+    for _, r in regions.iterrows():
+        m = (p["region_code"] == r["region_code"]).to_numpy()
+        rest = int(r["jobs_today"]) - int(p.loc[m, "jobs_today"].sum())
+        if rest > 0 and m.any():
+            p.loc[m, "jobs_today"] += _lr(p.loc[m, "working_age"].to_numpy(dtype=float), rest)
     p["jobs_2030_plan"] = p["jobs_today"] + np.array([int(added.get(c, 0)) for c in codes])
     # baseline: each region's baseline additions follow today's province distribution
     base = np.zeros(len(p), dtype=np.int64)

@@ -12,8 +12,10 @@ import itertools
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 from pyproj import Geod
 from scipy.stats import kendalltau
@@ -28,8 +30,9 @@ from siteplan.analyses.plan.steps import (
     load_plan_json,
     make_plan,
     parse_lagging_rule,
+    today_jobs_by_region,
 )
-from siteplan.errors import PlanError, UsageError
+from siteplan.errors import DataError, PlanError, UsageError
 from siteplan.layers.pack import Pack
 from siteplan.scoring.ranking import Ranking, rank
 
@@ -223,7 +226,8 @@ def test_morocco_constraints_hold(morocco: tuple[Ranking, Pack]) -> None:
     assert d["constraints"]["max_per_region"] == 1 and d["constraints"]["lagging_quota"] == 1
 
 
-def test_morocco_targets_and_today_estimate(morocco_plan: PlanReport) -> None:
+def test_morocco_targets_and_today_estimate(morocco_plan: PlanReport,
+                                            morocco: tuple[Ranking, Pack]) -> None:
     d = morocco_plan.to_dict()
     assert len(d["regions"]) == 12 and len(d["chosen"]) == 5
     assert sum(x["jobs_today"] for x in d["regions"]) == 148_500
@@ -235,12 +239,41 @@ def test_morocco_targets_and_today_estimate(morocco_plan: PlanReport) -> None:
     assert int(sites["jobs_added"].sum()) == 121_500
     assert round(float(sites["exports_added_mad_m"].sum()) * 10) == 138_000
     assert int(sites["jobs_added"].max()) <= math.floor(0.25 * 121_500)  # per-site cap
-    parks = {p["id"]: p for p in d["parks"]}
-    assert parks["casanearshore"]["jobs_today"] == 16_000  # the published figure is kept
-    assert parks["casanearshore"]["jobs_today_source"] == "published"
-    others = [p["jobs_today"] for k, p in parks.items() if k != "casanearshore"]
-    assert max(others) - min(others) <= 1  # the rest is split by park counts
-    assert all(p["jobs_today_estimate"] for k, p in parks.items() if k != "casanearshore")
+    # today's jobs per region are the pack's regional estimate, and each region's jobs are
+    # split equally among its parks
+    layer = morocco[1].layer("regions").set_index("region_code")
+    for x in d["regions"]:
+        assert x["jobs_today"] == int(layer.loc[x["region_code"], "offshoring_jobs"])
+        parks_here = [p for p in d["parks"] if p["region_code"] == x["region_code"]]
+        if parks_here:
+            jobs = [p["jobs_today"] for p in parks_here]
+            assert sum(jobs) == x["jobs_today"] and max(jobs) - min(jobs) <= 1
+    assert all(p["jobs_today_estimate"] for p in d["parks"])
+
+
+def test_morocco_equity_at_both_ends_of_today_estimate(morocco_plan: PlanReport) -> None:
+    """Each end is a whole distribution of today's jobs; its equity is recomputed here from
+    the regions layer's end column, and every range brackets the central value."""
+    reg = morocco_plan.regions
+    wa = reg["working_age"].to_numpy(float)
+    added = reg["jobs_added_plan"].to_numpy(float)
+    for end in ("concentrated", "spread"):
+        today = reg[f"jobs_today_{end}"].to_numpy(float)
+        assert today.sum() == 148_500
+        for name, jobs in (("today", today), ("plan", today + added)):
+            got = morocco_plan.equity[name]["ends"][end]
+            assert got["gini"] == pytest.approx(equity.gini(1000 * jobs / wa, wa), abs=1e-12)
+            assert got["theil_t"] == pytest.approx(equity.theil_t(1000 * jobs / wa, wa),
+                                                   abs=1e-12)
+    for name in ("today", "plan", "baseline"):
+        e = morocco_plan.equity[name]
+        for m in ("gini", "theil_t", "cv", "top2_share"):
+            lo, hi = e["range"][m]
+            assert lo <= e[m] <= hi and lo < hi
+    # the concentrated end is the more unequal one today
+    ends = morocco_plan.equity["today"]["ends"]
+    assert ends["concentrated"]["gini"] > morocco_plan.equity["today"]["gini"] > \
+        ends["spread"]["gini"]
 
 
 def test_morocco_equity_recomputed_from_the_regional_table(morocco_plan: PlanReport) -> None:
@@ -282,7 +315,6 @@ def test_baseline_follows_today_distribution(morocco_plan: PlanReport) -> None:
 
 
 def test_estimate_today_jobs_rules() -> None:
-    import pandas as pd
 
     jobs, src = estimate_today_jobs(pd.DataFrame({"jobs": [10.0, np.nan, np.nan]}), 100)
     assert jobs.tolist() == [10, 45, 45] and src == ["published", "estimate", "estimate"]
@@ -293,6 +325,42 @@ def test_estimate_today_jobs_rules() -> None:
 
 
 # ----------------------------------------------------------------------------- compare
+
+
+def test_a_users_table_of_todays_jobs_replaces_the_estimate(
+        morocco: tuple[Ranking, Pack]) -> None:
+    r, pack = morocco
+    codes = sorted(pack.layer("regions")["region_code"].astype(str))
+    # all of today's jobs in Casablanca-Settat and Rabat-Salé-Kénitra, half each
+    table = pd.DataFrame({"region_code": codes,
+                          "jobs": [74_250 if c in ("04", "06") else 0 for c in codes]})
+    rep = make_plan(r, pack, k=5, today_jobs=table)
+    today = dict(zip(rep.regions["region_code"], rep.regions["jobs_today"], strict=True))
+    assert today["04"] == today["06"] == 74_250 and sum(today.values()) == 148_500
+    assert "range" not in rep.equity["today"]  # no ends given: no range
+    wa = rep.regions["working_age"].to_numpy(float)
+    jobs = rep.regions["jobs_today"].to_numpy(float)
+    assert rep.equity["today"]["gini"] == pytest.approx(equity.gini(1000 * jobs / wa, wa))
+    # figures that do not add up to the national total are scaled, with a note
+    half = table.assign(jobs=table["jobs"] / 2)
+    rep2 = make_plan(r, pack, k=5, today_jobs=half)
+    assert int(rep2.regions["jobs_today"].sum()) == 148_500
+    assert any("scaled" in n for n in rep2.notes)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda t: t.iloc[1:], "no row for region(s) 01"),
+    (lambda t: t.assign(jobs=["x", *t["jobs"].iloc[1:]]), "column jobs, region 01: 'x'"),
+    (lambda t: t.assign(jobs=-1), "is not a number of jobs >= 0"),
+    (lambda t: t.rename(columns={"jobs": "emplois"}), "needs the columns region_code and jobs"),
+    (lambda t: pd.concat([t, t.iloc[:1]]), "region_code 01 appears twice"),
+])
+def test_bad_tables_of_todays_jobs_name_the_problem(change: Any, message: str) -> None:
+    codes = [f"{i:02d}" for i in range(1, 13)]
+    t = pd.DataFrame({"region_code": codes, "jobs": [1000] * 12})
+    with pytest.raises(DataError) as err:
+        today_jobs_by_region(codes, 12_000, table=change(t), where="mine.csv")
+    assert message in str(err.value) and "mine.csv" in str(err.value)
 
 
 def test_kendall_tau_self_and_hand_example() -> None:
