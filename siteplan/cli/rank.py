@@ -19,7 +19,7 @@ from siteplan.cli.options import (
     scenario_option,
     weight_option,
 )
-from siteplan.outputs.formats import RANKING, STATIC_MAP
+from siteplan.outputs.formats import PLAN_CHART, RANKING, STATIC_MAP
 
 
 def run_rank(scenario: Any, method: str | None, weights: dict[str, float],
@@ -131,11 +131,15 @@ def print_explain(r: Any, site: str) -> None:
 @click.option("--indicator", default=None, help="Choropleth indicator of the map.")
 @click.option("--png", "png_path", type=click.Path(), default=None,
               help="Also write a static PNG (or .svg) map for reports.")
+@click.option("--quadrant", "quadrant_path", type=click.Path(), default=None,
+              help="Also write the viability-need quadrant chart (.png, .svg or .pdf) of a "
+              "two-lens scenario.")
 def rank(scenario: str, method: str | None, weights: dict[str, float], candidates: str | None,
          add_candidates: str | None, pack: str | None, layer_overrides: tuple[str, ...],
          top: int | None, output: str | None, fmt: str | None, overwrite: bool,
          explain_site: str | None, map_path: str | None, self_contained: bool,
-         tiles: str | None, indicator: str | None, png_path: str | None) -> None:
+         tiles: str | None, indicator: str | None, png_path: str | None,
+         quadrant_path: str | None) -> None:
     """Rank candidate sites under a scenario and print the table.
 
     Writes CSV, JSON, GeoJSON, GeoPackage, XLSX or Markdown with -o (format from
@@ -147,6 +151,7 @@ def rank(scenario: str, method: str | None, weights: dict[str, float], candidate
     $ siteplan rank -w talent=30 -w unemployment=20 -o ranking.xlsx --map
     $ siteplan rank --candidates my_sites.gpkg -o ranking.json
     $ siteplan rank --add-candidates my_sites.csv
+    $ siteplan rank --quadrant quadrant.png
     """
     from siteplan.outputs.files import write_ranking
     from siteplan.scenario import load_scenario
@@ -162,7 +167,8 @@ def rank(scenario: str, method: str | None, weights: dict[str, float], candidate
         map_path = map_path or default_map_path(scen.name, "ranking")
         check_output(map_path, overwrite, HTML_SUFFIXES, "--map", "a map")
     check_output(png_path, overwrite, STATIC_MAP.suffixes, "--png", "a static map")
-    check_distinct((output, map_path, png_path))
+    check_output(quadrant_path, overwrite, PLAN_CHART.suffixes, "--quadrant", "a chart")
+    check_distinct((output, map_path, png_path, quadrant_path))
     r = run_rank(scen, method, weights, candidates, pack, layer_overrides, add_candidates)
     print_ranking(r, top, to_file=bool(output))
     if explain_site:
@@ -178,6 +184,10 @@ def rank(scenario: str, method: str | None, weights: dict[str, float], candidate
                                   indicator=indicator, overwrite=overwrite))
         if png_path:
             echo_written(save_png(r, png_path, indicator=indicator, overwrite=overwrite))
+    if quadrant_path:
+        from siteplan.outputs.lens_charts import quadrant_png
+
+        echo_written(quadrant_png(r, quadrant_path, overwrite=overwrite))
 
 
 @click.command()

@@ -66,7 +66,7 @@ from siteplan.outputs.cartography import (
     zone_choropleth,
 )
 from siteplan.outputs.formats import HTML_MAP
-from siteplan.scenario import METHOD_NAMES
+from siteplan.scenario import LENSES, METHOD_NAMES
 
 if TYPE_CHECKING:
     import folium
@@ -168,6 +168,14 @@ def site_popup_html(ranking: Ranking, row: Any, n_ranked: int) -> str:
         head.append(f'<div class="sp-status">Rank <b class="sp-rank">{int(row["rank"])}</b> of '
                     f'{n_ranked} &middot; score <b class="sp-score">{float(row["score"]):.3f}'
                     "</b></div>")
+    lenses = [(lens, _as_float(row[lens]) if lens in row.index else float("nan"))
+              for lens in LENSES]
+    if any(not math.isnan(v) for _, v in lenses):
+        parts = " &middot; ".join(
+            f'{lens} <b class="sp-{lens}">{"-" if math.isnan(v) else f"{v:.3f}"}</b>'
+            for lens, v in lenses)
+        head.append(f'<div class="sp-lenses" title="viability: the investor\'s view; need: the '
+                    f'territory\'s need (indices 0-1)">{parts}</div>')
     additive = ranking.method == "wlc"
     table = ['<table class="sp-breakdown"><thead><tr><th>criterion</th><th>value</th>'
              "<th>score</th><th>weight</th>"

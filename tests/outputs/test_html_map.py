@@ -389,3 +389,23 @@ def test_zones_can_start_unticked_for_surface_maps(tiny: tuple[Ranking, Pack]) -
     hidden = zone_layers(mapping.render_map(r, pack=pack, show_zones=False))
     assert len(shown) == len(hidden) == 1
     assert shown[0].show is True and hidden[0].show is False
+
+
+def test_popups_show_both_lens_indices_of_a_two_lens_scenario() -> None:
+    from siteplan.outputs.html_map import site_popup_html
+
+    r = rank("balanced-2030")
+    n = int(r.sites["rank"].notna().sum())
+    for _, row in r.sites.head(8).iterrows():
+        html = site_popup_html(r, row, n)
+        assert f'class="sp-viability">{row["viability"]:.3f}<' in html
+        assert f'class="sp-need">{row["need"]:.3f}<' in html
+
+
+def test_popups_of_a_scenario_without_lenses_have_no_lens_line(
+        tiny: tuple[Ranking, Pack]) -> None:
+    from siteplan.outputs.html_map import site_popup_html
+
+    r, _ = tiny
+    html = site_popup_html(r, r.sites.iloc[0], len(r.sites))
+    assert "sp-lenses" not in html
