@@ -744,7 +744,8 @@ LAYER_COLUMNS: dict[str, dict[str, dict[str, Any]]] = {
         "name": _col("str", "airport name", required=True),
         "city": _col("str", "city served", required=True),
         "icao": _col("str", "ICAO code", required=True),
-        "international": _col("bool", "designated international airport", required=True),
+        "international": _col("bool", "designated international airport, or scheduled "
+                              "international flights (source per row)", required=True),
         "passengers_2024": _col(
             "float",
             "commercial passengers in 2024 as published by ONDA (rounded as published)",
@@ -834,8 +835,11 @@ METHODS = {
     "airports": (
         "Airports with an IATA code in airportsdata (MA, EH) that have civil traffic, plus"
         " Guelmim (GLN) from OurAirports; coordinates from airportsdata. international from the"
-        " AIP list of international aerodromes; passengers_2024 from ONDA's 2024 figures as"
-        " reported by the press (rounded as published)."
+        " AIP list of international aerodromes, and true for an airport with scheduled"
+        " international flights reported by the press (Guelmim: Canary Islands, 2020; Béni"
+        " Mellal: Ryanair to Milan-Bergamo and Girona since June 2024; its AIP status was not"
+        " found); passengers_2024 from ONDA's 2024 figures as reported by the press (rounded as"
+        " published)."
     ),
     "rail_stations": (
         "Curated ONCF stations at their city's GeoNames point; Al Boraq stations high_speed;"
