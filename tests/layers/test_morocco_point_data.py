@@ -221,6 +221,23 @@ def test_universities_are_establishments_not_whole_universities() -> None:
     assert set(u["kind"]) <= {"faculty", "school", "institute", "centre", "annex", "university"}
 
 
+def test_establishments_never_sum_above_their_universitys_published_total() -> None:
+    """Student figures are published per establishment for some rows and per university in
+    the totals table: the parts of a university never add up to more than its whole."""
+    u = pd.read_csv(PACK / "universities.csv", keep_default_na=False)
+    totals = pd.read_csv(REPO / "geodata" / "build" / "sources" / "points_university_totals.csv",
+                         keep_default_na=False)
+    parts = u[(u["parent_id"] != "") & (u["students"] != "")].copy()
+    parts["students"] = parts["students"].astype(float)
+    summed = parts.groupby("parent_id")["students"].sum()
+    whole = totals.set_index("parent_id")["students"]
+    for parent, n in summed.items():
+        if whole.get(parent, "") == "":
+            continue
+        assert n <= float(whole[parent]), f"{parent}: establishments {n:,.0f} > {whole[parent]}"
+    assert len(summed) >= 3  # the check bites: several universities have published parts
+
+
 def test_airports_match_airportsdata() -> None:
     airportsdata = pytest.importorskip("airportsdata")
     ref = airportsdata.load("IATA")
