@@ -288,8 +288,36 @@ def compute_criteria(criteria: Sequence[Criterion], ctx: CriteriaContext,
     pass ``None`` for surface cells, where candidate-only criteria are refused.
     """
     cache = zone_cache if zone_cache is not None else {}
-    return {c.name: np.asarray(compute_criterion(c, ctx, lon, lat, attributes, cache),
-                               dtype=np.float64) for c in criteria}
+    shared = _shared_gravity(criteria, ctx, lon, lat)
+    return {c.name: shared[c.name] if c.name in shared else
+            np.asarray(compute_criterion(c, ctx, lon, lat, attributes, cache), dtype=np.float64)
+            for c in criteria}
+
+
+def _shared_gravity(criteria: Sequence[Criterion], ctx: CriteriaContext,
+                    lon: NDArray[np.float64], lat: NDArray[np.float64]
+                    ) -> dict[str, NDArray[np.float64]]:
+    """Gravity criteria that differ only by their column (same layer, filter, decay and
+    scale, e.g. graduates and working-age population of one settlements layer), computed
+    together: the distances and decays once, one sum per column."""
+    groups: dict[tuple[Any, ...], list[Criterion]] = {}
+    for c in criteria:
+        p = c.params
+        if c.kind == "gravity" and p.get("decay", "exponential") in ("exponential", "gaussian"):
+            key = (p["layer"], p.get("filter") or "", p.get("decay", "exponential"),
+                   float(p["scale_km"]))
+            groups.setdefault(key, []).append(c)
+    out: dict[str, NDArray[np.float64]] = {}
+    for (layer, filt, decay, scale), members in groups.items():
+        if len(members) < 2:
+            continue
+        feats = [ctx.features(layer, filt or None, c.params["column"], f"criterion '{c.name}'")
+                 for c in members]
+        masses = np.column_stack([_mass(f, f"criterion '{c.name}'")
+                                  for f, c in zip(feats, members, strict=True)])
+        sums = kernels.gravity(lon, lat, feats[0].lon, feats[0].lat, masses, decay, scale)
+        out.update({c.name: np.ascontiguousarray(sums[:, i]) for i, c in enumerate(members)})
+    return out
 
 
 def candidate_only(criteria: Sequence[Criterion]) -> list[str]:

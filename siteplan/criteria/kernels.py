@@ -405,8 +405,11 @@ def gravity(
         Sites, degrees.
     feat_lon, feat_lat : array_like, shape (m,)
         Features, degrees. An empty set gives zeros.
-    mass : array_like, shape (m,), or float
-        Feature masses (>= 0, e.g. students); a scalar applies to every feature.
+    mass : array_like, shape (m,) or (m, k), or float
+        Feature masses (>= 0, e.g. students); a scalar applies to every feature. With
+        ``k`` columns (several masses of the same features, e.g. graduates and working-age
+        population) the distances and decays are computed once and ``k`` sums returned;
+        each column equals the one-column result bitwise.
     decay : str
         One of :data:`DECAYS`.
     scale_km : float
@@ -418,11 +421,14 @@ def gravity(
 
     Returns
     -------
-    ndarray of float64, shape (n,)
+    ndarray of float64, shape (n,) or (n, k)
         In units of ``mass``.
     """
     if decay not in DECAYS:
         raise UsageError(f"gravity: unknown decay {decay!r}; use one of {', '.join(DECAYS)}")
+    if np.ndim(mass) == 2:
+        return _gravity_columns(site_lon, site_lat, feat_lon, feat_lat, mass, decay,
+                                scale_km, exponent, chunk_size=chunk_size, workers=workers)
     scale = _positive(scale_km, "gravity scale_km")
     if decay == "power":
         if exponent is None:
@@ -481,6 +487,82 @@ def gravity(
 
     _run_chunks(n, rows, nw, fn_smooth)
     return out
+
+
+def _gravity_columns(
+    site_lon: ArrayLike, site_lat: ArrayLike, feat_lon: ArrayLike, feat_lat: ArrayLike,
+    mass: ArrayLike, decay: str, scale_km: float, exponent: float | None, *,
+    chunk_size: int | None, workers: int | None,
+) -> FloatArray:
+    """:func:`gravity` for a mass matrix (m, k): one distance and decay pass, k sums.
+
+    For the smooth decays a block keeps a feature when any column needs it (each column's
+    dropped terms are then a subset of those its own screen would drop: the 1e-12 bound
+    holds per column); the sums are taken column by column with the one-column reduction,
+    so each column equals ``gravity(..., mass[:, c], ...)`` bitwise when the same features
+    are kept. Other decays run column by column.
+    """
+    arr = np.asarray(mass, dtype=np.float64)
+    ub = _coords(feat_lon, feat_lat, "features")
+    m, k = ub.shape[0], arr.shape[1]
+    if arr.shape[0] != m:
+        raise UsageError(f"gravity mass: {arr.shape[0]} rows for {m} features; pass one row "
+                         "per feature")
+    cols = [_weights(arr[:, c], m, "gravity mass") for c in range(k)]
+    if decay not in ("exponential", "gaussian") or k == 1:
+        return np.column_stack([gravity(site_lon, site_lat, feat_lon, feat_lat, w, decay,
+                                        scale_km, exponent, chunk_size=chunk_size,
+                                        workers=workers) for w in cols])
+    if exponent is not None:
+        raise UsageError(f"gravity: exponent only applies to decay 'power', not {decay!r}")
+    scale = _positive(scale_km, "gravity scale_km")
+    ua = _coords(site_lon, site_lat, "sites")
+    n = ua.shape[0]
+    if n == 0 or m == 0:
+        return np.zeros((n, k), dtype=np.float64)
+    b = geodesy._Side(ub)
+    w2 = np.column_stack(cols)
+    out = np.empty((n, k), dtype=np.float64)
+    rows = _rows(m, chunk_size, _DENSE_BLOCK_ELEMENTS)
+    local = threading.local()
+
+    def fn(start: int, stop: int) -> None:
+        u = ua[start:stop]
+        keep: NDArray[np.bool_] | None = None
+        sig_lo = 0.0
+        if m > 1:
+            screens = [_gravity_prune(u, b, w, decay, scale) for w in cols]
+            kept = [kp for kp, _ in screens if kp is not None]
+            if len(kept) == len(screens):
+                keep = np.logical_or.reduce(kept)
+            sig_lo = min(lo for _, lo in screens)
+            if keep is not None and keep.all():
+                keep = None
+        if keep is None:
+            bk, wk = b, w2
+        else:
+            bk, wk = geodesy._Side(ub[keep]), w2[keep]
+            # the screen's distance bound, over the features kept
+            sig_lo = _kept_sig_lo(u, bk)
+        ws = getattr(local, "ws", None)
+        if ws is None:
+            ws = local.ws = np.empty((5, rows * m), dtype=np.float64)
+        _smooth_gravity_block(u, bk, wk, decay, scale, sig_lo, ws, out[start:stop])
+
+    _run_chunks(n, rows, _workers(workers), fn)
+    return out
+
+
+def _kept_sig_lo(u: FloatArray, b: geodesy._Side) -> float:
+    """A lower bound of the central angle between any site of the block and any feature."""
+    c = u.sum(axis=0)
+    norm = float(np.sqrt(c @ c))
+    if norm == 0.0 or b.u.shape[0] == 0:
+        return 0.0
+    c /= norm
+    r = float(np.arccos(np.clip((u @ c).min(), -1.0, 1.0))) + 1e-7
+    theta = np.arccos(np.clip(b.u @ c, -1.0, 1.0))
+    return float(np.maximum(theta - r, 0.0).min())
 
 
 def _smooth_gravity_block(
@@ -555,7 +637,13 @@ def _smooth_gravity_block(
         np.square(e, out=e)
         e *= -0.5
     np.exp(e, out=e)
-    np.einsum("ij,j->i", e, w, out=out)
+    if w.ndim == 1:
+        np.einsum("ij,j->i", e, w, out=out)
+        return
+    col = np.empty(r, dtype=np.float64)
+    for c in range(w.shape[1]):  # the one-column reduction, so each column is bitwise equal
+        np.einsum("ij,j->i", e, np.ascontiguousarray(w[:, c]), out=col)
+        out[:, c] = col
 
 
 def _gravity_keep(

@@ -64,8 +64,7 @@ def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
         s = df[col]
         if s.dtype != object and not pd_is_string(s):
             continue
-        text = s.map(lambda v: isinstance(v, str) and v.startswith(CSV_FORMULA_STARTS))
-        hit = text.to_numpy(dtype=bool)
+        hit = s.str.startswith(CSV_FORMULA_STARTS, na=False).to_numpy(dtype=bool)
         if hit.any():
             if out is df:
                 out = df.copy()
@@ -122,10 +121,15 @@ def ranking_table(r: Ranking, criteria_values: bool = True) -> pd.DataFrame:
         "strongest": s["strongest"], "weakest": s["weakest"]})
     if criteria_values:
         ids = s["id"].to_numpy()
+        # one positional lookup per table, not one label lookup per criterion
+        raw_pos = r.raw.index.get_indexer(ids)
+        val_pos = r.values.index.get_indexer(ids)
+        cols: dict[str, Any] = {}
         for info in r.criteria:
-            out[info.name] = r.raw.loc[ids, info.name].to_numpy()
+            cols[info.name] = r.raw[info.name].to_numpy()[raw_pos]
             if info.name in r.values.columns:
-                out[f"{info.name}_score"] = r.values.loc[ids, info.name].round(6).to_numpy()
+                cols[f"{info.name}_score"] = r.values[info.name].round(6).to_numpy()[val_pos]
+        out = pd.concat([out, pd.DataFrame(cols, index=out.index)], axis=1)
     return out
 
 

@@ -412,3 +412,21 @@ def test_containing_zone_grid_morocco(layer: str, monkeypatch) -> None:  # type:
     lon = np.concatenate([lon, v[:, 0], mid[:, 0], clus[:, 0]])
     lat = np.concatenate([lat, v[:, 1], mid[:, 1], clus[:, 1]])
     _assert_zone_paths_equal(lon, lat, zones, monkeypatch)
+
+
+@pytest.mark.parametrize("decay", ["exponential", "gaussian", "power", "cutoff"])
+def test_gravity_with_several_mass_columns_equals_one_column_at_a_time(decay: str) -> None:
+    """Several masses of the same features share one distance pass; each column is the
+    one-column result (within the 1e-12 screening tolerance, usually bitwise)."""
+    rng = np.random.default_rng(7)
+    n, m = 3000, 900
+    slon, slat = rng.uniform(-10, -1, n), rng.uniform(28, 36, n)
+    flon, flat = rng.uniform(-10, -1, m), rng.uniform(28, 36, m)
+    masses = rng.uniform(0, 1e5, (m, 3))
+    masses[::7, 1] = 0.0
+    expo = 2.0 if decay == "power" else None
+    many = K.gravity(slon, slat, flon, flat, masses, decay, 15.0, expo)
+    assert many.shape == (n, 3)
+    for c in range(3):
+        one = K.gravity(slon, slat, flon, flat, masses[:, c], decay, 15.0, expo)
+        np.testing.assert_allclose(many[:, c], one, rtol=1e-12, atol=0)
