@@ -827,10 +827,12 @@ METHODS = {
         " ict: the establishment teaches engineering or ICT, with its basis (a published"
         " programme, or the type of establishment: ENSA, ENSAM, EMI, FST and similar)."
         " Establishment student numbers only where published (few); otherwise empty."
-        " Known gaps: the lists of Abdelmalek Essaadi (Tetouan faculties, Tanger FSJES and"
-        " ENCG), Hassan II (FST and ENSET Mohammedia, EST, FMP, FLSH), Sidi Mohamed Ben"
-        " Abdellah (Fes faculties other than FST and FMP) and Ibn Tofail (faculty of sciences)"
-        " are incomplete, and most private schools are missing."
+        " Known gaps: student numbers for most rows; faculties opened after 2020 whose"
+        " operation is not confirmed (Ouezzane, Al Hoceima EST and FSJP); private schools"
+        " outside the main groups (EMSI Tanger and Fes, SUPINFO and most single-campus"
+        " schools); the computing programmes of the EST rows (ict not established). Rows"
+        " resting on weak sources (a thesis naming the school): ENSET Mohammedia, ENS"
+        " Casablanca."
     ),
     "airports": (
         "Airports with an IATA code in airportsdata (MA, EH) that have civil traffic, plus"
