@@ -72,9 +72,12 @@ def test_an_empty_name_takes_the_id_not_nan(tmp_path: Path) -> None:
     res = run("rank", "-c", str(f), "-o", str(out))
     assert res.exit_code == 0, res.output
     assert "no name on row(s) 1" in res.output
-    text = out.read_text(encoding="utf-8")
-    assert "nan" not in text.lower().split(",")
-    assert ",a,a," in text
+    import csv
+
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines()))
+    assert all("nan" not in (v or "").lower() for r in rows for v in r.values())
+    row = next(r for r in rows if r["id"] == "a")
+    assert row["name"] == "a"
 
 
 def test_a_semicolon_csv_with_decimal_commas_is_read(tmp_path: Path) -> None:
