@@ -22,6 +22,12 @@ def check_writable(path: str | os.PathLike[str], overwrite: bool) -> Path:
                           "path")
     if p.exists() and p.is_dir():
         raise OutputError(f"{p}: is a folder; give a file path")
+    if p.is_symlink() or (p.exists() and not p.is_file()):
+        # the result is moved into place with os.replace, which would replace a device
+        # (/dev/...), a pipe or the link itself by a regular file
+        what = "a symbolic link" if p.is_symlink() else "not a regular file (a device or a pipe)"
+        raise OutputError(f"{p}: is {what}; siteplan writes regular files only: give the path "
+                          "of a file")
     folder = _existing_ancestor(p.parent)
     if not folder.is_dir():
         raise OutputError(f"{p}: '{folder}' is a file, not a folder; choose another path")

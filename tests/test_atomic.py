@@ -34,3 +34,33 @@ def test_overwrite_replaces_and_a_failed_writer_leaves_the_old_file(tmp_path: Pa
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.md"]
     with pytest.raises(OutputError, match="file exists"):
         write_text_atomic(target, "three", overwrite=False)
+
+
+def test_an_existing_output_that_is_not_a_regular_file_is_never_replaced(tmp_path: Path) -> None:
+    """With --overwrite the result is moved into place by os.replace, which would turn a
+    device such as /dev/null, a pipe or a symbolic link into a regular file."""
+    import os
+    import stat
+
+    from click.testing import CliRunner
+
+    from siteplan._atomic import check_writable
+    from siteplan.cli import cli
+    from siteplan.errors import OutputError
+
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    target = tmp_path / "real.csv"
+    target.write_text("keep\n", encoding="utf-8")
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    for p, what in ((fifo, "not a regular file"), (link, "a symbolic link")):
+        with pytest.raises(OutputError, match=what):
+            check_writable(p, overwrite=True)
+    res = CliRunner().invoke(cli, ["rank", "-o", str(link), "--overwrite"])
+    assert res.exit_code != 0 and "symbolic link" in res.output
+    assert link.is_symlink() and target.read_text(encoding="utf-8") == "keep\n"
+    if Path("/dev/null").exists():  # the check only: a regression must not replace it
+        assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+        with pytest.raises(OutputError, match="device"):
+            check_writable("/dev/null", overwrite=True)
