@@ -89,7 +89,10 @@ KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str, str]] = {
 CANDIDATE_ONLY_KINDS = ("attribute",)
 DECAYS = ("exponential", "power", "gaussian", "cutoff")
 #: keys of the ``[scenario]`` table
-SCENARIO_KEYS = ("name", "title", "description", "method", "nan_policy")
+SCENARIO_KEYS = ("name", "title", "title_fr", "description", "method", "nan_policy",
+                 "language")
+#: THE list of languages of the reports (``siteplan report --lang``); English first, the default
+LANGUAGES = ("en", "fr")
 #: keys of the ``[method_options]`` table -> (default, rule, advice); see :func:`_method_option`
 METHOD_OPTIONS: dict[str, tuple[float, str, str]] = {
     "vikor_v": (0.5, "must be a number in [0, 1]",
@@ -119,11 +122,16 @@ class Criterion:
     description: str = ""
     nan_policy: str = ""  # empty: the scenario's policy
     lens: str = ""  # one of LENSES, or empty: the criterion belongs to no lens
+    label_fr: str = ""  # French label for reports (falls back to ``label``)
 
     @property
     def display(self) -> str:
         """Label for people (falls back to the name)."""
         return self.label or self.name
+
+    def display_in(self, lang: str) -> str:
+        """Label for people in ``lang`` (one of :data:`LANGUAGES`)."""
+        return (self.label_fr or self.display) if lang == "fr" else self.display
 
     def value_function(self) -> dict[str, Any]:
         """The normalisation spec handed to :func:`siteplan.scoring.normalize.normalize`.
@@ -175,6 +183,15 @@ class Scenario:
     source: str = ""
     #: ``[lenses]``: ``viability_floor`` (or None) and, per lens, explicit index weights
     lenses: Mapping[str, Any] = field(default_factory=dict)
+    #: French title for reports (falls back to ``title``)
+    title_fr: str = ""
+    #: default language of the scenario's reports (one of :data:`LANGUAGES`)
+    language: str = "en"
+
+    def title_in(self, lang: str) -> str:
+        """The scenario's title for people in ``lang``."""
+        base = self.title or self.name
+        return (self.title_fr or base) if lang == "fr" else base
 
     @property
     def viability_floor(self) -> float | None:
@@ -364,8 +381,8 @@ def _criterion(raw: Any, i: int, where: str) -> Criterion:
     if kind not in KINDS:
         raise ScenarioError(f"{at}.kind: unknown kind '{kind}'; choose one of {', '.join(KINDS)}")
     required, optional, unit, direction = KINDS[kind]
-    known = {"name", "kind", "weight", "direction", "label", "unit", "group", "normalize",
-             "description", "nan_policy", "lens", *required, *optional}
+    known = {"name", "kind", "weight", "direction", "label", "label_fr", "unit", "group",
+             "normalize", "description", "nan_policy", "lens", *required, *optional}
     extra = sorted(set(raw) - known)
     if extra:
         raise ScenarioError(f"{at}: unknown field(s) {', '.join(extra)} for kind '{kind}'; "
@@ -392,7 +409,7 @@ def _criterion(raw: Any, i: int, where: str) -> Criterion:
     for key in ("filter", "competitor_filter"):
         if key in raw:
             parse_filter(str(raw[key]), f"{at}.{key}")
-    for key in ("label", "unit", "group", "description", "nan_policy", "lens"):
+    for key in ("label", "label_fr", "unit", "group", "description", "nan_policy", "lens"):
         _check_text(raw.get(key, ""), f"{at}.{key}")
     lens = str(raw.get("lens", ""))
     if lens and lens not in LENSES:
@@ -408,7 +425,7 @@ def _criterion(raw: Any, i: int, where: str) -> Criterion:
                      group=str(raw.get("group", "")),
                      normalize=_normalize_spec(raw.get("normalize"), at), params=params,
                      description=str(raw.get("description", "")), nan_policy=nan_policy,
-                     lens=lens)
+                     lens=lens, label_fr=str(raw.get("label_fr", "")))
 
 
 def _constraint(raw: Any, names: Sequence[str], i: int, where: str) -> Constraint:
@@ -530,8 +547,12 @@ def scenario_from_dict(raw: Mapping[str, Any], where: str = "<scenario>") -> Sce
     if not str(name).strip():
         raise ScenarioError(f"{where}: scenario.name is empty; give the scenario a name, "
                             'e.g. name = "my-scenario"')
-    for key in ("title", "description"):
+    for key in ("title", "title_fr", "description", "language"):
         _check_text(head.get(key, ""), f"{where}: scenario.{key}")
+    language = str(head.get("language", "en"))
+    if language not in LANGUAGES:
+        raise ScenarioError(f"{where}: scenario.language '{language}' is not one of "
+                            f"{', '.join(LANGUAGES)}; write e.g. language = \"fr\"")
     method = head.get("method", "wlc")
     if method not in METHODS:
         raise ScenarioError(f"{where}: scenario.method '{method}' is unknown; choose one of "
@@ -563,7 +584,8 @@ def scenario_from_dict(raw: Mapping[str, Any], where: str = "<scenario>") -> Sce
                  title=str(head.get("title", "")), description=str(head.get("description", "")),
                  layers=layers, targets=_table(raw, "targets", where),
                  plan=_plan_table(_table(raw, "plan", where), where), source=where,
-                 lenses=_lenses_table(_table(raw, "lenses", where), criteria, where))
+                 lenses=_lenses_table(_table(raw, "lenses", where), criteria, where),
+                 title_fr=str(head.get("title_fr", "")), language=language)
     try:
         _check_weights_total(s, where)
     except UsageError as exc:
@@ -649,8 +671,12 @@ def scenario_to_dict(s: Scenario) -> dict[str, Any]:
     head: dict[str, Any] = {"name": s.name, "method": s.method, "nan_policy": s.nan_policy}
     if s.title:
         head["title"] = s.title
+    if s.title_fr:
+        head["title_fr"] = s.title_fr
     if s.description:
         head["description"] = s.description
+    if s.language != "en":
+        head["language"] = s.language
     out: dict[str, Any] = {"scenario": head}
     if s.method_options:
         out["method_options"] = dict(s.method_options)
@@ -660,7 +686,8 @@ def scenario_to_dict(s: Scenario) -> dict[str, Any]:
     for c in s.criteria:
         d: dict[str, Any] = {"name": c.name, "kind": c.kind, "weight": c.weight,
                              "direction": c.direction}
-        for key, value in (("label", c.label), ("unit", c.unit), ("group", c.group),
+        for key, value in (("label", c.label), ("label_fr", c.label_fr), ("unit", c.unit),
+                           ("group", c.group),
                            ("description", c.description), ("nan_policy", c.nan_policy),
                            ("lens", c.lens)):
             if value:

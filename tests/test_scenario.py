@@ -75,8 +75,8 @@ def test_typo_in_scenario_and_method_options_is_rejected(
     assert f"[{table}]" in line
     assert typo in line
     assert f"did you mean '{right}'?" in line
-    valid = ("name, title, description, method, nan_policy" if table == "scenario"
-             else "vikor_v, owa_alpha, wp_floor")
+    valid = ("name, title, title_fr, description, method, nan_policy, language"
+             if table == "scenario" else "vikor_v, owa_alpha, wp_floor")
     assert f"valid keys: {valid}" in line
 
 
@@ -84,8 +84,8 @@ def test_typo_message_in_full(tmp_path: Path) -> None:
     path = write(tmp_path, "methd.toml", 'method = "wlc"', 'methd = "topsis"')
     assert one_line_usage_error(rank(path)) == (
         f"Error: {path}: unknown key(s) in [scenario]: methd (did you mean 'method'?); "
-        "fix the spelling or remove it; valid keys: name, title, description, method, "
-        "nan_policy"
+        "fix the spelling or remove it; valid keys: name, title, title_fr, description, method, "
+        "nan_policy, language"
     )
 
 

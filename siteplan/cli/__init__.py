@@ -34,6 +34,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "surface": ("siteplan.cli.surface:surface", "Score every H3 cell of the study area."),
     "backcast": ("siteplan.cli.backcast:backcast",
                  "Does the viability lens reproduce where offshoring is today?"),
+    "report": ("siteplan.cli.report:report",
+               "Write the dossier (HTML or PDF, English or French) of a scenario."),
     "data": ("siteplan.cli.data:data", "Rebuild the embedded Morocco data pack."),
 }
 
