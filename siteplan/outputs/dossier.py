@@ -442,7 +442,7 @@ def _sec_quadrant(ctx: _Ctx) -> str:
     if True:
         from siteplan.outputs.lens_charts import quadrant_png
 
-        q_uri = _png_of(lambda p: quadrant_png(ranking, p, overwrite=True))
+        q_uri = _png_of(lambda p: quadrant_png(ranking, p, overwrite=True, lang=lang))
         return (_section("quadrant", lang, _img(q_uri, t(lang, "quadrant"))
                               + f'<p class="note">{esc(t(lang, "quadrant_note"))}</p>'))
 
@@ -526,8 +526,8 @@ def _sec_robustness(ctx: _Ctx) -> str:
     lang = ctx.lang
     from siteplan.outputs.sensitivity_charts import acceptability_heatmap_png, tornado_png
 
-    heat = _png_of(lambda p: acceptability_heatmap_png(rob, p, max_sites=15, max_rank=15,
-                                                       overwrite=True))
+    heat = _png_of(lambda p: acceptability_heatmap_png(rob, p, max_sites=12, max_rank=15,
+                                                       overwrite=True, ever_first=True))
     torn = _png_of(lambda p: tornado_png(rob, p, overwrite=True))
     return (_section("robustness", lang,
                           _img(heat, t(lang, "robustness"))

@@ -16,6 +16,8 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from siteplan._atomic import atomic_path, check_writable, write_text_atomic, write_with
 from siteplan.errors import DataError
 from siteplan.outputs.formats import RANKING, format_for
@@ -383,8 +385,58 @@ def write_xlsx_sheets(path: str | os.PathLike[str], sheets: Mapping[str, pd.Data
 
     with pd.ExcelWriter(path, engine="openpyxl") as xl:
         for name, df in sheets.items():
-            _xlsx_safe(df).to_excel(xl, sheet_name=name[:31], index=False)
+            safe = _xlsx_safe(df)
+            safe.to_excel(xl, sheet_name=name[:31], index=False)
+            _dress_sheet(xl.sheets[name[:31]], safe)
         cells_as_text(xl.book)
+
+
+#: column-name fragments of shares in [0, 1], shown as percentages in XLSX
+_SHARE_WORDS = ("share", "acceptability", "membership", "stability", "frequency")
+
+
+def _number_format(name: str, s: pd.Series) -> str | None:
+    """The Excel number format of a column: scores to 3 decimals, counts and large figures
+    with thousands separators, shares as percentages (None: leave the cell as it is)."""
+    import pandas as pd
+
+    if s.dtype == bool or not pd.api.types.is_numeric_dtype(s.dtype):
+        return None
+    v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return None
+    low = name.lower()
+    if any(w in low for w in _SHARE_WORDS) and v.min() >= 0 and v.max() <= 1:
+        return "0.0%"
+    if low in ("lon", "lat") or low.endswith(("_lon", "_lat")):
+        return "0.00000"
+    if pd.api.types.is_integer_dtype(s.dtype) or bool(np.all(v == np.round(v))):
+        return "#,##0"
+    if np.abs(v).max() >= 1000:
+        return "#,##0"
+    return "0.000"
+
+
+def _dress_sheet(ws: Any, df: pd.DataFrame) -> None:
+    """Frozen header, a filter on every column, widths that fit and number formats."""
+    from openpyxl.utils import get_column_letter
+
+    n_rows, n_cols = df.shape
+    if n_cols == 0:
+        return
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(n_cols)}{n_rows + 1}"
+    for j, col in enumerate(df.columns, start=1):
+        letter = get_column_letter(j)
+        s = df[col]
+        lengths = [len(str(v)) for v in s.head(200)]
+        width = max([len(str(col)), *lengths])
+        ws.column_dimensions[letter].width = min(max(8, width + 2), 60)
+        fmt = _number_format(str(col), s)
+        if fmt is not None:
+            for cell in ws.iter_rows(min_row=2, max_row=n_rows + 1, min_col=j, max_col=j):
+                cell[0].number_format = fmt
 
 
 def _xlsx_safe(df: pd.DataFrame) -> pd.DataFrame:

@@ -31,6 +31,28 @@ QUADRANTS = {
     (False, True): "in need, not yet viable",
     (False, False): "neither",
 }
+#: the chart's words in each language of the reports (English keys of QUADRANTS first)
+_WORDS: dict[str, dict[str, str]] = {
+    "en": {"strong on both": "strong on both", "viable, already served": "viable, already served",
+           "in need, not yet viable": "in need, not yet viable", "neither": "neither",
+           "excluded": "excluded (constraint or viability floor)", "ranked": "ranked",
+           "floor": "viability floor", "median_v": "median viability",
+           "median_n": "median need",
+           "x": "viability index (investor's view: talent, labour, city, connectivity, "
+                "ecosystem)",
+           "y": "need index (unemployment, income, no offshoring today)",
+           "title": "Viability and territorial need"},
+    "fr": {"strong on both": "solide sur les deux", "viable, already served":
+           "viable, déjà desservi", "in need, not yet viable": "en besoin, pas encore viable",
+           "neither": "ni l'un ni l'autre",
+           "excluded": "exclu (contrainte ou seuil de viabilité)", "ranked": "classé",
+           "floor": "seuil de viabilité", "median_v": "viabilité médiane",
+           "median_n": "besoin médian",
+           "x": "indice de viabilité (regard de l'investisseur : talents, main-d'œuvre, ville, "
+                "connectivité, écosystème)",
+           "y": "indice de besoin (chômage, revenu, pas d'offshoring aujourd'hui)",
+           "title": "Viabilité et besoin territorial"},
+}
 #: Okabe-Ito colours (colour-blind safe): sites ranked, sites excluded.
 _RANKED, _EXCLUDED = "#0072B2", "#999999"
 
@@ -92,13 +114,17 @@ def _place_labels(fig: Any, ax: Any, rows: pd.DataFrame) -> None:
 
 
 def quadrant_png(ranking: Ranking, path: str | os.PathLike[str], *, top: int = 15,
-                 overwrite: bool = False) -> Path:
-    """Write the viability-need quadrant as PNG, SVG or PDF (from the extension)."""
+                 overwrite: bool = False, lang: str = "en") -> Path:
+    """Write the viability-need quadrant as PNG, SVG or PDF (from the extension), with its
+    words in ``lang`` (``"en"`` or ``"fr"``)."""
     p = check_writable(path, overwrite)
     if PLAN_CHART.format_of(p) is None:
         raise OutputError(f"{p}: a chart is written as PNG, SVG or PDF; give a path ending in "
                           f"{', '.join(PLAN_CHART.suffixes)}")
     t, vline, hline = quadrant_table(ranking)
+    if lang not in _WORDS:
+        raise UsageError(f"quadrant: language '{lang}' is not one of {', '.join(_WORDS)}")
+    w = _WORDS[lang]
     import matplotlib
 
     matplotlib.use("Agg")
@@ -107,16 +133,16 @@ def quadrant_png(ranking: Ranking, path: str | os.PathLike[str], *, top: int = 1
     fig, ax = plt.subplots(figsize=(8.0, 6.4))
     excluded = t["excluded"].astype(bool).to_numpy()
     ax.scatter(t["viability"][excluded], t["need"][excluded], s=22, color=_EXCLUDED,
-               label="excluded (constraint or viability floor)", zorder=2)
+               label=w["excluded"], zorder=2)
     ax.scatter(t["viability"][~excluded], t["need"][~excluded], s=34, color=_RANKED,
-               edgecolor="white", linewidth=0.6, label="ranked", zorder=3)
-    floor_text = ("viability floor" if ranking.scenario.viability_floor is not None
-                  else "median viability")
+               edgecolor="white", linewidth=0.6, label=w["ranked"], zorder=3)
+    floor_text = (w["floor"] if ranking.scenario.viability_floor is not None
+                  else w["median_v"])
     ax.axvline(vline, color="#444444", linewidth=0.9, linestyle="--")
     ax.axhline(hline, color="#444444", linewidth=0.9, linestyle=":")
     ax.text(vline, 0.5, f"{floor_text} {vline:.2f} ", transform=ax.get_xaxis_transform(),
             fontsize=8, color="#444444", rotation=90, ha="right", va="center")
-    ax.text(1.0, hline, f"median need {hline:.2f} ", transform=ax.get_yaxis_transform(),
+    ax.text(1.0, hline, f"{w['median_n']} {hline:.2f} ", transform=ax.get_yaxis_transform(),
             fontsize=8, color="#444444", ha="right", va="bottom")
     lo_v, hi_v = min(0.0, float(t["viability"].min())), max(1.0, float(t["viability"].max()))
     ax.set_xlim(lo_v, hi_v)
@@ -127,14 +153,13 @@ def quadrant_png(ranking: Ranking, path: str | os.PathLike[str], *, top: int = 1
                (False, False): (0.02, 0.02, "left", "bottom")}
     for key, (x, y, ha, va) in corners.items():
         n = int((t["quadrant"] == QUADRANTS[key]).sum())
-        ax.text(x, y, f"{QUADRANTS[key]} ({n})", transform=ax.transAxes, ha=ha, va=va,
+        ax.text(x, y, f"{w[QUADRANTS[key]]} ({n})", transform=ax.transAxes, ha=ha, va=va,
                 fontsize=9, color="#222222", style="italic")
     _place_labels(fig, ax, t[t["id"].astype(str).isin(_labelled(t, top))])
-    ax.set_xlabel("viability index (investor's view: talent, labour, city, connectivity, "
-                  "ecosystem)", fontsize=9)
-    ax.set_ylabel("need index (unemployment, income, no offshoring today)", fontsize=9)
-    title = ranking.scenario.title or ranking.scenario.name
-    ax.set_title(f"Viability and territorial need: {title}", fontsize=11, loc="left")
+    ax.set_xlabel(w["x"], fontsize=9)
+    ax.set_ylabel(w["y"], fontsize=9)
+    title = ranking.scenario.title_in(lang)
+    ax.set_title(f"{w['title']}: {title}", fontsize=11, loc="left")
     ax.legend(loc="lower center", fontsize=8, frameon=True, framealpha=0.9,
               bbox_to_anchor=(0.5, -0.2), ncol=2)
     ax.grid(color="#eeeeee", linewidth=0.6)

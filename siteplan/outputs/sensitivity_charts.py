@@ -167,10 +167,12 @@ def acceptability_heatmap_png(report: RobustnessReport, path: str | os.PathLike[
                               max_sites: int = 30, max_rank: int = 30,
                               annotate_min: float = 0.05, width_px: int | None = None,
                               height_px: int | None = None, dpi: int = 100,
-                              overwrite: bool = False) -> Path:
+                              overwrite: bool = False, ever_first: bool = False) -> Path:
     """Heatmap of the SMAA rank acceptability indices (share of samples per site and rank).
 
-    Rows: the ``max_sites`` best sites of the published ranking (label ``rank. name``);
+    Rows: the ``max_sites`` best sites of the published ranking (label ``rank. name``),
+    and with ``ever_first`` also every site that is first in some sample, wherever it is
+    published (a shortlist read from the heatmap must not miss a possible winner);
     columns: ranks 1..``max_rank``. Cells of at least ``annotate_min`` are annotated in
     percent; the published rank of each site is outlined. The right-hand column gives each
     site's rank stability (share within +-1 place of its published rank).
@@ -180,9 +182,12 @@ def acceptability_heatmap_png(report: RobustnessReport, path: str | os.PathLike[
 
     acc = report.acceptability
     n = acc.shape[0]
-    ns = max(1, min(int(max_sites), n))
+    rows = list(range(max(1, min(int(max_sites), n))))
+    if ever_first:
+        rows = sorted(set(rows) | {int(i) for i in np.flatnonzero(acc[:, 0] > 0)})
+    ns = len(rows)
     nr = max(1, min(int(max_rank), n))
-    data = acc[:ns, :nr] * 100.0
+    data = acc[rows, :nr] * 100.0
     dw, dh = heatmap_size(ns, nr)
     fig = _figure(width_px or dw, height_px or dh, dpi)
     ax = fig.add_subplot()
@@ -198,19 +203,19 @@ def acceptability_heatmap_png(report: RobustnessReport, path: str | os.PathLike[
                 colour = "white" if v > 0.55 * vmax else "#222222"
                 ax.text(c, r, f"{v:.0f}", ha="center", va="center", fontsize=font,
                         color=colour)
-        ref = int(report.reference_rank[r]) - 1
+        ref = int(report.reference_rank[rows[r]]) - 1
         if 0 <= ref < nr:
             ax.add_patch(Rectangle((ref - 0.5, r - 0.5), 1, 1, fill=False, edgecolor="#d62728",
                                    linewidth=1.4))
     ax.set_xticks(np.arange(nr), [str(q + 1) for q in range(nr)], fontsize=8)
     stab = report.rank_stability
-    ax.set_yticks(np.arange(ns), [f"{int(report.reference_rank[r])}. {report.site_names[r]}"
-                                  for r in range(ns)], fontsize=8)
+    ax.set_yticks(np.arange(ns), [f"{int(report.reference_rank[i])}. {report.site_names[i]}"
+                                  for i in rows], fontsize=8)
     ax.xaxis.set_ticks_position("top")
     ax.xaxis.set_label_position("top")
     ax.set_xlabel("rank in the weight samples (1 = best)", fontsize=9)
     sec = ax.secondary_yaxis("right")
-    sec.set_yticks(np.arange(ns), [f"{stab[r]:.0%}" for r in range(ns)], fontsize=8)
+    sec.set_yticks(np.arange(ns), [f"{stab[i]:.0%}" for i in rows], fontsize=8)
     sec.set_ylabel("rank stability (within +-1 place)", fontsize=9)
     ax.set_xticks(np.arange(-0.5, nr, 1), minor=True)
     ax.set_yticks(np.arange(-0.5, ns, 1), minor=True)

@@ -61,3 +61,11 @@ def test_rank_quadrant_option(tmp_path: Path) -> None:
     res = CliRunner().invoke(cli, ["rank", "--top", "3", "--quadrant", str(out)])
     assert res.exit_code == 0, res.output
     assert out.exists() and str(out) in res.output
+
+
+def test_quadrant_speaks_french(balanced: Ranking, tmp_path: Path) -> None:
+    svg = quadrant_png(balanced, tmp_path / "q.svg", lang="fr").read_text(encoding="utf-8")
+    assert "solide sur les deux" in svg and "seuil de viabilité" in svg
+    assert "strong on both" not in svg
+    with pytest.raises(UsageError, match="language"):
+        quadrant_png(balanced, tmp_path / "q2.svg", lang="de")

@@ -513,3 +513,27 @@ def test_rank_csv_neutralises_hostile_names_unless_raw_is_asked(
     rows = csv.DictReader(raw.read_text(encoding="utf-8").splitlines())
     names = {row["id"]: row["name"] for row in rows}
     assert names["b"] == LINK
+
+
+def test_xlsx_sheets_are_report_ready(tmp_path: Path) -> None:
+    """Frozen header, filters, widths and number formats: scores to 3 decimals, counts and
+    large figures with thousands separators, shares as percentages."""
+    import openpyxl
+    import pandas as pd
+
+    from siteplan.outputs.files import write_xlsx_sheets
+
+    df = pd.DataFrame({"name": ["Marrakech", "A much longer site name than the header"],
+                       "score": [0.70597, 0.5], "population": [1120826, 35000],
+                       "top_5_membership": [0.89, 0.47], "lon": [-7.99994, -5.1],
+                       "jobs": [1234.0, 56.0], "flag": [True, False]})
+    p = tmp_path / "t.xlsx"
+    write_xlsx_sheets(p, {"sites": df})
+    ws = openpyxl.load_workbook(p)["sites"]
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:G3"
+    fmt = {ws.cell(1, j).value: ws.cell(2, j).number_format for j in range(1, 8)}
+    assert fmt == {"name": "General", "score": "0.000", "population": "#,##0",
+                   "top_5_membership": "0.0%", "lon": "0.00000", "jobs": "#,##0",
+                   "flag": "General"}
+    assert ws.column_dimensions["A"].width >= len(df["name"].iloc[1])
+    assert ws.cell(2, 2).value == 0.70597  # the value itself is kept whole

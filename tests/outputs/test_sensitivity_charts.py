@@ -49,3 +49,20 @@ def test_tornado_names_criteria_by_their_label_not_their_key(report: RobustnessR
     plain = dataclasses.replace(report, criterion_labels={})
     svg = tornado_png(plain, tmp_path / "plain.svg").read_text(encoding="utf-8")
     assert "Label for people" not in svg and first in svg
+
+
+def test_heatmap_of_the_shortlist_shows_every_site_that_is_ever_first(tmp_path: Path) -> None:
+    """On the Morocco default a site published far down can still be first under some
+    weights; with ever_first it gets a row, whatever max_sites says."""
+    import numpy as np
+
+    r = analyse(rank("balanced-2030"), samples=400, seed=3)
+    ever = {r.site_names[i] for i in np.flatnonzero(r.acceptability[:, 0] > 0)}
+    far = {r.site_names[i] for i in np.flatnonzero(r.acceptability[:, 0] > 0) if i >= 2}
+    assert far, "the check needs a winner published below the first two"
+    svg = acceptability_heatmap_png(r, tmp_path / "h.svg", max_sites=2,
+                                    ever_first=True).read_text(encoding="utf-8")
+    assert all(name in svg for name in ever)
+    only = acceptability_heatmap_png(r, tmp_path / "h2.svg", max_sites=2).read_text(
+        encoding="utf-8")
+    assert not all(name in only for name in far)
