@@ -95,12 +95,157 @@ def print_report(rep: Any) -> None:
             click.echo(f"  {rep.site_names[i]}: " + "; ".join(rep.why[i]))
 
 
+def _plan_label(rep: Any, i: int) -> str:
+    region = rep.site_regions[i]
+    return f"{rep.site_names[i]} ({region})" if region else rep.site_names[i]
+
+
+def print_plan_robustness(rep: Any) -> None:
+    """The two plans side by side, the sites by selection frequency, the most frequent
+    K-sets and the regions' expected new sites, on stdout."""
+    extra = f", concentration {rep.concentration:g}" if rep.sampling == "dirichlet" else ""
+    freq = rep.frequency
+
+    def by_freq(plan: Sequence[int]) -> list[int]:
+        return sorted(plan, key=lambda i: (-int(rep.counts[i]), int(rep.site_rank[i])))
+
+    single, robust = by_freq(rep.single_weight_plan), by_freq(rep.robust_plan)
+    rows: list[tuple[Any, ...]] = [
+        (j + 1, f"{_plan_label(rep, a)}: {_pct(freq[a])}", f"{_plan_label(rep, b)}: "
+         f"{_pct(freq[b])}") for j, (a, b) in enumerate(zip(single, robust, strict=True))]
+    rows += [("set", f"chosen in {_pct(rep.set_share(single))} of the samples",
+              f"chosen in {_pct(rep.set_share(robust))} of the samples"),
+             ("expected score", f"{rep.expected_score(single):.4f}",
+              f"{rep.expected_score(robust):.4f}"),
+             ("scenario weights", f"{rep.score(single):.4f}", f"{rep.score(robust):.4f}")]
+    print_table(f"{rep.scenario_title or rep.scenario} ({rep.method}): plan robustness, "
+                f"K={rep.k}, {rep.samples:,} {rep.sampling} weight samples{extra}, seed "
+                f"{rep.seed} (site: selection frequency)",
+                ["", "single-weight plan (scenario weights)", "robust plan"], rows,
+                ["left", "left", "left"])
+    click.echo(rep.robust_rule)
+    out_ = [rep.site_names[i] for i in single if i not in robust]
+    in_ = [rep.site_names[i] for i in robust if i not in single]
+    click.echo("the robust plan is the single-weight plan" if not in_ else
+               f"robust plan vs single-weight plan: +{', +'.join(in_)}; -{', -'.join(out_)}")
+    s_set, r_set = set(single), set(robust)
+    rows = [(int(rep.site_rank[i]), rep.site_names[i], rep.site_regions[i], _pct(freq[i]),
+             "yes" if i in s_set else "", "yes" if i in r_set else "", rep.why_not[i])
+            for i in rep.order()]
+    print_table(f"Sites by selection frequency (share of the {rep.samples:,} sampled plans "
+                f"holding the site; they add up to K={rep.k})",
+                ["rank", "site", "region", "frequency", "single-weight plan", "robust plan",
+                 "cannot be chosen"], rows,
+                ["right", "left", "left", "right", "left", "left", "left"])
+    rows = []
+    for j, (plan, count) in enumerate(rep.top_sets):
+        which = [w for w, p in (("single-weight", single), ("robust", robust))
+                 if tuple(sorted(p)) == plan]
+        rows.append((j + 1, ", ".join(rep.site_names[i] for i in by_freq(plan)),
+                     _pct(count / rep.samples), " and ".join(which)))
+    print_table(f"Most frequent {rep.k}-sets ({len(rep.sets)} distinct)",
+                ["#", "sites", "share of samples", "plan"], rows,
+                ["right", "left", "right", "left"])
+    reg = rep.regions_table()
+    shown = reg[(reg["candidates"] > 0) | (reg["single_weight_plan"] > 0)]
+    rows = [(r.region + (" *" if r.lagging else ""), r.candidates,
+             f"{r.expected_new_sites:.2f}", _pct(r.share_with_a_site), r.single_weight_plan,
+             r.robust_plan) for r in shown.itertuples(index=False)]
+    print_table("Expected number of new sites per region (* lagging)",
+                ["region", "candidates", "expected new sites", "samples with a site",
+                 "single-weight plan", "robust plan"], rows,
+                ["left", "right", "right", "right", "right", "right"])
+    if len(shown) < len(reg):
+        click.echo(f"{len(reg) - len(shown)} other regions have no candidate the constraints "
+                   "allow (expected 0)")
+    statuses = ", ".join(f"{k} {v:,}" for k, v in rep.statuses.items())
+    click.echo(f"solver {rep.solver}: {rep.samples:,} plans solved, "
+               f"{rep.per_sample_solve_s * 1e3:.2f} ms per sample ({rep.solve_time_s:.2f} s "
+               f"solving, {rep.runtime_s:.2f} s in all); status {statuses}")
+    for note in rep.notes:
+        click.echo(f"note: {note}")
+
+
+def plan_robustness_command(
+        k: int, *, scenario: str, method: str | None, weights: dict[str, float],
+        samples: int | None, seed: int, sampling: str | None, concentration: float,
+        bounds: dict[str, tuple[float, float]], value_noise: float, fmt: str | None,
+        output: str | None, overwrite: bool, png_path: str | None, heatmap_path: str | None,
+        map_path: str | None, candidates: str | None, pack: str | None,
+        layer_overrides: tuple[str, ...]) -> None:
+    """``siteplan sensitivity --plan K``: plan robustness, printed and written."""
+    from click.core import ParameterSource
+
+    from siteplan._atomic import check_writable
+    from siteplan.analyses.plan.robustness import plan_robustness
+    from siteplan.outputs.formats import CHART, format_for
+    from siteplan.outputs.reports import (
+        PLAN_ROBUSTNESS_TABLES,
+        plan_robustness_markdown,
+        report_paths,
+        write_plan_robustness_report,
+    )
+    from siteplan.scenario import load_scenario
+    from siteplan.scoring.ranking import rank as rank_api
+
+    ctx = click.get_current_context()
+    for name, flag in (("top_k", "--top-k"), ("tornado_metric", "--tornado-metric")):
+        if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE:
+            raise UsageError(f"{flag} is not used with --plan (the plan has K = --plan sites); "
+                             f"drop {flag}")
+    for value, flag in ((value_noise, "--value-noise"), (heatmap_path, "--heatmap"),
+                        (map_path, "--map")):
+        if value:
+            raise UsageError(f"{flag} is not used with --plan (plan robustness samples the "
+                             f"weights; --png draws its chart); drop {flag}")
+    # every output is checked before the work, so that a failing command writes nothing
+    if fmt in (None, "table"):
+        check_output(output, overwrite, SENSITIVITY.suffixes, "-o", "a report")
+    check_output(output, overwrite, (), "-o", "a report")
+    kind = None
+    paths = []
+    if output:
+        kind = format_for(output, None if fmt in (None, "table") else fmt, SENSITIVITY)
+        paths = report_paths(output, kind, PLAN_ROBUSTNESS_TABLES)
+        for path in paths:
+            check_writable(path, overwrite)
+    check_output(png_path, overwrite, CHART.suffixes, "--png", "a chart")
+    check_distinct((*paths, png_path))
+    chosen = sampling or ("bounds" if bounds else "uniform")
+    if bounds and chosen != "bounds":
+        raise UsageError(f"--bound is used with --sampling bounds, not {chosen}; drop "
+                         "--sampling or the --bound options")
+    scen = load_scenario(scenario)
+    p = make_pack(pack, layer_overrides, scen.layers)
+    r = rank_api(scen, pack=p, candidates=candidates, weights=weights or None, method=method)
+    rep = plan_robustness(r, p, k, samples=1000 if samples is None else samples, seed=seed,
+                          sampling=chosen, concentration=concentration, bounds=bounds or None)
+
+    if fmt in (None, "table") or output:
+        print_plan_robustness(rep)
+    elif fmt == "json":
+        click.echo(json.dumps(rep.to_dict(), indent=2, ensure_ascii=False))
+    elif fmt == "csv":
+        for name, df in rep.tables().items():
+            click.echo(f"# {name}")
+            click.echo(csv_text(df), nl=False)
+    elif fmt == "md":
+        click.echo(plan_robustness_markdown(rep), nl=False)
+    if output:
+        for written in write_plan_robustness_report(rep, output, kind, overwrite=overwrite):
+            echo_written(written)
+    if png_path:
+        from siteplan.outputs.plan_robustness_chart import selection_frequency_png
+
+        echo_written(selection_frequency_png(rep, png_path, overwrite=overwrite))
+
+
 @click.command()
 @scenario_option
 @method_option
 @weight_option
-@click.option("--samples", type=click.IntRange(min=1), default=10_000, show_default=True,
-              help="Number of SMAA weight samples.")
+@click.option("--samples", type=click.IntRange(min=1), default=None,
+              help="Number of weight samples (default 10,000; 1,000 with --plan).")
 @click.option("--seed", type=int, default=42, show_default=True,
               help="Random seed (same seed, same result).")
 @click.option("--sampling", type=click.Choice(["uniform", "dirichlet", "bounds"]),
@@ -134,14 +279,19 @@ def print_report(rep: Any) -> None:
               help="Write the rank acceptability heatmap (.png or .svg).")
 @click.option("--map", "map_path", type=click.Path(), default=None,
               help="Write an HTML map with the rank stability overlay.")
+@click.option("--plan", "plan_k", type=click.IntRange(min=1), default=None, metavar="K",
+              help="Plan robustness instead: solve the plan of K new sites (the scenario's "
+                   "[plan] constraints) for every weight sample; report how often each site is "
+                   "chosen, the most frequent K-sets, each region's expected new sites and a "
+                   "robust plan (--png: a bar chart of the selection frequencies).")
 @candidates_option
 @pack_options
-def sensitivity(scenario: str, method: str | None, weights: dict[str, float], samples: int,
-                seed: int, sampling: str | None, concentration: float,
+def sensitivity(scenario: str, method: str | None, weights: dict[str, float],
+                samples: int | None, seed: int, sampling: str | None, concentration: float,
                 bounds: dict[str, tuple[float, float]], value_noise: float, top_k: int,
                 fmt: str | None, output: str | None, overwrite: bool, png_path: str | None,
                 tornado_metric: str, heatmap_path: str | None, map_path: str | None,
-                candidates: str | None, pack: str | None,
+                plan_k: int | None, candidates: str | None, pack: str | None,
                 layer_overrides: tuple[str, ...]) -> None:
     """How robust is the ranking to the weights? One-at-a-time sweeps and SMAA.
 
@@ -163,6 +313,18 @@ def sensitivity(scenario: str, method: str | None, weights: dict[str, float], sa
     $ siteplan sensitivity --bound talent=0.1:0.3 --bound unemployment=0.1:0.2
     $ siteplan sensitivity --value-noise 0.1 --png tornado.png --heatmap heat.png
     $ siteplan sensitivity -o sens.xlsx --map maps/stability.html
+
+    Plan robustness (--plan K): for every weight sample the plan of K new sites is solved
+    under the scenario's [plan] constraints (as 'siteplan plan --sites K'). Per site: the
+    share of the samples whose plan holds it; the most frequent K-sets; each region's
+    expected number of new sites; the single-weight plan (scenario weights) and a robust
+    plan: for WLC the plan under the mean sampled weights, which has the largest expected
+    score; for other methods the feasible K-set with the largest sum of frequencies.
+
+    \b
+    $ siteplan sensitivity --plan 5
+    $ siteplan sensitivity --plan 5 --sampling dirichlet --samples 5000 -o plan-rob.xlsx
+    $ siteplan sensitivity --plan 5 --png frequencies.png -o plan-rob.json
     """
     from siteplan.analyses.sensitivity.report import analyse
     from siteplan.outputs.formats import CHART
@@ -172,6 +334,16 @@ def sensitivity(scenario: str, method: str | None, weights: dict[str, float], sa
 
     if fmt == "xlsx" and not output:
         raise UsageError("--format xlsx needs -o PATH (a spreadsheet cannot be printed)")
+    if plan_k is not None:
+        plan_robustness_command(
+            plan_k, scenario=scenario, method=method, weights=weights, samples=samples,
+            seed=seed, sampling=sampling, concentration=concentration, bounds=bounds,
+            value_noise=value_noise, fmt=fmt, output=output, overwrite=overwrite,
+            png_path=png_path, heatmap_path=heatmap_path, map_path=map_path,
+            candidates=candidates, pack=pack, layer_overrides=layer_overrides)
+        return
+    if samples is None:
+        samples = 10_000
     # every output is checked before the work, so that a failing command writes nothing
     if fmt in (None, "table"):
         check_output(output, overwrite, SENSITIVITY.suffixes, "-o", "a report")

@@ -34,12 +34,15 @@ from siteplan.outputs.formats import PLAN, SENSITIVITY, format_for
 if TYPE_CHECKING:
     import pandas as pd
 
+    from siteplan.analyses.plan.robustness import PlanRobustness
     from siteplan.analyses.plan.steps import CompareReport, PlanReport
 
 #: The tables of a plan report, in file order (CSV: the first is the -o path).
 PLAN_TABLES: tuple[str, ...] = ("sites", "regions", "equity")
 #: The tables of a comparison of plans, in file order.
 COMPARE_TABLES: tuple[str, ...] = ("chosen", "regions", "equity", "kendall")
+#: The tables of a plan-robustness report, in file order (CSV: the first is the -o path).
+PLAN_ROBUSTNESS_TABLES: tuple[str, ...] = ("sites", "sets", "regions")
 
 
 def sensitivity_markdown(rep: RobustnessReport) -> str:
@@ -211,3 +214,71 @@ def write_compare_report(report: CompareReport, output: str | os.PathLike[str],
     kind = format_for(output, fmt, PLAN)
     return write_tables(report.tables(), output, kind, document=report.to_dict(),
                         title="Comparison", overwrite=overwrite)
+
+
+# --------------------------------------------------------------------------- plan robustness
+
+
+def plan_robustness_title(d: Mapping[str, Any]) -> str:
+    """The heading of a plan-robustness report."""
+    return f"Plan robustness: {d['scenario_title'] or d['scenario']}, K={d['k']}"
+
+
+def plan_robustness_intro(d: Mapping[str, Any]) -> str:
+    """The Markdown lines above the tables of a plan-robustness report: the sampling, the
+    single-weight and robust plans and the rule behind the robust plan (every text from the
+    data escaped)."""
+    esc = markdown_escape
+    extra = (f", concentration {d['concentration']:g}" if d["sampling"] == "dirichlet"
+             else "")
+    lines = [
+        f"Scenario {markdown_code(d['scenario'])} ({markdown_code(d['method'])}), K = {d['k']}; "
+        f"{d['samples']:,} {markdown_code(d['sampling'])} weight samples{extra}, seed "
+        f"{d['seed']}; one plan solved per sample under the scenario's plan constraints.",
+        "",
+    ]
+    for key, label in (("single_weight_plan", "Single-weight plan (scenario weights)"),
+                       ("robust_plan", "Robust plan")):
+        p = d[key]
+        lines.append(f"- **{label}**: {esc(', '.join(p['names']))} (chosen as a set in "
+                     f"{p['set_share']:.1%} of the samples; expected score "
+                     f"{p['expected_score']:.4f})")
+    lines += ["", f"Rule: {esc(d['robust_rule'])}.", "",
+              f"Solver {esc(d['solver'])}: {d['per_sample_solve_s'] * 1e3:.2f} ms per sample, "
+              f"{d['distinct_sets']} distinct K-sets; the selection frequencies add up to K."]
+    return "\n".join(lines)
+
+
+def plan_robustness_markdown(rep: PlanRobustness) -> str:
+    """A plan-robustness report as one Markdown document: settings, the two plans, then the
+    ``sites``, ``sets`` and ``regions`` tables."""
+    d = rep.to_dict()
+    return tables_markdown(plan_robustness_title(d), rep.tables(), plan_robustness_intro(d))
+
+
+def write_plan_robustness_report(rep: PlanRobustness, output: str | os.PathLike[str],
+                                 fmt: str | None = None, *,
+                                 overwrite: bool = False) -> list[Path]:
+    """Write a plan-robustness report as JSON, CSV (``sites``, then ``<stem>_sets`` and
+    ``<stem>_regions``), XLSX (the tables plus a settings sheet) or Markdown.
+
+    Returns the paths written.
+    """
+    import pandas as pd
+
+    kind = format_for(output, fmt, SENSITIVITY)
+    d = rep.to_dict()
+    tables = dict(rep.tables())
+    if kind == "xlsx":
+        items = {k: d[k] for k in ("scenario", "method", "k", "samples", "seed", "sampling",
+                                   "robust_rule", "solver", "per_sample_solve_s", "runtime_s")}
+        items |= {"concentration": d.get("concentration"), "bounds": d.get("bounds"),
+                  "weights": d["weights"], "mean_weights": d["mean_weights"],
+                  "constraints": d["constraints"], "statuses": d["statuses"]}
+        tables["settings"] = pd.DataFrame(
+            [{"item": k, "value": v if isinstance(v, str | int | float | None)
+              else json.dumps(v, ensure_ascii=False)} for k, v in items.items()])
+        tables["settings"]["value"] = tables["settings"]["value"].astype(str)
+    return write_tables(tables, output, kind, document=d, title=plan_robustness_title(d),
+                        intro=plan_robustness_intro(d) if kind == "md" else "",
+                        overwrite=overwrite)

@@ -52,7 +52,7 @@ import time
 import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -72,6 +72,8 @@ __all__ = [
     "Allocation",
     "Coverage",
     "PlanSolution",
+    "Selected",
+    "SelectionProblem",
     "aggregate_by_region",
     "allocate_targets",
     "baseline_market_led",
@@ -80,7 +82,9 @@ __all__ = [
     "lagging_regions",
     "largest_remainder",
     "plan_from_ranking",
+    "prepare_selection",
     "select_sites",
+    "selection_from_ranking",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -805,6 +809,13 @@ def _new_highs(highspy: Any) -> Any:
 def _solve_highs(model: _Model, time_limit: float, mip_rel_gap: float) -> _Raw:
     import highspy
 
+    h = _highs_model(highspy, model, time_limit, mip_rel_gap)
+    h.run()
+    return _highs_result(highspy, h, model.n_x)
+
+
+def _highs_model(highspy: Any, model: _Model, time_limit: float, mip_rel_gap: float) -> Any:
+    """A Highs object holding ``model`` (maximised), quiet, with the time limit and gap."""
     h = _new_highs(highspy)
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(time_limit))
@@ -828,7 +839,11 @@ def _solve_highs(model: _Model, time_limit: float, mip_rel_gap: float) -> _Raw:
         for b in model.integer
     ]
     h.passModel(lp)
-    h.run()
+    return h
+
+
+def _highs_result(highspy: Any, h: Any, n_x: int) -> _Raw:
+    """Status, x values, gap and bound of a Highs object after ``run()``."""
     st = h.getModelStatus()
     info = h.getInfo()
     ms = highspy.HighsModelStatus
@@ -840,7 +855,7 @@ def _solve_highs(model: _Model, time_limit: float, mip_rel_gap: float) -> _Raw:
         ms.kInterrupt: "interrupted",
     }.get(st, h.modelStatusToString(st).lower().replace(" ", "_"))
     has_sol = int(info.primal_solution_status) == 2  # kSolutionStatusFeasible
-    x = np.asarray(h.getSolution().col_value, dtype=float)[: model.n_x] if has_sol else None
+    x = np.asarray(h.getSolution().col_value, dtype=float)[:n_x] if has_sol else None
     gap = float(info.mip_gap) if has_sol and math.isfinite(info.mip_gap) else None
     bound = float(info.mip_dual_bound) if math.isfinite(info.mip_dual_bound) else None
     return _Raw(status=status, x=x, gap=gap, bound=bound)
@@ -1236,6 +1251,270 @@ def _finish_greedy(p: _Problem, t0: float, notes: list[str]) -> PlanSolution:
                      bound=bound, t0=t0, notes=notes)
 
 
+# ------------------------------------------------------------------ one problem, many scores
+
+
+class Selected(NamedTuple):
+    """One solve of a :class:`SelectionProblem`."""
+
+    chosen: IntArray  #: indices of the chosen candidates, ascending
+    status: str  #: ``"optimal"``, ``"time_limit"`` or ``"heuristic"`` (greedy)
+    solver: str  #: ``"highs"``, ``"cbc"`` or ``"greedy"``: the method actually used
+
+
+class SelectionProblem:
+    """A selection's constraints prepared once, then solved for many score vectors.
+
+    Plan robustness solves the same plan (same K, per-region caps, spacing pairs, blocking
+    by existing parks, lagging quota, include and exclude) under many sampled weight
+    vectors: only the objective changes. :func:`prepare_selection` (arrays) and
+    :func:`selection_from_ranking` (a ranking and the pack) check and diagnose the
+    constraints and build the MILP once; :meth:`solve` then only writes the new scores
+    into the column costs of one HiGHS model and runs it again, with the best plan found
+    so far under the new scores given as the starting incumbent (a warm start: HiGHS
+    then has a good plan to prune with from the first node). The plans are those of
+    :func:`select_sites` (same model, same solver, same gap; they can only differ between
+    plans whose objectives lie within the MIP gap of each other) at a fraction of the
+    cost: no distances, pairs, diagnosis or model are rebuilt.
+
+    Attributes
+    ----------
+    n : int
+        Number of candidates (positions 0..n-1 of the score vectors).
+    ids : tuple of str
+        Candidate identifiers (``#i`` when none were given).
+    k : int
+        Number of sites chosen.
+    available : ndarray of bool
+        Candidates that can be chosen at all (scored, not excluded, not blocked by an
+        existing park or by the spacing to a must-include site).
+    unavailable_reasons : tuple of str
+        Per candidate, why it cannot be chosen ("" when it can).
+    constraints : dict
+        The constraints applied, as in :attr:`PlanSolution.constraints`.
+    solver : str
+        The method used: ``"highs"``, ``"cbc"`` or ``"greedy"`` (``"auto"`` resolved;
+        under ``"auto"`` a sample whose exact solve finds no plan in the time limit
+        falls back to greedy, as in :func:`select_sites`).
+    positions : ndarray of int or None
+        :func:`selection_from_ranking` only: the position in ``ranking.sites`` of each
+        candidate.
+    lagging : ndarray of bool
+        Candidates in lagging regions.
+    notes : list of str
+        Remarks (fallbacks taken when the solver was resolved).
+    """
+
+    #: Most distinct plans kept as warm-start candidates.
+    MAX_STARTS = 512
+
+    def __init__(self, p: _Problem, solver: str, time_limit: float, mip_rel_gap: float,
+                 *, warm_start: bool = True, notes: Sequence[str] = ()) -> None:
+        self._p = p
+        self._requested = solver
+        self._time_limit = time_limit
+        self._gap = mip_rel_gap
+        self._warm = warm_start
+        self._model: _Model | None = None
+        self._highs: Any = None
+        self._highspy: Any = None
+        self._starts = np.zeros((0, 0))
+        self._seen: set[bytes] = set()
+        self.notes: list[str] = list(notes)
+        self.n = p.n
+        self.ids = tuple(p.names)
+        self.k = p.k
+        self.available = p.available.copy()
+        self.lagging = p.lagging.copy()
+        self.constraints = _constraints_dict(p)
+        self.positions: IntArray | None = None
+        self.solver = self._resolve(solver)
+        reasons = []
+        for i in range(p.n):
+            why = ("in the exclude list" if p.excluded[i] else "no score" if p.unscored[i]
+                   else f"within {p.park_spacing:g} km of an existing park" if p.blocked_park[i]
+                   else f"within {p.spacing:g} km of a must-include site" if p.near_include[i]
+                   else "")
+            reasons.append(why)
+        self.unavailable_reasons = tuple(reasons)
+
+    @property
+    def region(self) -> tuple[str, ...]:
+        """Region label of each candidate."""
+        return tuple(self._p.region_labels[int(r)] for r in self._p.region)
+
+    def _resolve(self, solver: str) -> str:
+        p = self._p
+        if solver == "greedy":
+            return "greedy"
+        if solver == "auto":
+            too_big = (int(p.available.sum()) > AUTO_MAX_CANDIDATES
+                       or p.pair_i.size > AUTO_MAX_PAIRS)
+            if too_big:
+                self.notes.append(f"auto: {int(p.available.sum())} candidates is large, greedy "
+                                  "heuristic used")
+                return "greedy"
+        if solver in ("exact", "highs", "auto"):
+            try:
+                import highspy
+            except ImportError as exc:
+                if solver == "highs":
+                    raise PlanError("solver='highs' but highspy cannot be imported: pip "
+                                    "install highspy, or use solver='cbc'") from exc
+                self.notes.append("highspy not importable: PuLP + CBC used")
+            else:
+                self._highspy = highspy
+                return "highs"
+        try:
+            import pulp  # noqa: F401
+        except ImportError as exc:
+            raise PlanError("no MIP solver: neither highspy nor pulp can be imported; install "
+                            "highspy or use solver='greedy'") from exc
+        return "cbc"
+
+    def _scores(self, scores: ArrayLike) -> FloatArray:
+        s = np.asarray(scores, dtype=float).ravel()
+        if s.shape != (self.n,):
+            raise UsageError(f"scores: {s.size} scores for {self.n} candidates; give one per "
+                             "candidate")
+        if not np.all(np.isfinite(s[self.available])):
+            raise UsageError("scores: a candidate that can be chosen has no finite score; "
+                             "the constraints were prepared for finite scores there")
+        return s
+
+    def solve(self, scores: ArrayLike, *, mip_rel_gap: float | None = None) -> Selected:
+        """The best K-set under ``scores`` (one per candidate, higher is better).
+
+        ``mip_rel_gap`` overrides the relative optimality tolerance for this solve only
+        (e.g. 0 when the objective is a count). Raises PlanError when no plan is found
+        (the constraints do not depend on the scores, so this only happens when a solve
+        runs out of time without a plan and the solver is not ``"auto"``).
+        """
+        s = self._scores(scores)
+        p = self._p
+        if self.solver == "greedy":
+            return self._greedy(s)
+        if self._model is None:
+            self._model = _build_model(p)
+        model = self._model
+        cost = s[model.cand]
+        gap = self._gap if mip_rel_gap is None else float(mip_rel_gap)
+        if self.solver == "cbc":
+            model.cost[: model.n_x] = cost
+            raw = _solve_cbc(model, self._time_limit, gap)
+        else:
+            raw = self._run_highs(model, cost, gap)
+        if raw.x is None:
+            if raw.status == "infeasible":
+                raise PlanError(f"no K={p.k} sites meet {_constraint_phrase(p)} ({self.solver} "
+                                "status: infeasible): lower K or relax the spacing, cap or "
+                                "quota")
+            if self._requested == "auto":
+                return self._greedy(s)
+            raise PlanError(f"{self.solver} found no plan for K={p.k} under "
+                            f"{_constraint_phrase(p)} (status: {raw.status}): raise "
+                            "time_limit or use solver='greedy'")
+        x = raw.x > 0.5
+        chosen = np.sort(model.cand[x])
+        _check_plan(p, chosen)
+        if self._warm:
+            self._remember(x)
+        return Selected(chosen, raw.status, self.solver)
+
+    def _run_highs(self, model: _Model, cost: FloatArray, gap: float) -> _Raw:
+        hs = self._highspy
+        if self._highs is None:
+            model.cost[: model.n_x] = cost
+            self._highs = _highs_model(hs, model, self._time_limit, self._gap)
+        h = self._highs
+        cols = np.arange(model.n_x, dtype=np.int32)
+        h.changeColsCost(model.n_x, cols, cost)
+        if self._starts.shape[0]:
+            best = self._starts[int(np.argmax(self._starts @ cost))]
+            h.setSolution(model.n_x, cols, best)
+        if gap != self._gap:
+            h.setOptionValue("mip_rel_gap", gap)
+        try:
+            h.run()
+        finally:
+            if gap != self._gap:
+                h.setOptionValue("mip_rel_gap", self._gap)
+        return _highs_result(hs, h, model.n_x)
+
+    def _remember(self, x: BoolArray) -> None:
+        key = np.packbits(x).tobytes()
+        if key in self._seen or len(self._seen) >= self.MAX_STARTS:
+            return
+        self._seen.add(key)
+        row = x.astype(float)[None, :]
+        self._starts = row if self._starts.size == 0 else np.vstack([self._starts, row])
+
+    def _greedy(self, s: FloatArray) -> Selected:
+        p = replace(self._p, scores=np.where(self._p.available, s, np.nan))
+        chosen, _ = _greedy(p)
+        _check_plan(p, chosen)
+        return Selected(chosen, "heuristic", "greedy")
+
+
+def prepare_selection(
+    scores: ArrayLike,
+    *,
+    k: int,
+    region: Sequence[Hashable] | ArrayLike,
+    dist_km: ArrayLike | None = None,
+    dist_to_existing_km: ArrayLike | None = None,
+    max_per_region: int | None = None,
+    min_spacing_km: float | None = None,
+    park_spacing_km: float | None = None,
+    lagging: ArrayLike | None = None,
+    lagging_quota: int | None = None,
+    include: Sequence[int] | ArrayLike = (),
+    exclude: Sequence[int] | ArrayLike = (),
+    objective: str = "suitability",
+    coverage: Coverage | None = None,
+    solver: str = "exact",
+    time_limit: float = 60.0,
+    mip_rel_gap: float = 1e-6,
+    ids: Sequence[str] | None = None,
+    warm_start: bool = True,
+) -> SelectionProblem:
+    """Check, diagnose and build a selection once, to solve it for many score vectors.
+
+    The arguments are those of :func:`select_sites`; ``scores`` fixes which candidates
+    have a score (non-finite: unavailable), the values themselves are given to
+    :meth:`SelectionProblem.solve`. Only the suitability objective is accepted: the
+    coverage objective does not use the scores, so re-solving it changes nothing.
+    ``warm_start=False`` solves every score vector from scratch on the same model.
+
+    Raises
+    ------
+    UsageError
+        Inconsistent options, or ``objective="coverage"``.
+    PlanError
+        Infeasible constraints (the message names them), before any solve.
+    """
+    if objective != "suitability":
+        raise UsageError(f"objective={objective!r}: only the suitability objective depends on "
+                         "the scores; a selection solved for many score vectors needs "
+                         "objective='suitability'")
+    if solver not in SOLVERS:
+        raise UsageError(f"solver={solver!r}: use one of {', '.join(SOLVERS)}")
+    try:
+        tl = float(time_limit)
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"time_limit={time_limit!r}: pass seconds > 0") from exc
+    if not tl > 0:
+        raise UsageError(f"time_limit={time_limit!r}: pass seconds > 0")
+    p = _prepare(
+        scores, k=k, region=region, dist_km=dist_km, dist_to_existing_km=dist_to_existing_km,
+        max_per_region=max_per_region, min_spacing_km=min_spacing_km,
+        park_spacing_km=park_spacing_km, lagging=lagging, lagging_quota=lagging_quota,
+        include=include, exclude=exclude, objective=objective, coverage=coverage, ids=ids,
+    )
+    _diagnose(p)
+    return SelectionProblem(p, solver, tl, float(mip_rel_gap), warm_start=warm_start)
+
+
 # --------------------------------------------------------------------------- geometry door
 
 
@@ -1381,6 +1660,88 @@ def plan_from_ranking(
         the chosen rows with a ``lagging`` column.
     """
 
+    inp = _ranking_inputs(
+        ranking, pack_layers, max_per_region=max_per_region, min_spacing_km=min_spacing_km,
+        park_spacing_km=park_spacing_km, lagging_rule=lagging_rule, lagging_quota=lagging_quota,
+        include=include, exclude=exclude, objective=objective, demand=demand,
+        coverage_radius_km=coverage_radius_km,
+    )
+    sol = select_sites(inp.scores, k=k, solver=solver, time_limit=time_limit, **inp.kwargs)
+    positions = tuple(int(inp.keep[i]) for i in sol.chosen)
+    table = ranking.sites.iloc[list(positions)].copy()
+    table["lagging"] = inp.lagging[list(sol.chosen)]
+    constraints = dict(sol.constraints)
+    constraints["lagging_regions"] = sorted(inp.lagging_codes)
+    return replace(sol, chosen=positions, sites=table, constraints=constraints)
+
+
+def selection_from_ranking(
+    ranking: Ranking,
+    pack_layers: Pack | Mapping[str, Any],
+    *,
+    k: int,
+    max_per_region: int | None = None,
+    min_spacing_km: float | None = None,
+    park_spacing_km: float | None = None,
+    lagging_rule: Mapping[str, Any] | None = None,
+    lagging_quota: int | None = None,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    solver: str = "auto",
+    time_limit: float = 60.0,
+    warm_start: bool = True,
+) -> SelectionProblem:
+    """The selection of :func:`plan_from_ranking`, prepared once to be solved for many scores.
+
+    Same arguments and the same geometry (geodesic distances, parks, lagging mask,
+    include/exclude ids) as :func:`plan_from_ranking` with the suitability objective;
+    :meth:`SelectionProblem.solve` takes one score per candidate, in the order of
+    :attr:`SelectionProblem.positions` (the scored rows of ``ranking.sites``), and
+    returns indices into that order. Solved with the ranking's own scores it chooses
+    the sites :func:`plan_from_ranking` chooses.
+    """
+    inp = _ranking_inputs(
+        ranking, pack_layers, max_per_region=max_per_region, min_spacing_km=min_spacing_km,
+        park_spacing_km=park_spacing_km, lagging_rule=lagging_rule, lagging_quota=lagging_quota,
+        include=include, exclude=exclude, objective="suitability", demand=None,
+        coverage_radius_km=None,
+    )
+    problem = prepare_selection(inp.scores, k=k, solver=solver, time_limit=time_limit,
+                                warm_start=warm_start, **inp.kwargs)
+    problem.positions = inp.keep.astype(np.int64)
+    problem.constraints["lagging_regions"] = sorted(inp.lagging_codes)
+    return problem
+
+
+@dataclass(frozen=True)
+class _RankingInputs:
+    """What the geometry door passes to the maths door (everything but K and the solver)."""
+
+    keep: IntArray  #: positions in ``ranking.sites`` of the candidates (scored, not excluded)
+    scores: FloatArray
+    lagging: BoolArray
+    lagging_codes: set[str]
+    kwargs: dict[str, Any]  #: the other keyword arguments of :func:`select_sites`
+
+
+def _ranking_inputs(
+    ranking: Ranking,
+    pack_layers: Pack | Mapping[str, Any],
+    *,
+    max_per_region: int | None,
+    min_spacing_km: float | None,
+    park_spacing_km: float | None,
+    lagging_rule: Mapping[str, Any] | None,
+    lagging_quota: int | None,
+    include: Sequence[str],
+    exclude: Sequence[str],
+    objective: str,
+    demand: tuple[str, str] | None,
+    coverage_radius_km: float | None,
+) -> _RankingInputs:
+    """The arrays of :func:`select_sites` from a ranking and the pack: the scored
+    candidates, geodesic distances between them and to the existing parks, the lagging
+    mask, the include/exclude positions and the coverage data."""
     sites = ranking.sites
     missing = [c for c in ("id", "region_code", "score") if c not in sites.columns]
     if missing:
@@ -1422,31 +1783,23 @@ def plan_from_ranking(
     cov = (_coverage_from_layers(pack_layers, demand, coverage_radius_km, lon, lat, parks)
            if objective == "coverage" else None)
 
-    sol = select_sites(
-        score[keep],
-        k=k,
-        region=region,
-        dist_km=dist,
-        dist_to_existing_km=dist_parks,
-        max_per_region=max_per_region,
-        min_spacing_km=spacing,
-        park_spacing_km=park_spacing_km,
-        lagging=lag,
-        lagging_quota=lagging_quota,
-        include=inc,
-        exclude=exc,
-        objective=objective,
-        coverage=cov,
-        solver=solver,
-        time_limit=time_limit,
-        ids=ids,
-    )
-    positions = tuple(int(keep[i]) for i in sol.chosen)
-    table = sites.iloc[list(positions)].copy()
-    table["lagging"] = lag[list(sol.chosen)]
-    constraints = dict(sol.constraints)
-    constraints["lagging_regions"] = sorted(lag_codes)
-    return replace(sol, chosen=positions, sites=table, constraints=constraints)
+    kwargs: dict[str, Any] = {
+        "region": region,
+        "dist_km": dist,
+        "dist_to_existing_km": dist_parks,
+        "max_per_region": max_per_region,
+        "min_spacing_km": spacing,
+        "park_spacing_km": park_spacing_km,
+        "lagging": lag,
+        "lagging_quota": lagging_quota,
+        "include": inc,
+        "exclude": exc,
+        "objective": objective,
+        "coverage": cov,
+        "ids": ids,
+    }
+    return _RankingInputs(keep=keep, scores=score[keep], lagging=lag, lagging_codes=lag_codes,
+                          kwargs=kwargs)
 
 
 def _site_positions(values: Sequence[str] | str, name: str, known: set[str],

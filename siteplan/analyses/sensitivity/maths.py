@@ -41,11 +41,26 @@ from numpy.typing import ArrayLike, NDArray
 from siteplan.errors import UsageError
 from siteplan.scoring.aggregate import complete_matrix, rank_scores
 
+# The weight samplers live in siteplan.scoring.sampling (plan robustness uses them too, and
+# may not import this package); their names stay importable from here.
+from siteplan.scoring.sampling import (
+    MAX_SAMPLES,
+    _check_weight_vector,
+    _rng,
+    _sample_bounded,  # noqa: F401  (old import path)
+    check_samples,
+    check_seed,
+    sample_weights,
+)
+
 __all__ = [
+    "MAX_SAMPLES",
     "CriterionSweep",
     "OatResult",
     "SmaaResult",
     "TornadoBar",
+    "check_samples",
+    "check_seed",
     "oat_sweep",
     "sample_weights",
     "smaa",
@@ -72,19 +87,6 @@ def wlc_scores(values: FloatArray, weights: FloatArray) -> FloatArray:
     if v.ndim == 2:
         return np.asarray(w @ v.T, dtype=float)
     return np.asarray(np.matmul(v, w[:, :, None])[:, :, 0], dtype=float)
-
-
-def _check_weight_vector(weights: ArrayLike, m: int, what: str) -> FloatArray:
-    try:
-        w = np.asarray(weights, dtype=float).ravel()
-    except (TypeError, ValueError):
-        raise UsageError(f"{what}: weights are not numeric; give {m} numbers") from None
-    if w.shape != (m,):
-        raise UsageError(f"{what}: {w.size} weights for {m} criteria; give one weight per "
-                         "criterion")
-    if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
-        raise UsageError(f"{what}: weights must be finite, >= 0 and not all zero")
-    return w / w.sum()
 
 
 def _call_scores(score_fn: ScoreFn | None, values: FloatArray, weights: FloatArray,
@@ -477,152 +479,6 @@ def tornado_data(oat: OatResult, site: int | None = None,
 # --------------------------------------------------------------------------------------------
 # SMAA-2
 # --------------------------------------------------------------------------------------------
-
-#: Most weight samples one analysis takes: SMAA's figures converge as 1/sqrt(samples)
-#: (10,000 gives +-0.01, the default), and a million (+-0.001) already holds ~100 MB of
-#: weights per criterion group; more is a mistake, not precision.
-MAX_SAMPLES = 1_000_000
-
-
-def check_samples(samples: object, what: str = "samples") -> int:
-    """``samples`` as an int in 1..MAX_SAMPLES, else a UsageError saying why."""
-    if isinstance(samples, bool) or not isinstance(samples, int | np.integer) or samples < 1:
-        raise UsageError(f"{what} = {samples!r}: give at least 1 sample (a whole number)")
-    if samples > MAX_SAMPLES:
-        raise UsageError(f"{what} = {samples:,}: at most {MAX_SAMPLES:,} samples (the figures "
-                         "converge as 1/sqrt(samples): 10,000 gives +-0.01, 1,000,000 +-0.001)")
-    return int(samples)
-
-
-def check_seed(seed: object) -> None:
-    """Refuse a seed numpy cannot take (negative, fractional, text) in one line."""
-    if seed is not None and not isinstance(seed, np.random.Generator) and (
-            isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0):
-        raise UsageError(f"seed = {seed!r}: give 0 or a positive whole number (same seed, "
-                         "same result)")
-
-
-def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    check_seed(seed)
-    return np.random.default_rng(seed)
-
-
-def sample_weights(m: int, n_samples: int = 10_000,
-                   sampling: Literal["uniform", "dirichlet", "bounds"] = "uniform",
-                   seed: int | np.random.Generator | None = None,
-                   center: ArrayLike | None = None, concentration: float = 50.0,
-                   bounds: ArrayLike | None = None,
-                   min_acceptance: float = 1e-3) -> FloatArray:
-    """Sample weight vectors on the unit simplex.
-
-    Parameters
-    ----------
-    m : int
-        Number of criteria.
-    n_samples : int
-        Number of weight vectors (>= 1).
-    sampling : {"uniform", "dirichlet", "bounds"}
-        ``"uniform"``: uniform on the simplex (normalised i.i.d. exponentials, i.e.
-        Dirichlet(1, ..., 1); each marginal is Beta(1, m - 1)).
-        ``"dirichlet"``: Dirichlet centred on ``center`` with ``alpha = concentration * w``
-        (mean ``w``, variance ``w_j (1 - w_j) / (concentration + 1)``); criteria with zero
-        centre weight stay at 0.
-        ``"bounds"``: uniform on ``{w : sum w = 1, lo_j <= w_j <= hi_j}``: ``w = lo +
-        (1 - sum lo) u`` with ``u`` uniform on the simplex, rejecting draws above an upper
-        bound (exactly uniform on the bounded polytope).
-    seed : int, Generator or None
-        Seed for reproducibility.
-    center : array_like (m,), optional
-        Centre weights for ``"dirichlet"`` (normalised here).
-    concentration : float
-        Dirichlet concentration (> 0); larger is tighter around the centre.
-    bounds : array_like (m, 2), optional
-        ``(lo, hi)`` per criterion for ``"bounds"``, 0 <= lo <= hi <= 1.
-    min_acceptance : float
-        ``"bounds"`` gives up with UsageError when fewer than this share of draws is
-        accepted (after 100,000 draws).
-
-    Returns
-    -------
-    ndarray (n_samples, m), rows sum to 1.
-    """
-    if not isinstance(m, (int, np.integer)) or m < 1:
-        raise UsageError(f"weight sampling: m={m!r} criteria; give at least 1")
-    check_samples(n_samples, "weight sampling: n_samples")
-    rng = _rng(seed)
-    m, s = int(m), int(n_samples)
-    if sampling == "uniform":
-        e = rng.standard_exponential((s, m))
-        return np.asarray(e / e.sum(axis=1, keepdims=True), dtype=float)
-    if sampling == "dirichlet":
-        if center is None:
-            raise UsageError("weight sampling: sampling='dirichlet' needs center= (the "
-                             "scenario weights)")
-        c = _check_weight_vector(center, m, "weight sampling center")
-        if not math.isfinite(concentration) or concentration <= 0:
-            raise UsageError(f"weight sampling: concentration={concentration}; give a "
-                             "positive number (e.g. 50)")
-        out = np.zeros((s, m))
-        pos = c > 0
-        if pos.sum() == 1:
-            out[:, pos] = 1.0
-        else:
-            out[:, pos] = rng.dirichlet(concentration * c[pos], size=s)
-        return out
-    if sampling == "bounds":
-        return _sample_bounded(m, s, rng, bounds, min_acceptance)
-    raise UsageError(f"weight sampling: unknown sampling {sampling!r}; use 'uniform', "
-                     "'dirichlet' or 'bounds'")
-
-
-def _sample_bounded(m: int, s: int, rng: np.random.Generator, bounds: ArrayLike | None,
-                    min_acceptance: float) -> FloatArray:
-    if bounds is None:
-        raise UsageError("weight sampling: sampling='bounds' needs bounds= [(lo, hi), ...] "
-                         "per criterion")
-    try:
-        b = np.asarray(bounds, dtype=float)
-    except (TypeError, ValueError):
-        raise UsageError("weight sampling: bounds must be numbers (lo, hi) per "
-                         "criterion") from None
-    if b.shape != (m, 2):
-        raise UsageError(f"weight sampling: bounds shape {b.shape}; give {m} (lo, hi) pairs")
-    lo, hi = b[:, 0], b[:, 1]
-    if not np.all(np.isfinite(b)) or np.any(lo < 0) or np.any(hi > 1) or np.any(lo > hi):
-        raise UsageError("weight sampling: each bound needs 0 <= lo <= hi <= 1")
-    if lo.sum() > 1 + 1e-12:
-        raise UsageError(f"weight sampling: bounds cannot sum to 1 (lower bounds sum to "
-                         f"{lo.sum():.4g} > 1); lower some lower bounds")
-    if hi.sum() < 1 - 1e-12:
-        raise UsageError(f"weight sampling: bounds cannot sum to 1 (upper bounds sum to "
-                         f"{hi.sum():.4g} < 1); raise some upper bounds")
-    slack = 1.0 - lo.sum()
-    if slack <= 1e-12:
-        return np.tile(lo / lo.sum(), (s, 1))
-    cap = (hi - lo) / slack
-    out = np.empty((s, m))
-    got = drawn = 0
-    block = max(10_000, 2 * s)
-    while got < s:
-        e = rng.standard_exponential((block, m))
-        u = e / e.sum(axis=1, keepdims=True)
-        acc = u[np.all(u <= cap, axis=1)]
-        drawn += block
-        take = min(acc.shape[0], s - got)
-        out[got:got + take] = lo + slack * acc[:take]
-        got += take
-        rate = got / drawn
-        if drawn >= 100_000 and rate < min_acceptance:
-            raise UsageError(f"weight sampling: bounds accept only {rate:.2e} of uniform "
-                             "weight draws (rejection sampling too slow); widen the bounds "
-                             "or use sampling='dirichlet'")
-        if got < s:
-            need = (s - got) / max(rate, min_acceptance)
-            block = int(min(max(10_000, 1.2 * need), 1_000_000))
-    return out
-
 
 @dataclass(frozen=True, eq=False)
 class SmaaResult:
