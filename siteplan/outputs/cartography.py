@@ -198,9 +198,79 @@ def resolve_indicator(gdf: Any, indicator: str | None, layer: str) -> str:
     return indicator
 
 
+def quantile_bins(y: NDArray[np.float64], k: int) -> NDArray[np.float64]:
+    """Upper class bounds of quantile classes: ``mapclassify.Quantiles(y, k).bins``, bit for bit.
+
+    ``y`` holds finite values. The ``k`` percentiles ``100/k, 200/k, ..., 100`` are built,
+    like mapclassify, with ``np.arange`` (the last one is clipped to 100 when it overshoots;
+    for a few k, e.g. 23, it falls a hair short and is kept, so the last bound can be just
+    under the maximum), and scored like ``scipy.stats.scoreatpercentile`` (linear
+    interpolation between the two nearest order statistics, weights normalised by their
+    sum); repeated quantiles (ties) are merged, so fewer than ``k`` bounds may come back.
+    """
+    w = 100.0 / k
+    pcts = np.arange(w, 100 + w, w)
+    if pcts[-1] > 100.0:
+        pcts[-1] = 100.0
+    s = np.sort(np.asarray(y, dtype=np.float64).ravel())
+    last = s.size - 1
+    q = []
+    with np.errstate(all="ignore"):  # mapclassify's warnings were silenced too
+        for per in pcts:
+            if not 0 <= per <= 100:
+                raise ValueError("percentile must be in the range [0, 100]")
+            idx = per / 100.0 * last
+            i = int(idx)
+            # scipy sums with np.add.reduce, which starts from +0.0 (so -0.0 becomes 0.0)
+            if i == idx:
+                q.append(0.0 + s[i])
+            else:
+                w_lo, w_hi = (i + 1) - idx, idx - i
+                q.append((0.0 + (s[i] * w_lo + s[i + 1] * w_hi)) / (w_lo + w_hi))
+    return np.unique(np.asarray(q, dtype=np.float64))
+
+
+def equal_interval_bins(y: NDArray[np.float64], k: int) -> NDArray[np.float64]:
+    """Upper bounds of ``k`` equal-width classes: ``mapclassify.EqualInterval(y, k).bins``.
+
+    ``y`` holds finite values, not all equal. The bounds are ``min + width * j`` laid out,
+    like mapclassify, with ``np.arange`` (cut to ``k`` when it overshoots), the last one
+    set to the maximum.
+    """
+    y = np.asarray(y, dtype=np.float64).ravel()
+    max_y, min_y = y[np.argmax(y)], y[np.argmin(y)]  # first occurrences, as max()/min()
+    if min_y == max_y:
+        raise ValueError(f"Not enough unique values in array to form {k} classes. "
+                         "All values in `y` are equal.")
+    with np.errstate(all="ignore"):  # mapclassify's warnings were silenced too
+        width = (max_y - min_y) * 1.0 / k
+        cuts = np.arange(min_y + width, max_y + width, width)
+    if len(cuts) > k:  # overshooting
+        cuts = cuts[0:k]
+    cuts[-1] = max_y
+    return np.asarray(cuts.copy(), dtype=np.float64)
+
+
+def _fisher_jenks_bins(y: NDArray[np.float64], k: int) -> NDArray[np.float64]:
+    """``mapclassify.FisherJenks(y, k).bins`` (mapclassify, heavy, imported only here)."""
+    import warnings
+
+    import mapclassify
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return np.asarray(mapclassify.FisherJenks(y, k=k).bins, dtype=np.float64)
+
+
 def classify(values: Sequence[float] | NDArray[np.float64], scheme: str = "quantiles",
              k: int = 5) -> tuple[list[float], list[float], NDArray[np.int64]]:
-    """Class bounds and class index (-1 for NaN) of ``values`` with mapclassify.
+    """Class bounds and class index (-1 for NaN) of ``values``, as mapclassify would class them.
+
+    Quantiles and equal intervals are worked out here with numpy (:func:`quantile_bins`,
+    :func:`equal_interval_bins`: the same bounds as mapclassify's ``Quantiles`` and
+    ``EqualInterval``), natural breaks by mapclassify's ``FisherJenks``, imported only for
+    that scheme (mapclassify pulls in scipy.stats, scikit-learn and matplotlib.pyplot).
+    A value equal to a bound belongs to the class below it.
 
     Parameters
     ----------
@@ -217,10 +287,6 @@ def classify(values: Sequence[float] | NDArray[np.float64], scheme: str = "quant
     lower, upper, classes
         Lower and upper bound of every class, and the class of every value.
     """
-    import warnings
-
-    import mapclassify
-
     key = scheme.lower().replace("-", "_").replace(" ", "")
     if key not in SCHEMES:
         raise UsageError(f"unknown classification scheme '{scheme}'; choose quantiles, "
@@ -237,10 +303,9 @@ def classify(values: Sequence[float] | NDArray[np.float64], scheme: str = "quant
     if kk <= 1:
         classes[ok] = 0
         return [float(uniq[0])], [float(uniq[-1])], classes
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        cls = getattr(mapclassify, SCHEMES[key])(y[ok], k=kk)
-    upper = [float(b) for b in cls.bins]
+    bins = {"Quantiles": quantile_bins, "EqualInterval": equal_interval_bins,
+            "FisherJenks": _fisher_jenks_bins}[SCHEMES[key]](y[ok], kk)
+    upper = [float(b) for b in bins]
     # drop duplicate bins (ties in quantiles) and re-assign classes
     upper = sorted(set(upper))
     upper[-1] = max(upper[-1], float(uniq[-1]))
