@@ -40,6 +40,7 @@ from siteplan.scenario import LANGUAGES, METHOD_NAMES
 if TYPE_CHECKING:
     import pandas as pd
 
+    from siteplan.analyses.plan.robustness import PlanRobustness
     from siteplan.analyses.plan.steps import PlanReport
     from siteplan.analyses.sensitivity.report import RobustnessReport
     from siteplan.layers.pack import Pack
@@ -300,6 +301,7 @@ class _Ctx:
     ids: list[str]
     command: str
     seed: int | None
+    plan_rob: PlanRobustness | None = None
 
 
 
@@ -377,6 +379,7 @@ def _sec_summary(ctx: _Ctx) -> str:
     fragile = [esc(rob.site_names[i]) for i, v in enumerate(rob.verdicts) if v == "fragile"]
     facts.update(robust=[ids[i] for i, v in enumerate(rob.verdicts) if v == "robust"],
                  fragile=[ids[i] for i, v in enumerate(rob.verdicts) if v == "fragile"])
+    summary.append(_plan_robustness_sentence(ctx))
     summary.append("<p>" + t(lang, "s_robust", n=fmt_int(rob.samples, lang),
                              robust=_join(robust, lang), k=rob.top_k,
                              thr=fmt_pct(rob.robust_threshold, lang),
@@ -499,6 +502,9 @@ def _sec_site_cards(ctx: _Ctx) -> str:
                             exp=fmt_num(exp_rank, lang, 1), verdict=vtext)
         else:
             robust_line = ""
+        pf = _plan_frequency(ctx)
+        if sid in pf:
+            robust_line += " " + t(lang, "card_plan_rob", freq=fmt_pct(pf[sid], lang))
         lens_line = ""
         if has_lenses:
             lens_line = (f" &middot; {esc(t(lang, 'th_viability'))} "
@@ -648,6 +654,39 @@ def _sec_reproducibility(ctx: _Ctx) -> str:
 
 
 
+def _plan_frequency(ctx: _Ctx) -> dict[str, float]:
+    """Site id -> share of the sampled plans that hold it (empty without plan robustness)."""
+    pr = ctx.plan_rob
+    if pr is None:
+        return {}
+    return {sid: float(f) for sid, f in zip(pr.site_ids, pr.frequency, strict=True)}
+
+
+def _plan_robustness_sentence(ctx: _Ctx) -> str:
+    """How often each site of the plan is chosen under random weightings, and the robust
+    plan if it differs."""
+    pr, lang = ctx.plan_rob, ctx.lang
+    if pr is None:
+        return ""
+    freq = _plan_frequency(ctx)
+    freqs = ", ".join(f"{esc(c['name'])} {fmt_pct(freq.get(c['id'], 0.0), lang)}"
+                      for c in ctx.chosen)
+    robust_ids = pr.ids(pr.robust_plan)
+    chosen_ids = [c["id"] for c in ctx.chosen]
+    ctx.facts.update(plan_frequency={c: freq.get(c, 0.0) for c in chosen_ids},
+                     robust_plan=robust_ids)
+    if set(robust_ids) == set(chosen_ids):
+        robust = t(lang, "s_plan_same")
+    else:
+        names = dict(zip(pr.site_ids, pr.site_names, strict=True))
+        diff = ", ".join([*(f"+{esc(names[i])}" for i in robust_ids if i not in chosen_ids),
+                          *(f"&minus;{esc(names[i])}" for i in chosen_ids
+                            if i not in robust_ids)])
+        robust = t(lang, "s_plan_diff", diff=diff)
+    return "<p>" + t(lang, "s_plan_rob", n=fmt_int(pr.samples, lang), freqs=freqs,
+                     robust=robust) + "</p>"
+
+
 #: the sections of the dossier, in order
 _SECTIONS: tuple[Callable[[_Ctx], str], ...] = (
     _sec_cover,
@@ -667,7 +706,8 @@ _SECTIONS: tuple[Callable[[_Ctx], str], ...] = (
 def build_dossier(ranking: Ranking, pack: Pack, plan: PlanReport,
                   robustness: RobustnessReport, *, lang: str | None = None,
                   command: str = "", seed: int | None = None,
-                  today: dt.date | None = None) -> Dossier:
+                  today: dt.date | None = None,
+                  plan_robustness: PlanRobustness | None = None) -> Dossier:
     """The dossier of a ranking, its plan and its robustness, as one HTML document.
 
     Parameters
@@ -679,6 +719,9 @@ def build_dossier(ranking: Ranking, pack: Pack, plan: PlanReport,
         sites are the shortlist of the site cards.
     robustness
         :func:`siteplan.analyses.sensitivity.report.analyse` of the same ranking.
+    plan_robustness
+        :func:`siteplan.analyses.plan.robustness.plan_robustness` of the same plan
+        (optional): how often each site of the plan is chosen under random weightings.
     lang
         ``"en"`` or ``"fr"`` (default: the scenario's ``language``).
     command, seed
@@ -705,7 +748,8 @@ def build_dossier(ranking: Ranking, pack: Pack, plan: PlanReport,
              pack_version=getattr(pack.manifest, "version", "") or "",
              chosen=d["chosen"], constraints=_constraint_phrases(d["constraints"], lang),
              year=d["targets"].get("year", 2030), eq=d["equity"],
-             ids=list(robustness.site_ids), command=command, seed=seed)
+             ids=list(robustness.site_ids), command=command, seed=seed,
+             plan_rob=plan_robustness)
     parts = [f(c) for f in _SECTIONS]
     title = c.title
     doc = (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
@@ -791,6 +835,7 @@ def report(scenario: Any = "balanced-2030", *, pack: Pack | None = None, sites: 
     The Python face of ``siteplan report``: ``sites`` new sites (default: the scenario's
     ``[plan].k``, else 5), SMAA with ``samples`` weight samples and ``seed``.
     """
+    from siteplan.analyses.plan.robustness import plan_robustness
     from siteplan.analyses.plan.steps import make_plan
     from siteplan.analyses.sensitivity.report import analyse
     from siteplan.layers.pack import Pack as PackCls
@@ -804,4 +849,6 @@ def report(scenario: Any = "balanced-2030", *, pack: Pack | None = None, sites: 
     k = sites or int((ranking.scenario.plan or {}).get("k", 5))
     plan = make_plan(ranking, pack, k=k)
     rob = analyse(ranking, samples=samples, seed=seed, top_k=k)
-    return build_dossier(ranking, pack, plan, rob, lang=lang, command=command, seed=seed)
+    prob = plan_robustness(ranking, pack, k, samples=min(samples, 1000), seed=seed)
+    return build_dossier(ranking, pack, plan, rob, lang=lang, command=command, seed=seed,
+                         plan_robustness=prob)

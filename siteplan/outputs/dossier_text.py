@@ -81,6 +81,12 @@ TEXT: dict[str, dict[str, str]] = {
                            "the plan."),
         "s_robust": ("Under {n} random weightings of the criteria, {robust} rank in the top "
                      "{k} in at least {thr} of them (robust); {fragile} do not (fragile)."),
+        "s_plan_rob": ("Solving the same plan under {n} random weightings, the plan's sites are "
+                       "chosen in: {freqs}. {robust}"),
+        "s_plan_same": "The robust plan (the largest expected score) is this plan.",
+        "s_plan_diff": ("The robust plan (the largest expected score over the weightings) "
+                        "differs: {diff}."),
+        "card_plan_rob": "Chosen in {freq} of the plans solved under random weightings.",
         "s_robust_none": "none", "and": "and",
         "maps_note": ("Static map of the ranking for print. The interactive map (zoom, "
                       "popups with every criterion) is written by "
@@ -153,6 +159,12 @@ TEXT: dict[str, dict[str, str]] = {
         "s_robust": ("Sous {n} pondérations aléatoires des critères, {robust} restent parmi "
                      "les {k} premiers dans au moins {thr} des cas (robustes) ; {fragile} non "
                      "(fragiles)."),
+        "s_plan_rob": ("En résolvant le même plan sous {n} pondérations aléatoires, les sites "
+                       "du plan sont retenus dans : {freqs}. {robust}"),
+        "s_plan_same": "Le plan robuste (le meilleur score espéré) est ce plan.",
+        "s_plan_diff": ("Le plan robuste (le meilleur score espéré sur les pondérations) "
+                        "diffère : {diff}."),
+        "card_plan_rob": "Retenu dans {freq} des plans résolus sous des pondérations aléatoires.",
         "s_robust_none": "aucun", "and": "et",
         "maps_note": ("Carte statique du classement pour l'impression. La carte interactive "
                       "(zoom, fenêtres avec chaque critère) est produite par "

@@ -3,7 +3,7 @@
 :func:`render_map` draws, on a Leaflet map built with folium:
 
 * the zones of the pack (regions or provinces) as a choropleth of one indicator
-  (default ``need_index``, "regional need"), classed with :mod:`mapclassify`;
+  (default ``need_index``, "regional need"), classed by :mod:`siteplan.outputs.cartography`;
 * the candidate sites as circle markers coloured by score and sized by rank, the
   top N labelled with their rank, excluded sites in grey with their reasons;
   each site's popup holds the score breakdown table and an inline SVG bar chart;

@@ -182,3 +182,19 @@ def test_report_command(tmp_path: Path) -> None:
     assert again.exit_code != 0 and "exists" in again.output
     bad = CliRunner().invoke(cli, ["report", "-o", str(tmp_path / "d.txt")])
     assert bad.exit_code != 0 and ".html or .pdf" in bad.output
+
+
+def test_summary_states_how_often_each_plan_site_is_chosen() -> None:
+    """With plan robustness the summary gives each chosen site's selection frequency (as
+    plan_robustness computes it; its own tests check it against a make_plan loop)."""
+    from siteplan.analyses.plan.robustness import plan_robustness
+    from siteplan.outputs.dossier import report
+
+    d = report(samples=200, seed=5)
+    r = rank("balanced-2030")
+    pr = plan_robustness(r, Pack(None), 5, samples=200, seed=5)
+    freq = dict(zip(pr.site_ids, pr.frequency, strict=True))
+    assert d.facts["plan_frequency"] == {sid: freq[sid] for sid in d.facts["chosen"]}
+    assert d.facts["robust_plan"] == pr.ids(pr.robust_plan)
+    for sid in d.facts["chosen"]:
+        assert fmt_pct(freq[sid], "en") in d.html
