@@ -306,7 +306,7 @@ PLAN_TYPES: dict[str, str] = {
     "park_spacing_km": "number", "lagging_quota": "integer", "lagging_rule": "text",
     "cap_share": "number", "objective": "text", "coverage_radius_km": "number",
     "coverage_demand": "pair", "solver": "text", "time_limit": "number",
-    "include": "ids", "exclude": "ids", "capacity_criterion": "text",
+    "include": "ids", "exclude": "ids", "capacity_criterion": "text", "parks_filter": "text",
 }
 PLAN_KEYS: tuple[str, ...] = tuple(PLAN_TYPES)
 """Keys of a scenario's ``[plan]`` table (see :mod:`siteplan.analyses.plan.steps`)."""

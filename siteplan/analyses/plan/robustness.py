@@ -68,7 +68,7 @@ from numpy.typing import NDArray
 
 from siteplan import __version__
 from siteplan.analyses.plan.select import SelectionProblem, selection_from_ranking
-from siteplan.analyses.plan.steps import _UNSET, _plan_options
+from siteplan.analyses.plan.steps import _UNSET, _plan_options, plan_layers
 from siteplan.errors import UsageError
 from siteplan.scoring.ranking import aggregate_scores
 from siteplan.scoring.sampling import (
@@ -426,7 +426,8 @@ def _selection(ranking: Ranking, pack: Pack | Mapping[str, Any], k: int | None,
                          "scores, so its plan does not depend on the weights; use the "
                          "suitability objective")
     problem = selection_from_ranking(
-        ranking, pack, k=o.k, max_per_region=o.cap, min_spacing_km=o.spacing,
+        ranking, plan_layers(pack, o.parks_filter), k=o.k, max_per_region=o.cap,
+        min_spacing_km=o.spacing,
         park_spacing_km=o.park_spacing, lagging_rule=o.rule, lagging_quota=o.quota,
         include=o.include, exclude=o.exclude, solver=o.solver, time_limit=o.time_limit,
         warm_start=warm_start)

@@ -49,7 +49,7 @@ import math
 import os
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -67,6 +67,7 @@ from siteplan.analyses.plan.select import (
     largest_remainder,
     plan_from_ranking,
 )
+from siteplan.criteria.compute import filter_mask
 from siteplan.criteria.geodesy import distance_matrix_km
 from siteplan.errors import DataError, PlanError, UsageError
 from siteplan.layers.pack import Pack as PackCls
@@ -780,6 +781,45 @@ def _plan_defaults(ranking: Ranking) -> Mapping[str, Any]:
 _UNSET: Any = object()
 
 
+class PlanLayers(Mapping[str, Any]):
+    """The pack's layers as a plan sees them: the ``parks`` layer keeps only the parks that
+    ``parks_filter`` selects (``[plan].parks_filter``, e.g. ``"kind == 'offshoring'"``: the
+    existing offshoring parks, not the technology incubators), for the spacing rule, the
+    sites that share the 2030 targets and today's jobs."""
+
+    def __init__(self, pack: Any, parks_filter: str) -> None:
+        self.pack = pack
+        self.parks_filter = parks_filter
+        self._parks: Any = None
+
+    def _names(self) -> list[str]:
+        if isinstance(self.pack, Mapping):
+            return list(self.pack)
+        return list(getattr(self.pack, "layer_names", ()))
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._names():
+            raise KeyError(name)
+        if name != "parks":
+            return _layer_or_none(self.pack, name)
+        if self._parks is None:
+            parks = _layer_or_none(self.pack, "parks")
+            keep = filter_mask(parks, self.parks_filter, "[plan].parks_filter", "parks")
+            self._parks = parks[keep].reset_index(drop=True)
+        return self._parks
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+
+def plan_layers(pack: Any, parks_filter: str | None) -> Any:
+    """``pack``, or its :class:`PlanLayers` view when a parks filter is given."""
+    return pack if not parks_filter else PlanLayers(pack, parks_filter)
+
+
 def _layer_or_none(pack: Any, name: str) -> Any:
     names = getattr(pack, "layer_names", None)
     if isinstance(pack, Mapping):
@@ -828,6 +868,7 @@ class _PlanOptions:
     include: list[str]
     exclude: list[str]
     targets: Targets
+    parks_filter: str | None = None  # [plan].parks_filter: which parks count as existing
 
     def settings(self, talent_column: str, population_column: str) -> dict[str, Any]:
         """The settings block written in the report (what was used, as the user reads it)."""
@@ -891,6 +932,7 @@ def _plan_options(ranking: Ranking, *, k: int | None, max_per_region: Any, min_s
                          f"applies to the coverage objective, not '{chosen_objective}'; add "
                          "--objective coverage or drop --coverage-km")
     return _PlanOptions(
+        parks_filter=defaults.get("parks_filter") or None,
         k=k_, cap=_off_if_zero(pick(max_per_region, "max_per_region")), spacing=spacing,
         park_spacing=defaults.get("park_spacing_km"),
         quota=_off_if_zero(pick(lagging_quota, "lagging_quota")), rule_raw=rule_raw, rule=rule,
@@ -1310,6 +1352,7 @@ def make_plan(
         coverage_demand=coverage_demand, solver=solver, cap_share=cap_share, targets=targets,
         time_limit=time_limit, population_column=population_column, notes=notes)
     tg = o.targets
+    pack = plan_layers(pack, o.parks_filter)
 
     reg = _regions_frame(pack, population_column)
     region_codes = reg["region_code"].tolist()

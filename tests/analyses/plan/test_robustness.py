@@ -248,7 +248,11 @@ def test_morocco_default_plans_meet_every_constraint(morocco: tuple[Ranking, Pac
     plan = r.scenario.plan
     sites = r.sites.set_index("id")
     lag = lagging_regions(pack.layer("regions"), parse_lagging_rule(plan["lagging_rule"]))
-    plons, plats = point_lonlat(pack.layer("parks"), "parks")
+    parks = pack.layer("parks")
+    if plan.get("parks_filter"):  # the scenario's existing parks (offshoring parks)
+        parks = parks[parks["kind"] == "offshoring"]
+        assert plan["parks_filter"] == "kind == 'offshoring'"
+    plons, plats = point_lonlat(parks, "parks")
     assert rob.sets and sum(c for _, c in rob.sets) == 50
     for s, _ in rob.sets:
         ids = rob.ids(s)

@@ -403,3 +403,28 @@ def test_compare_reports_and_saved_plans(tiny: tuple[Ranking, Pack], tmp_path: P
 # ----------------------------------------------------------------------------- charts
 
 
+
+
+def test_parks_filter_keeps_technoparks_out_of_the_plan(morocco: tuple[Ranking, Pack]) -> None:
+    """balanced-2030 counts only offshoring parks as existing parks: a technopark (an ICT
+    start-up incubator) neither blocks a site within the spacing nor takes 2030 jobs."""
+    r, pack = morocco
+    assert r.scenario.plan["parks_filter"] == "kind == 'offshoring'"
+    rep = make_plan(r, pack, k=5)
+    kinds = pack.layer("parks").set_index("id")["kind"]
+    assert set(kinds[rep.parks["id"]]) == {"offshoring"}
+    assert len(rep.parks) == int((kinds == "offshoring").sum())
+    # Tanger and Agadir host technoparks only: they can be chosen now
+    techno = pack.layer("parks")[kinds.to_numpy() == "technopark"]
+    near = {sid for sid, lon, lat in zip(r.included["id"], r.included["lon"], r.included["lat"],
+                                         strict=True)
+            if min(km(lon, lat, x, y) for x, y in zip(techno["lon"], techno["lat"],
+                                                      strict=True)) < 30}
+    assert near & set(rep.chosen["id"])
+    # without the filter the same sites are blocked
+    from dataclasses import replace
+
+    plain = replace(r.scenario, plan={k: v for k, v in r.scenario.plan.items()
+                                      if k != "parks_filter"})
+    r2 = rank(plain, pack=pack)
+    assert not near & set(make_plan(r2, pack, k=5).chosen["id"])
