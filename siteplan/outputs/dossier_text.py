@@ -79,8 +79,8 @@ TEXT: dict[str, dict[str, str]] = {
         "s_equity_range": (" Today's jobs per region are an estimate: over its two ends the Gini "
                            "is {today_lo} to {today_hi} today and {plan_lo} to {plan_hi} with "
                            "the plan."),
-        "s_robust": ("Under {n} random weightings of the criteria, {robust} rank in the top "
-                     "{k} in at least {thr} of them (robust); {fragile} do not (fragile)."),
+        "s_robust": ("Under {n} random weightings of the criteria, in the top {k} in at least "
+                     "{thr} of them (robust): {robust}; not (fragile): {fragile}."),
         "s_plan_rob": ("Solving the same plan under {n} random weightings, the plan's sites are "
                        "chosen in: {freqs}. {robust}"),
         "s_plan_same": "The robust plan (the largest expected score) is this plan.",
@@ -156,9 +156,9 @@ TEXT: dict[str, dict[str, str]] = {
         "s_equity_range": (" Les emplois actuels par région sont une estimation : entre ses "
                            "deux bornes, le Gini va de {today_lo} à {today_hi} aujourd'hui et "
                            "de {plan_lo} à {plan_hi} avec le plan."),
-        "s_robust": ("Sous {n} pondérations aléatoires des critères, {robust} restent parmi "
-                     "les {k} premiers dans au moins {thr} des cas (robustes) ; {fragile} non "
-                     "(fragiles)."),
+        "s_robust": ("Sous {n} pondérations aléatoires des critères, parmi les {k} premiers "
+                     "dans au moins {thr} des cas (robustes) : {robust} ; en deçà (fragiles) : "
+                     "{fragile}."),
         "s_plan_rob": ("En résolvant le même plan sous {n} pondérations aléatoires, les sites "
                        "du plan sont retenus dans : {freqs}. {robust}"),
         "s_plan_same": "Le plan robuste (le meilleur score espéré) est ce plan.",
