@@ -150,6 +150,52 @@ def _locator_uri(pack: Pack, lon: float, lat: float) -> str:
     return _fig_uri(fig)
 
 
+def _plan_map_uri(ctx: _Ctx) -> str:
+    """A print map of the plan: regions coloured by 2030 jobs per 1,000 working-age under
+    the plan, the existing parks (squares) and the chosen sites (numbered circles)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+
+    lang, d = ctx.lang, ctx.d
+    fig, ax = plt.subplots(figsize=(7.2, 7.2))
+    try:
+        regions = ctx.pack.layer("regions").copy()
+    except SiteplanError:
+        regions = None
+    if regions is not None and "region_code" in regions.columns:
+        rate = {r["region_code"]: r.get("per_thousand_plan") for r in d["regions"]}
+        regions["rate"] = [rate.get(str(c)) for c in regions["region_code"]]
+        regions.plot(column="rate", ax=ax, cmap=ListedColormap(_BLUES[1:8]), edgecolor="#666666",
+                     linewidth=0.4, legend=True, missing_kwds={"color": "#eeeeee"},
+                     legend_kwds={"shrink": 0.6, "label": t(lang, "map_rate")})
+    for park in d.get("parks", []):
+        ax.plot(park["lon"], park["lat"], "s", color="black", markersize=5)
+    for i, c in enumerate(d["chosen"], start=1):
+        ax.plot(c["lon"], c["lat"], "o", color="#D55E00", markersize=11,
+                markeredgecolor="black", markeredgewidth=0.8)
+        ax.annotate(str(i), (c["lon"], c["lat"]), ha="center", va="center", fontsize=7,
+                    color="white", weight="bold")
+        ax.annotate(c["name"], (c["lon"], c["lat"]), xytext=(7, 4), textcoords="offset points",
+                    fontsize=8)
+    ax.plot([], [], "s", color="black", markersize=5, label=t(lang, "map_parks"))
+    ax.plot([], [], "o", color="#D55E00", markeredgecolor="black", markersize=9,
+            label=t(lang, "map_new"))
+    ax.legend(loc="upper left", fontsize=8, frameon=True)
+    pts = [(c["lon"], c["lat"]) for c in d["chosen"]] + [(q["lon"], q["lat"])
+                                                        for q in d.get("parks", [])]
+    if pts:  # the part of the country where the plan is, not the whole study area
+        xs, ys = zip(*pts, strict=True)
+        pad = 1.2
+        ax.set_xlim(min(xs) - pad, max(xs) + pad)
+        ax.set_ylim(min(ys) - pad, max(ys) + pad)
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    return _fig_uri(fig)
+
+
 # --------------------------------------------------------------------------- tables
 
 
@@ -398,7 +444,9 @@ def _sec_maps(ctx: _Ctx) -> str:
 
     map_uri = _png_of(lambda p: save_png(ranking, p, pack=pack, overwrite=True))
     return (_section("maps", lang, _img(map_uri, t(lang, "maps"))
-                          + f'<p class="note">{t(lang, "maps_note")}</p>'))
+                          + f'<p class="note">{t(lang, "maps_note")}</p>'
+                          + f"<h3>{esc(t(lang, 'map_plan'))}</h3>"
+                          + _img(_plan_map_uri(ctx), t(lang, "map_plan"))))
 
 
 
@@ -552,8 +600,8 @@ def _sec_plan_and_equity(ctx: _Ctx) -> str:
     eq = ctx.eq
     from siteplan.outputs.plan_charts import jobs_by_region_png, lorenz_png
 
-    jobs_uri = _png_of(lambda p: jobs_by_region_png(d, p, overwrite=True))
-    lorenz_uri = _png_of(lambda p: lorenz_png(d, p, overwrite=True))
+    jobs_uri = _png_of(lambda p: jobs_by_region_png(d, p, overwrite=True, lang=lang))
+    lorenz_uri = _png_of(lambda p: lorenz_png(d, p, overwrite=True, lang=lang))
     reg_rows = [[esc(r["region"]), fmt_int(r["jobs_today"], lang),
                  fmt_int(r["jobs_2030_plan"], lang), fmt_int(r["jobs_2030_baseline"], lang)]
                 for r in d["regions"]]

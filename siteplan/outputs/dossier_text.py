@@ -132,6 +132,9 @@ TEXT: dict[str, dict[str, str]] = {
         "from existing parks", "c_quota": "at least {n} in lagging regions",
         "c_include": "forced in: {ids}", "c_exclude": "forced out: {ids}",
         "page": "page",
+        "map_plan": "The plan: new sites and existing offshoring parks",
+        "map_rate": "offshoring jobs per 1,000 working-age inhabitants, 2030 plan",
+        "map_parks": "existing offshoring park", "map_new": "new site of the plan",
     },
     "fr": {
         "doc_title": "Dossier de sélection des sites",
@@ -216,6 +219,9 @@ TEXT: dict[str, dict[str, str]] = {
         "c_quota": "au moins {n} dans les régions en retard",
         "c_include": "imposés : {ids}", "c_exclude": "écartés : {ids}",
         "page": "page",
+        "map_plan": "Le plan : nouveaux sites et parcs offshoring existants",
+        "map_rate": "emplois offshoring pour 1 000 habitants de 15 à 64 ans, plan 2030",
+        "map_parks": "parc offshoring existant", "map_new": "nouveau site du plan",
     },
 }
 assert set(TEXT) == set(LANGUAGES) == set(GROUP_LABELS)

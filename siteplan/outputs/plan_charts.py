@@ -19,6 +19,56 @@ from siteplan.outputs.formats import PLAN_CHART
 
 __all__ = ["jobs_by_region_png", "lorenz_png"]
 
+#: The charts' words in each language of the reports.
+_WORDS: dict[str, dict[str, str]] = {
+    "en": {"today": "today ({y}, estimate)", "plan": "{y} plan ({s}, K={k})",
+           "plan_l": "{y} plan ({s})", "base": "{y} market-led baseline",
+           "jobs": "offshoring jobs",
+           "title_jobs": "Offshoring jobs per region: today, {y} plan and market-led baseline",
+           "est_ends": "published counts by place, the unlocated rest estimated between two ends",
+           "est_parks": "national total split among the existing parks",
+           "foot_jobs": ("Today's regional jobs are an ESTIMATE ({how}; no official regional "
+                         "breakdown).\nBaseline: new jobs follow today's distribution. Plan: "
+                         "targets allocated by capacity (talent x score), capped per site."),
+           "equality": "equality (Gini 0)",
+           "x_lorenz": ("cumulative share of the working-age population (regions by jobs per "
+                        "1,000)"),
+           "y_lorenz": "cumulative share of offshoring jobs",
+           "title_lorenz": ("Lorenz curves of offshoring jobs per working-age inhabitant\n"
+                            "{n} regions, {t}"),
+           "foot_lorenz": ("Regions weighted by working-age population (15-64). Today's regional "
+                           "jobs are an ESTIMATE.\nThe baseline keeps today's distribution, so "
+                           "its curve lies on today's.")},
+    "fr": {"today": "aujourd'hui ({y}, estimation)", "plan": "plan {y} ({s}, K={k})",
+           "plan_l": "plan {y} ({s})", "base": "tendanciel {y}",
+           "jobs": "emplois offshoring",
+           "title_jobs": ("Emplois offshoring par région : aujourd'hui, plan {y} et scénario "
+                          "tendanciel"),
+           "est_ends": ("chiffres publiés par lieu, le reste estimé entre deux bornes"),
+           "est_parks": "total national réparti entre les parcs existants",
+           "foot_jobs": ("Les emplois actuels par région sont une ESTIMATION ({how} ; pas de "
+                         "ventilation officielle).\nTendanciel : les nouveaux emplois suivent la "
+                         "répartition actuelle. Plan : objectifs répartis selon la capacité "
+                         "(talents x score), plafonnés par site."),
+           "equality": "égalité (Gini 0)",
+           "x_lorenz": ("part cumulée de la population en âge de travailler (régions par "
+                        "emplois pour 1 000)"),
+           "y_lorenz": "part cumulée des emplois offshoring",
+           "title_lorenz": ("Courbes de Lorenz des emplois offshoring par habitant en âge de "
+                            "travailler\n{n} régions, {t}"),
+           "foot_lorenz": ("Régions pondérées par la population de 15 à 64 ans. Les emplois "
+                           "actuels par région sont une ESTIMATION.\nLe tendanciel garde la "
+                           "répartition actuelle : sa courbe se confond avec celle "
+                           "d'aujourd'hui.")},
+}
+
+
+def _words(lang: str) -> dict[str, str]:
+    if lang not in _WORDS:
+        raise OutputError(f"plan chart: language '{lang}' is not one of {', '.join(_WORDS)}")
+    return _WORDS[lang]
+
+
 #: Colours of the three distributions (colour-blind safe, Okabe-Ito).
 COLOURS = {"today": "#999999", "plan": "#0072B2", "baseline": "#E69F00"}
 
@@ -62,7 +112,7 @@ def _thousands(x: float, _pos: Any = None) -> str:
 
 
 def jobs_by_region_png(report: Any, path: str | os.PathLike[str], *,
-                       overwrite: bool = False) -> Path:
+                       overwrite: bool = False, lang: str = "en") -> Path:
     """Grouped horizontal bars: offshoring jobs per region today, 2030 plan, 2030 baseline.
 
     Regions are sorted by jobs under the plan (largest at the top); today's jobs
@@ -75,6 +125,8 @@ def jobs_by_region_png(report: Any, path: str | os.PathLike[str], *,
         ``.png``, ``.svg`` or ``.pdf``.
     overwrite : bool
         Replace an existing file.
+    lang : str
+        Language of the chart's words ("en" or "fr").
 
     Returns
     -------
@@ -85,6 +137,8 @@ def jobs_by_region_png(report: Any, path: str | os.PathLike[str], *,
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
+
+    w = _words(lang)
     from matplotlib.ticker import FuncFormatter
 
     p = _check(path, overwrite)
@@ -95,10 +149,10 @@ def jobs_by_region_png(report: Any, path: str | os.PathLike[str], *,
     regions.sort(key=lambda r: (r.get("jobs_2030_plan") or 0, r.get("jobs_2030_baseline") or 0))
     names = [str(r.get("region") or r["region_code"]) for r in regions]
     series = [
-        (f"today ({today_year}, estimate)", "jobs_today", COLOURS["today"]),
-        (f"{year} plan ({d.get('scenario', '')}, K={d.get('k', '')})", "jobs_2030_plan",
+        (w["today"].format(y=today_year), "jobs_today", COLOURS["today"]),
+        (w["plan"].format(y=year, s=d.get("scenario", ""), k=d.get("k", "")), "jobs_2030_plan",
          COLOURS["plan"]),
-        (f"{year} market-led baseline", "jobs_2030_baseline", COLOURS["baseline"]),
+        (w["base"].format(y=year), "jobs_2030_baseline", COLOURS["baseline"]),
     ]
     n = len(regions)
     y = np.arange(n)
@@ -119,28 +173,26 @@ def jobs_by_region_png(report: Any, path: str | os.PathLike[str], *,
     ax.set_ylim(-0.6, n - 0.4)
     ax.set_xlim(0, vmax * 1.12)
     ax.xaxis.set_major_formatter(FuncFormatter(_thousands))
-    ax.set_xlabel("offshoring jobs")
+    ax.set_xlabel(w["jobs"])
     ax.grid(axis="x", color="#dddddd", linewidth=0.6)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     title = d.get("scenario_title") or d.get("scenario") or "plan"
-    ax.set_title(f"Offshoring jobs per region: today, {year} plan and market-led baseline\n"
+    ax.set_title(w["title_jobs"].format(y=year) + "\n"
                  f"{title}", fontsize=11, loc="left")
     ax.legend(loc="lower right", fontsize=8.5, frameon=True, framealpha=0.9)
     est = (d.get("estimates") or [{}])[0]
-    how = ("published counts by place, the unlocated rest estimated between two ends"
-           if est.get("ends") else "national total split among the existing parks")
+    how = w["est_ends"] if est.get("ends") else w["est_parks"]
     ax.annotate(
-             f"Today's regional jobs are an ESTIMATE ({how}; no official regional "
-             "breakdown).\nBaseline: new jobs follow today's "
-             "distribution. Plan: targets allocated by capacity (talent x score), capped per site.",
+             w["foot_jobs"].format(how=how),
              xy=(0, 0), xycoords="axes fraction", xytext=(-150, -38), textcoords="offset points",
              fontsize=7, color="#555555", va="top")
     return _save(fig, p, overwrite)
 
 
-def lorenz_png(report: Any, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+def lorenz_png(report: Any, path: str | os.PathLike[str], *, overwrite: bool = False,
+               lang: str = "en") -> Path:
     """Lorenz curves of jobs per working-age inhabitant across regions.
 
     Today, the plan and the market-led baseline in the target year, with each Gini
@@ -163,6 +215,7 @@ def lorenz_png(report: Any, path: str | os.PathLike[str], *, overwrite: bool = F
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    w = _words(lang)
     p = _check(path, overwrite)
     d = _as_dict(report)
     eq = d["equity"]
@@ -170,11 +223,11 @@ def lorenz_png(report: Any, path: str | os.PathLike[str], *, overwrite: bool = F
     today_year = d.get("targets", {}).get("today_year", "today")
     fig, ax = plt.subplots(figsize=(6.6, 6.2))
     ax.plot([0, 1], [0, 1], color="#444444", linewidth=0.8, linestyle=":",
-            label="equality (Gini 0)")
+            label=w["equality"])
     styles = {"today": ("-", 1.6, "o"), "plan": ("-", 2.4, "s"), "baseline": ("--", 2.0, "^")}
-    labels = {"today": f"today ({today_year}, estimate)",
-              "plan": f"{year} plan ({d.get('scenario', '')})",
-              "baseline": f"{year} market-led baseline"}
+    labels = {"today": w["today"].format(y=today_year),
+              "plan": w["plan_l"].format(y=year, s=d.get("scenario", "")),
+              "baseline": w["base"].format(y=year)}
     for key in ("today", "baseline", "plan"):
         e = eq.get(key)
         if not e or "lorenz" not in e:
@@ -188,15 +241,13 @@ def lorenz_png(report: Any, path: str | os.PathLike[str], *, overwrite: bool = F
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.set_aspect("equal")
-    ax.set_xlabel("cumulative share of the working-age population (regions by jobs per 1,000)")
-    ax.set_ylabel("cumulative share of offshoring jobs")
+    ax.set_xlabel(w["x_lorenz"])
+    ax.set_ylabel(w["y_lorenz"])
     ax.grid(color="#e5e5e5", linewidth=0.6)
-    ax.set_title(f"Lorenz curves of offshoring jobs per working-age inhabitant\n"
-                 f"{len(d.get('regions', []))} regions, {d.get('scenario_title') or ''}",
+    ax.set_title(w["title_lorenz"].format(n=len(d.get("regions", [])),
+                                          t=d.get("scenario_title") or ""),
                  fontsize=10.5, loc="left")
     ax.legend(loc="upper left", fontsize=8, frameon=True, framealpha=0.95)
-    ax.annotate("Regions weighted by working-age population (15-64). Today's regional jobs are "
-                "an ESTIMATE.\nThe baseline keeps today's distribution, so its curve lies on "
-                "today's.", xy=(0, 0), xycoords="axes fraction", xytext=(-40, -42),
+    ax.annotate(w["foot_lorenz"], xy=(0, 0), xycoords="axes fraction", xytext=(-40, -42),
                 textcoords="offset points", fontsize=7, color="#555555", va="top")
     return _save(fig, p, overwrite)

@@ -35,3 +35,16 @@ def test_charts_are_written_atomically(tiny: tuple[Ranking, Pack], tmp_path: Pat
     with pytest.raises(OutputError, match="PNG, SVG or PDF"):
         lorenz_png(rep, tmp_path / "lorenz.txt")
     assert not list(tmp_path.glob(".*tmp*"))
+
+
+def test_plan_charts_speak_french(tiny: tuple[Ranking, Pack], tmp_path: Path) -> None:
+    from siteplan.outputs.plan_charts import jobs_by_region_png, lorenz_png
+
+    rep = make_plan(tiny[0], tiny[1], k=2)
+    jobs = jobs_by_region_png(rep, tmp_path / "j.svg", lang="fr").read_text(encoding="utf-8")
+    lor = lorenz_png(rep, tmp_path / "l.svg", lang="fr").read_text(encoding="utf-8")
+    assert "Emplois offshoring par région" in jobs and "tendanciel" in jobs
+    assert "Courbes de Lorenz" in lor and "égalité (Gini 0)" in lor
+    assert "market-led" not in jobs + lor
+    with pytest.raises(OutputError, match="language"):
+        lorenz_png(rep, tmp_path / "l2.svg", lang="de")
