@@ -578,11 +578,17 @@ def _sec_robustness(ctx: _Ctx) -> str:
     """The robustness section."""
     rob = ctx.rob
     lang = ctx.lang
+    # criterion labels in the dossier's language
+    import dataclasses
+
     from siteplan.outputs.sensitivity_charts import acceptability_heatmap_png, tornado_png
 
-    heat = _png_of(lambda p: acceptability_heatmap_png(rob, p, max_sites=12, max_rank=15,
-                                                       overwrite=True, ever_first=True))
-    torn = _png_of(lambda p: tornado_png(rob, p, overwrite=True))
+    rob_l = dataclasses.replace(rob, criterion_labels={
+        **dict(rob.criterion_labels), **{c.name: c.display_in(lang) for c in ctx.scen.criteria}})
+    heat = _png_of(lambda p: acceptability_heatmap_png(rob_l, p, max_sites=12, max_rank=15,
+                                                       overwrite=True, ever_first=True,
+                                                       lang=lang))
+    torn = _png_of(lambda p: tornado_png(rob_l, p, overwrite=True, lang=lang))
     return (_section("robustness", lang,
                           _img(heat, t(lang, "robustness"))
                           + f'<p class="note">{esc(t(lang, "rob_heatmap"))}</p>'

@@ -63,10 +63,43 @@ def heatmap_size(n_sites: int, n_ranks: int) -> tuple[int, int]:
     return max(640, 330 + 36 * n_ranks), max(360, 150 + 26 * n_sites)
 
 
+#: the charts' words in each language of the reports
+_WORDS: dict[str, dict[str, str]] = {
+    "en": {"now": "now", "score_of": "score of {s} (higher is better)",
+           "rank_of": "rank of {s} (1 = best, best on the right)",
+           "cur_score": "current score {v}", "cur_rank": "current rank {v}",
+           "raise": "raising this weight", "lower": "lowering this weight",
+           "t_title": ("How {s}'s {m} moves when one weight sweeps 0..1\n{t} ({meth}); other "
+                       "weights rescaled in proportion"), "score": "score", "rank": "rank",
+           "h_x": "rank in the weight samples (1 = best)",
+           "h_stab": "rank stability (within +-1 place)",
+           "h_bar": "rank acceptability (% of weight samples); red box = published rank",
+           "h_more": " (best {ns} of {n} sites)",
+           "h_title": "Rank acceptability under {n} {samp} weight samples{more}\n{t} ({meth})"},
+    "fr": {"now": "actuel", "score_of": "score de {s} (plus haut est meilleur)",
+           "rank_of": "rang de {s} (1 = meilleur, le meilleur à droite)",
+           "cur_score": "score actuel {v}", "cur_rank": "rang actuel {v}",
+           "raise": "en augmentant ce poids", "lower": "en diminuant ce poids",
+           "t_title": ("Variation du {m} de {s} quand un poids va de 0 à 1\n{t} ({meth}) ; "
+                       "les autres poids rééchelonnés"), "score": "score", "rank": "rang",
+           "h_x": "rang dans les pondérations tirées (1 = meilleur)",
+           "h_stab": "stabilité du rang (à une place près)",
+           "h_bar": ("acceptabilité du rang (% des pondérations) ; cadre rouge = rang publié"),
+           "h_more": " ({ns} meilleurs sur {n} sites)",
+           "h_title": "Acceptabilité des rangs sous {n} pondérations ({samp}){more}\n{t} ({meth})"},
+}
+
+
+def _words(lang: str) -> dict[str, str]:
+    if lang not in _WORDS:
+        raise OutputError(f"chart: language '{lang}' is not one of {', '.join(_WORDS)}")
+    return _WORDS[lang]
+
+
 def tornado_png(report: RobustnessReport, path: str | os.PathLike[str], *,
                 metric: Literal["score", "rank"] = "score", site: int | None = None,
                 width_px: int | None = None, height_px: int | None = None, dpi: int = 100,
-                overwrite: bool = False) -> Path:
+                overwrite: bool = False, lang: str = "en") -> Path:
     """Tornado chart of one site (default: the winner) over one-at-a-time weight sweeps.
 
     Each bar spans the lowest and highest score (or rank) the site reaches while one
@@ -88,6 +121,7 @@ def tornado_png(report: RobustnessReport, path: str | os.PathLike[str], *,
     width_px, height_px
         Size in pixels (default :func:`tornado_size`).
     """
+    words = _words(lang)
     i = 0 if site is None else int(site)
     bars = report.tornado(site=i, metric=metric)
     m = len(bars)
@@ -127,7 +161,7 @@ def tornado_png(report: RobustnessReport, path: str | os.PathLike[str], *,
     for b in bars:
         code = report.criteria[b.criterion]
         name = report.criterion_labels.get(code) or code   # what a planner reads, not the key
-        labels.append(f"{name}\n(now w={weights[b.criterion]:.2f})")
+        labels.append(f"{name}\n({words['now']} w={weights[b.criterion]:.2f})")
     ax.set_yticks(ys, labels, fontsize=9)
     lo = min((b.low for b in bars), default=0.0)
     hi = max((b.high for b in bars), default=1.0)
@@ -139,11 +173,11 @@ def tornado_png(report: RobustnessReport, path: str | os.PathLike[str], *,
     ax.set_ylim(-0.7, m - 0.3)
     site_name = report.site_names[i]
     if metric == "score":
-        ax.set_xlabel(f"score of {site_name} (higher is better)")
-        current = f"current score {base:.3f}"
+        ax.set_xlabel(words["score_of"].format(s=site_name))
+        current = words["cur_score"].format(v=f"{base:.3f}")
     else:
-        ax.set_xlabel(f"rank of {site_name} (1 = best, best on the right)")
-        current = f"current rank {base:.0f}"
+        ax.set_xlabel(words["rank_of"].format(s=site_name))
+        current = words["cur_rank"].format(v=f"{base:.0f}")
     ax.grid(axis="x", color="#dddddd", linewidth=0.6)
     ax.set_axisbelow(True)
     for spine in ("top", "right"):
@@ -151,15 +185,14 @@ def tornado_png(report: RobustnessReport, path: str | os.PathLike[str], *,
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    ax.legend(handles=[Patch(color=_RAISE, label="raising this weight"),
-                       Patch(color=_LOWER, label="lowering this weight"),
+    ax.legend(handles=[Patch(color=_RAISE, label=words["raise"]),
+                       Patch(color=_LOWER, label=words["lower"]),
                        Line2D([0], [0], color="black", linestyle="--", label=current)],
               loc="lower left" if metric == "rank" else "lower right", fontsize=8,
               frameon=True)
     title = report.scenario_title or report.scenario
-    fig.suptitle(f"How {site_name}'s {metric} moves when one weight sweeps 0..1\n"
-                 f"{title} ({report.method}); other weights rescaled in proportion",
-                 fontsize=11)
+    fig.suptitle(words["t_title"].format(s=site_name, m=words[metric], t=title,
+                                         meth=report.method), fontsize=11)
     return _save(fig, path, overwrite, dpi)
 
 
@@ -167,7 +200,8 @@ def acceptability_heatmap_png(report: RobustnessReport, path: str | os.PathLike[
                               max_sites: int = 30, max_rank: int = 30,
                               annotate_min: float = 0.05, width_px: int | None = None,
                               height_px: int | None = None, dpi: int = 100,
-                              overwrite: bool = False, ever_first: bool = False) -> Path:
+                              overwrite: bool = False, ever_first: bool = False,
+                              lang: str = "en") -> Path:
     """Heatmap of the SMAA rank acceptability indices (share of samples per site and rank).
 
     Rows: the ``max_sites`` best sites of the published ranking (label ``rank. name``),
@@ -177,6 +211,7 @@ def acceptability_heatmap_png(report: RobustnessReport, path: str | os.PathLike[
     percent; the published rank of each site is outlined. The right-hand column gives each
     site's rank stability (share within +-1 place of its published rank).
     """
+    words = _words(lang)
     import matplotlib as mpl
     from matplotlib.patches import Rectangle
 
@@ -213,19 +248,18 @@ def acceptability_heatmap_png(report: RobustnessReport, path: str | os.PathLike[
                                   for i in rows], fontsize=8)
     ax.xaxis.set_ticks_position("top")
     ax.xaxis.set_label_position("top")
-    ax.set_xlabel("rank in the weight samples (1 = best)", fontsize=9)
+    ax.set_xlabel(words["h_x"], fontsize=9)
     sec = ax.secondary_yaxis("right")
     sec.set_yticks(np.arange(ns), [f"{stab[i]:.0%}" for i in rows], fontsize=8)
-    sec.set_ylabel("rank stability (within +-1 place)", fontsize=9)
+    sec.set_ylabel(words["h_stab"], fontsize=9)
     ax.set_xticks(np.arange(-0.5, nr, 1), minor=True)
     ax.set_yticks(np.arange(-0.5, ns, 1), minor=True)
     ax.grid(which="minor", color="white", linewidth=0.5)
     ax.tick_params(which="minor", length=0)
     cb = fig.colorbar(im, ax=ax, location="bottom", shrink=0.6, aspect=40, pad=0.02)
-    cb.set_label("rank acceptability (% of weight samples); red box = published rank",
-                 fontsize=9)
-    more = f" (best {ns} of {n} sites)" if ns < n else ""
+    cb.set_label(words["h_bar"], fontsize=9)
+    more = words["h_more"].format(ns=ns, n=n) if ns < n else ""
     title = report.scenario_title or report.scenario
-    fig.suptitle(f"Rank acceptability under {report.samples:,} {report.sampling} weight "
-                 f"samples{more}\n{title} ({report.method})", fontsize=11)
+    fig.suptitle(words["h_title"].format(n=f"{report.samples:,}", samp=report.sampling,
+                                         more=more, t=title, meth=report.method), fontsize=11)
     return _save(fig, path, overwrite, dpi)

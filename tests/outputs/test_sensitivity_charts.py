@@ -66,3 +66,14 @@ def test_heatmap_of_the_shortlist_shows_every_site_that_is_ever_first(tmp_path: 
     only = acceptability_heatmap_png(r, tmp_path / "h2.svg", max_sites=2).read_text(
         encoding="utf-8")
     assert not all(name in only for name in far)
+
+
+def test_charts_speak_french(report: RobustnessReport, tmp_path: Path) -> None:
+    torn = tornado_png(report, tmp_path / "t.svg", lang="fr").read_text(encoding="utf-8")
+    heat = acceptability_heatmap_png(report, tmp_path / "h.svg", lang="fr").read_text(
+        encoding="utf-8")
+    assert "en augmentant ce poids" in torn and "Variation du score" in torn
+    assert "Acceptabilité des rangs" in heat and "stabilité du rang" in heat
+    assert "raising this weight" not in torn and "rank stability" not in heat
+    with pytest.raises(OutputError, match="language"):
+        tornado_png(report, tmp_path / "t2.svg", lang="de")
