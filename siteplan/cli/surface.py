@@ -17,6 +17,7 @@ from siteplan.cli.options import (
     scenario_option,
     weight_option,
 )
+from siteplan.cli.sensitivity import parse_bounds
 
 
 @click.command()
@@ -45,10 +46,38 @@ from siteplan.cli.options import (
 @click.option("--all-criteria", is_flag=True,
               help="Also compute the criteria of cells a hard constraint already excludes "
                    "(by default they are left empty in the output).")
+@click.option("--robustness", "samples", type=click.IntRange(min=1), default=None,
+              metavar="N",
+              help="Sample N weight vectors and give each cell the share of them under "
+                   "which it is in the top --top-q % of the valid cells (column "
+                   "robust_share of -o); the hotspots are then the robust hotspots, the "
+                   "local maxima of that share.")
+@click.option("--top-q", "top_q", type=click.FloatRange(min=0, max=100, min_open=True,
+                                                        max_open=True),
+              default=None, metavar="Q",
+              help="With --robustness: the top share of the valid cells that counts, in "
+                   "percent, 0 < Q < 100 (default 5).")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="With --robustness: random seed of the weight samples (default 42; same "
+                   "seed, same result).")
+@click.option("--sampling", type=click.Choice(["uniform", "dirichlet", "bounds"]),
+              default=None,
+              help="With --robustness: uniform on the weight simplex (default), dirichlet "
+                   "around the scenario weights, or uniform within --bound limits (default "
+                   "when --bound is given).")
+@click.option("--concentration", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="With --sampling dirichlet: concentration (default 50; larger: closer to "
+                   "the scenario weights).")
+@click.option("--bound", "bounds", multiple=True, metavar="KEY=LO:HI", callback=parse_bounds,
+              help="With --sampling bounds: weight share limits of a criterion, e.g. "
+                   "talent=0.1:0.3 (repeatable; others range over 0..1).")
 def surface(scenario: str, resolution: int, weights: dict[str, float], method: str | None,
             pack: str | None, layer_overrides: tuple[str, ...], output: str | None,
             overwrite: bool, n_hotspots: int, spacing: float, hotspots_out: str | None,
-            map_path: str | None, max_memory_mb: float | None, all_criteria: bool) -> None:
+            map_path: str | None, max_memory_mb: float | None, all_criteria: bool,
+            samples: int | None, top_q: float | None, seed: int | None,
+            sampling: str | None, concentration: float | None,
+            bounds: dict[str, tuple[float, float]]) -> None:
     """Score every H3 cell of the study area under a scenario and report hotspots.
 
     Criteria are computed at the cell centres by the same code as for candidates;
@@ -57,11 +86,18 @@ def surface(scenario: str, resolution: int, weights: dict[str, float], method: s
     hard constraint are excluded, and their other criteria are not computed unless
     --all-criteria is given.
 
+    With --robustness N, N weight vectors are sampled (as in 'siteplan sensitivity')
+    and each valid cell gets the share of them under which it is in the top Q % of the
+    valid cells (--top-q, default 5; cells tied with the threshold count). The printed
+    hotspots and --hotspots-out are then the robust hotspots: the local maxima of that
+    share (cells never in the top Q % are never hotspots), with their single-weight score.
+
     \b
     $ siteplan surface --resolution 7 -o surface.parquet
     $ siteplan surface -r 8 -w talent=30 --hotspots 15 --hotspots-out hot.csv
     $ siteplan rank --candidates hot.csv
     $ siteplan surface -r 6 --map maps/surface.html
+    $ siteplan surface -r 8 --robustness 1000 --top-q 5 -o surface.parquet
     """
     from siteplan.analyses.surface.model import SurfaceModel, check_resolution, hotspots
     from siteplan.outputs.formats import HOTSPOTS, SURFACE
@@ -69,6 +105,7 @@ def surface(scenario: str, resolution: int, weights: dict[str, float], method: s
     from siteplan.scenario import load_scenario
 
     res = check_resolution(resolution)
+    robust = _robustness_options(samples, top_q, seed, sampling, concentration, bounds)
     # every output is checked before the work, so that a failing command writes nothing
     check_output(output, overwrite, SURFACE.suffixes, "-o", "a surface")
     check_output(hotspots_out, overwrite, HOTSPOTS.suffixes, "--hotspots-out",
@@ -80,30 +117,79 @@ def surface(scenario: str, resolution: int, weights: dict[str, float], method: s
         scen = scen.with_weights(weights)
     if method:
         scen = scen.with_method(method)
+    if robust is not None:
+        from siteplan.analyses.surface.robustness import check_options
+
+        check_options(scen, **robust)  # before the build, so that bad options cost nothing
     p = make_pack(pack, layer_overrides, scen.layers)
     model = SurfaceModel.build(scen, pack=p, resolution=res, max_memory_mb=max_memory_mb,
                                all_criteria=all_criteria, progress=progress_bar)
     scores = model.score()
-    spots = hotspots(model, scores, k=n_hotspots, min_spacing_km=spacing, pack=p)
-    _print_summary(model, scores, spots)
+    single = hotspots(model, scores, k=n_hotspots, min_spacing_km=spacing, pack=p)
+    rob = None
+    if robust is not None:
+        from siteplan.analyses.surface.robustness import surface_robustness
+
+        rob = surface_robustness(model, **robust, n_hotspots=n_hotspots,
+                                 min_spacing_km=spacing, pack=p)
+    spots = single if rob is None else rob.hotspots
+    _print_summary(model, scores, single, rob)
     if output:
-        echo_written(write_surface(model, scores, output, overwrite=overwrite))
+        extra = None if rob is None else {"robust_share": rob.share}
+        echo_written(write_surface(model, scores, output, overwrite=overwrite, columns=extra))
     if hotspots_out:
         echo_written(write_hotspots(spots, hotspots_out, overwrite=overwrite))
     if map_path:
-        from siteplan.outputs.html_map import save_map
-        from siteplan.outputs.overlay import hotspot_overlay, surface_overlay
-        from siteplan.scoring.ranking import rank
-
-        ranking = rank(scen, pack=p)
-        overlays = [surface_overlay(model, scores)]
-        if len(spots):
-            overlays.append(hotspot_overlay(spots))
-        echo_written(save_map(ranking, map_path, pack=p, overlays=overlays,
-                              overwrite=overwrite, show_zones=False))
+        _write_map(model, scores, spots, rob, scen, p, map_path, overwrite)
 
 
-def _print_summary(model: Any, scores: Any, spots: Any) -> None:
+def _robustness_options(samples: int | None, top_q: float | None, seed: int | None,
+                        sampling: str | None, concentration: float | None,
+                        bounds: dict[str, tuple[float, float]]) -> dict[str, Any] | None:
+    """The keyword arguments of surface_robustness, or None without --robustness (then
+    its companion options are refused)."""
+    from siteplan.errors import UsageError
+
+    if samples is None:
+        given = [flag for flag, value in (("--top-q", top_q), ("--seed", seed),
+                                          ("--sampling", sampling),
+                                          ("--concentration", concentration),
+                                          ("--bound", bounds or None)) if value is not None]
+        if given:
+            raise UsageError(f"{', '.join(given)}: used with --robustness N (the number of "
+                             "weight samples); add it, e.g. --robustness 1000")
+        return None
+    chosen = sampling or ("bounds" if bounds else "uniform")
+    if bounds and chosen != "bounds":
+        raise UsageError(f"--bound is used with --sampling bounds, not {chosen}; drop "
+                         "--sampling or the --bound options")
+    if concentration is not None and chosen != "dirichlet":
+        raise UsageError(f"--concentration is used with --sampling dirichlet, not {chosen}")
+    return {"samples": samples, "top_q": 5.0 if top_q is None else top_q,
+            "seed": 42 if seed is None else seed, "sampling": chosen,
+            "concentration": 50.0 if concentration is None else concentration,
+            "bounds": bounds or None}
+
+
+def _write_map(model: Any, scores: Any, spots: Any, rob: Any, scen: Any, p: Any,
+               map_path: str, overwrite: bool) -> None:
+    from siteplan.outputs.html_map import save_map
+    from siteplan.outputs.overlay import hotspot_overlay, surface_overlay
+    from siteplan.scoring.ranking import rank
+
+    ranking = rank(scen, pack=p)
+    overlays = [surface_overlay(model, scores)]
+    if rob is not None:
+        overlays.append(surface_overlay(model, rob.share,
+                                        name=f"Robust share (top {rob.top_q:g} %)"))
+    if len(spots):
+        overlays.append(hotspot_overlay(spots) if rob is None
+                        else hotspot_overlay(spots, name="Robust hotspots"))
+    echo_written(save_map(ranking, map_path, pack=p, overlays=overlays,
+                          overwrite=overwrite, show_zones=False))
+
+
+def _print_summary(model: Any, scores: Any, spots: Any, rob: Any = None) -> None:
     import numpy as np
 
     from siteplan.scenario import METHOD_NAMES
@@ -124,10 +210,45 @@ def _print_summary(model: Any, scores: Any, spots: Any) -> None:
     click.echo("score quantiles: " + ", ".join(
         f"{lab} {v:.3f}" for lab, v in zip(("min", "p10", "median", "p90", "max"), q,
                                           strict=True)))
-    if len(spots):
+    if rob is not None:
+        _print_robust(rob, spots)
+    elif len(spots):
         print_table(f"Top {len(spots)} hotspots (local maxima at least the spacing apart)",
                     ["#", "hotspot", "score", "region", "lon", "lat", "h3"],
                     [(i + 1, s["name"], f"{s['score']:.3f}", s["region_code"],
                       f"{s['lon']:.4f}", f"{s['lat']:.4f}", s["h3"])
                      for i, s in enumerate(spots.to_dict("records"))],
                     ["right", "left", "right", "left", "right", "right", "left"])
+
+
+def _print_robust(rob: Any, single: Any) -> None:
+    """The robustness line and the robust hotspots, each with the single-weight hotspot
+    within the spacing, if any (its rank and distance)."""
+    import numpy as np
+
+    from siteplan.criteria.geodesy import geodesic_km
+
+    click.echo(rob.summary())
+    spots = rob.hotspots
+    if not len(spots):  # --hotspots 0 (every sample puts a cell in its top q %)
+        return
+    slon, slat = single["lon"].to_numpy(dtype=float), single["lat"].to_numpy(dtype=float)
+    rows = []
+    for i, s in enumerate(spots.to_dict("records")):
+        match = "-"
+        if len(single):
+            d = np.atleast_1d(geodesic_km(s["lon"], s["lat"], slon, slat))
+            j = int(np.argmin(d))
+            if d[j] < rob.min_spacing_km or d[j] == 0:
+                match = f"#{j + 1} ({d[j]:.0f} km)"
+        rows.append((i + 1, s["name"], f"{s['robust_share']:.1%}", f"{s['score']:.3f}", match,
+                     s["region_code"], f"{s['lon']:.4f}", f"{s['lat']:.4f}", s["h3"]))
+    print_table(f"Top {len(spots)} robust hotspots (local maxima of the share of the "
+                f"{rob.samples:,} weight samples placing the cell in the top {rob.top_q:g} %, "
+                "at least the spacing apart)",
+                ["#", "hotspot", "share", "score", "single-weight", "region", "lon", "lat",
+                 "h3"], rows,
+                ["right", "left", "right", "right", "left", "left", "right", "right", "left"])
+    click.echo(f"share: of the weight samples; score: under the scenario weights; "
+               f"single-weight: which of the top {rob.n_hotspots} single-weight hotspots "
+               "(scenario weights) lies within the spacing, and how far; '-': none")

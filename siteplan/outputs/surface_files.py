@@ -8,6 +8,7 @@ The surface itself (cells, criteria, scores) is
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,35 +28,57 @@ from siteplan.outputs.formats import HOTSPOTS, SURFACE
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    from numpy.typing import NDArray
 
 
 def write_surface(model: SurfaceModel, scores: Any, path: str | os.PathLike[str],
-                  overwrite: bool = False) -> Path:
+                  overwrite: bool = False, columns: Mapping[str, Any] | None = None) -> Path:
     """Write the surface, format by extension, atomically.
 
     ``.parquet``: GeoParquet, one row per cell with the centre as a point;
     ``.gpkg``: GeoPackage layer ``surface`` with the cell polygons; ``.csv``: no
-    geometry. Columns: see :func:`surface_table`.
+    geometry. Columns: see :func:`surface_table`, then ``columns`` (name -> one value
+    per cell, e.g. ``{"robust_share": robustness.share}``) after ``score``.
     """
     p = check_writable(path, overwrite)
     fmt = SURFACE.format_of(p)
     if fmt is None:
         raise OutputError(f"{p}: unknown surface format '{p.suffix or 'no extension'}'; use "
                           f"{', '.join(SURFACE.suffixes)}")
+    extra = _extra_columns(model, columns)
     if fmt == "csv":
-        table = csv_safe(surface_table(model, scores))
+        table = csv_safe(surface_table(model, scores).assign(**extra))
         return write_with(p, lambda tmp: table.to_csv(tmp, index=False), overwrite)
     import geopandas as gpd
 
     if fmt == "parquet":
-        return write_with(p, lambda tmp: _write_geoparquet(model, scores, tmp), overwrite)
-    table = surface_table(model, scores)
+        return write_with(p, lambda tmp: _write_geoparquet(model, scores, tmp, extra),
+                          overwrite)
+    table = surface_table(model, scores).assign(**extra)
     gdf = gpd.GeoDataFrame(table, geometry=cell_polygons(model.cells), crs="EPSG:4326")
     return write_with(p, lambda tmp: gdf.to_file(tmp, layer="surface", driver="GPKG",
                                                  engine="pyogrio"), overwrite)
 
 
-def _write_geoparquet(model: SurfaceModel, scores: Any, path: Path) -> None:
+def _extra_columns(model: SurfaceModel, columns: Mapping[str, Any] | None
+                   ) -> dict[str, NDArray[Any]]:
+    """The extra per-cell columns as arrays, checked: one value per cell, new names."""
+    out: dict[str, NDArray[Any]] = {}
+    taken = {"h3", "lon", "lat", "region_code", "excluded", "score", "geometry",
+             *model.criteria}
+    for name, values in (columns or {}).items():
+        arr = np.asarray(values)
+        if arr.shape != (model.n_cells,):
+            raise OutputError(f"surface column {name!r} has shape {arr.shape}; expected "
+                              f"({model.n_cells},), one value per cell")
+        if name in taken:
+            raise OutputError(f"surface column {name!r} is already a column of the surface")
+        out[str(name)] = arr
+    return out
+
+
+def _write_geoparquet(model: SurfaceModel, scores: Any, path: Path,
+                      extra: Mapping[str, NDArray[Any]] | None = None) -> None:
     """GeoParquet 1.0 (WKB points, OGC:CRS84) built column by column with pyarrow.
 
     No Python object per cell: the WKB points and H3 strings are laid out in numpy
@@ -86,6 +109,8 @@ def _write_geoparquet(model: SurfaceModel, scores: Any, path: Path) -> None:
         cols[name] = pa.array(np.ascontiguousarray(model.raw[:, j]))
     cols["excluded"] = pa.array(~model.valid)
     cols["score"] = pa.array(s)
+    for name, values in (extra or {}).items():
+        cols[name] = pa.array(values)
     cols["geometry"] = geometry
     geo = {"version": "1.0.0", "primary_column": "geometry",
            "columns": {"geometry": {"encoding": "WKB", "geometry_types": ["Point"],

@@ -498,10 +498,8 @@ class SurfaceModel:
                              "(weight 0 in the scenario); rebuild it with those weights")
         out = np.full(self.n_cells, np.nan, dtype=np.float64)
         if scen.method == "wlc":
-            w = np.array([w_map.get(k, 0.0) for k in self.value_names], dtype=np.float32)
-            s = self.values @ w
-            np.clip(s, 0.0, 1.0, out=s)
-            out[self.valid] = s
+            w = np.array([w_map.get(k, 0.0) for k in self.value_names], dtype=np.float64)
+            out[self.valid] = wlc_scores(self.values, w)
             return out
         cols = [self.value_names.index(k) for k in w_map]
         w64 = np.array([w_map[k] for k in w_map], dtype=np.float64)
@@ -525,6 +523,53 @@ class SurfaceModel:
                                                scen.method_options)
         out[self.valid] = res
         return out
+
+
+#: Rows of the value matrix widened to float64 at a time by :func:`wlc_scores`, and the
+#: bytes of its float64 partial product (weight vectors x rows) held at once.
+_WLC_ROWS = 65_536
+_WLC_TEMP_BYTES = 8 * 2**20
+
+
+def wlc_scores(values: NDArray[np.floating[Any]], weights: Any) -> NDArray[np.float32]:
+    """Weighted sums of value rows under one or several weight vectors (the WLC kernel).
+
+    The one WLC kernel of the surface: :meth:`SurfaceModel.score` scores one weight
+    vector with it, :func:`siteplan.analyses.surface.robustness.surface_robustness` a
+    block of sampled vectors as one matrix product, and the two give the same float32
+    scores. The products are summed in float64 (BLAS), then rounded to float32 and
+    clipped to [0, 1]. Why: a float32 BLAS sum depends on the kernel (a matrix-vector and
+    a matrix-matrix product round differently, by up to 1e-7, which moves cells across a
+    top-q threshold); float64 sums differ between kernels by ~1e-16 at most, which the
+    rounding to float32 absorbs (unless a sum lies within ~1e-16 of a float32 rounding
+    boundary: odds ~1e-8 per score). The float32 scores are the correctly rounded
+    weighted sums (error <= 3e-8; the former float32 sum erred by up to 8e-8). Cells with
+    equal value rows get equal scores, so ties stay ties.
+
+    Parameters
+    ----------
+    values
+        Value scores, shape (n, k) (float32 as in :attr:`SurfaceModel.values`).
+    weights
+        One weight vector, shape (k,), or one per row, shape (s, k).
+
+    Returns
+    -------
+    ndarray of float32
+        Shape (n,) for one weight vector, (s, n) for several (one row per vector).
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    many = np.atleast_2d(w)
+    if w.ndim > 2 or many.shape[1] != values.shape[1]:
+        raise UsageError(f"weights of shape {w.shape} for {values.shape[1]} value columns")
+    n = int(values.shape[0])
+    out = np.empty((many.shape[0], n), dtype=np.float32)
+    rows = max(256, min(_WLC_ROWS, _WLC_TEMP_BYTES // (8 * many.shape[0])))
+    for start in range(0, n, rows):
+        stop = min(n, start + rows)
+        out[:, start:stop] = many @ np.asarray(values[start:stop], dtype=np.float64).T
+    np.clip(out, 0.0, 1.0, out=out)
+    return out[0] if w.ndim == 1 else out
 
 
 _REGION_KEY = "\0study area"  # key of the study-area index in _zone_indexes' result
