@@ -198,3 +198,14 @@ def test_summary_states_how_often_each_plan_site_is_chosen() -> None:
     assert d.facts["robust_plan"] == pr.ids(pr.robust_plan)
     for sid in d.facts["chosen"]:
         assert fmt_pct(freq[sid], "en") in d.html
+
+
+def test_without_chromium_the_html_is_written_and_a_line_says_how_to_get_the_pdf(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SITEPLAN_CHROMIUM", str(tmp_path / "no-such-browser"))
+    assert find_chromium() is None
+    out = tmp_path / "dossier.pdf"
+    res = CliRunner().invoke(cli, ["report", "--samples", "100", "--sites", "3", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert not out.exists() and (tmp_path / "dossier.html").exists()
+    assert "no chromium" in res.output and "apt install chromium" in res.output
