@@ -140,12 +140,14 @@ def test_pdf_text_states_the_same_figures(runs: dict, tmp_path: Path) -> None:
 
 
 @pytest.mark.browser
-def test_html_dossier_loads_offline_without_console_errors(runs: dict, tmp_path: Path) -> None:
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_html_dossier_loads_offline_without_console_errors(runs: dict, tmp_path: Path,
+                                                           lang: str) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
     exe = find_chromium()
     if exe is None:
         pytest.skip("chromium is not installed; .ci/run installs it")
-    p = write_dossier(runs["en"][3], tmp_path / "d.html")
+    p = write_dossier(runs[lang][3], tmp_path / "d.html")
     requests: list[str] = []
     errors: list[str] = []
     with sync_api.sync_playwright() as pw:
