@@ -36,6 +36,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                  "Does the viability lens reproduce where offshoring is today?"),
     "report": ("siteplan.cli.report:report",
                "Write the dossier (HTML or PDF, English or French) of a scenario."),
+    "network": ("siteplan.cli.network:network",
+                "Build a road network offline and compute travel times."),
     "data": ("siteplan.cli.data:data", "Rebuild the embedded Morocco data pack."),
 }
 
