@@ -50,16 +50,26 @@ class MethodInfo:
     label: str
     per_row: bool
     options: tuple[str, ...] = ()
+    label_fr: str = ""  # the name in French reports
+
+    def label_in(self, lang: str) -> str:
+        """The method's name for people in ``lang``."""
+        return (self.label_fr or self.label) if lang == "fr" else self.label
 
 
 #: THE list of aggregation methods (key -> properties); the functions are in
 #: :mod:`siteplan.scoring.aggregate` (``AGGREGATORS``, same keys, checked by a test).
 METHOD_INFO: dict[str, MethodInfo] = {
-    "wlc": MethodInfo("weighted linear combination (weighted sum)", per_row=True),
-    "wp": MethodInfo("weighted product", per_row=True, options=("wp_floor",)),
-    "topsis": MethodInfo("TOPSIS (Hwang & Yoon)", per_row=False),
-    "vikor": MethodInfo("VIKOR (Opricovic & Tzeng)", per_row=False, options=("vikor_v",)),
-    "owa": MethodInfo("ordered weighted averaging", per_row=True, options=("owa_alpha",)),
+    "wlc": MethodInfo("weighted linear combination (weighted sum)", per_row=True,
+                      label_fr="combinaison linéaire pondérée (somme pondérée)"),
+    "wp": MethodInfo("weighted product", per_row=True, options=("wp_floor",),
+                     label_fr="produit pondéré"),
+    "topsis": MethodInfo("TOPSIS (Hwang & Yoon)", per_row=False,
+                         label_fr="TOPSIS (Hwang et Yoon)"),
+    "vikor": MethodInfo("VIKOR (Opricovic & Tzeng)", per_row=False, options=("vikor_v",),
+                        label_fr="VIKOR (Opricovic et Tzeng)"),
+    "owa": MethodInfo("ordered weighted averaging", per_row=True, options=("owa_alpha",),
+                      label_fr="moyenne pondérée ordonnée (OWA)"),
 }
 METHODS = tuple(METHOD_INFO)
 METHOD_NAMES = {key: info.label for key, info in METHOD_INFO.items()}
@@ -123,6 +133,7 @@ class Criterion:
     nan_policy: str = ""  # empty: the scenario's policy
     lens: str = ""  # one of LENSES, or empty: the criterion belongs to no lens
     label_fr: str = ""  # French label for reports (falls back to ``label``)
+    unit_fr: str = ""  # French unit for reports (falls back to ``unit``)
 
     @property
     def display(self) -> str:
@@ -132,6 +143,10 @@ class Criterion:
     def display_in(self, lang: str) -> str:
         """Label for people in ``lang`` (one of :data:`LANGUAGES`)."""
         return (self.label_fr or self.display) if lang == "fr" else self.display
+
+    def unit_in(self, lang: str) -> str:
+        """The unit for people in ``lang``."""
+        return (self.unit_fr or self.unit) if lang == "fr" else self.unit
 
     def value_function(self) -> dict[str, Any]:
         """The normalisation spec handed to :func:`siteplan.scoring.normalize.normalize`.
@@ -153,6 +168,7 @@ class Constraint:
     min: float | None = None
     max: float | None = None
     reason: str = ""
+    reason_fr: str = ""  # the reason in French reports (falls back to ``reason``)
 
     def describe(self, unit: str = "") -> str:
         """A phrase such as 'airport_km <= 150 km'."""
@@ -381,7 +397,8 @@ def _criterion(raw: Any, i: int, where: str) -> Criterion:
     if kind not in KINDS:
         raise ScenarioError(f"{at}.kind: unknown kind '{kind}'; choose one of {', '.join(KINDS)}")
     required, optional, unit, direction = KINDS[kind]
-    known = {"name", "kind", "weight", "direction", "label", "label_fr", "unit", "group",
+    known = {"name", "kind", "weight", "direction", "label", "label_fr", "unit", "unit_fr",
+             "group",
              "normalize", "description", "nan_policy", "lens", *required, *optional}
     extra = sorted(set(raw) - known)
     if extra:
@@ -409,7 +426,8 @@ def _criterion(raw: Any, i: int, where: str) -> Criterion:
     for key in ("filter", "competitor_filter"):
         if key in raw:
             parse_filter(str(raw[key]), f"{at}.{key}")
-    for key in ("label", "label_fr", "unit", "group", "description", "nan_policy", "lens"):
+    for key in ("label", "label_fr", "unit", "unit_fr", "group", "description", "nan_policy",
+                "lens"):
         _check_text(raw.get(key, ""), f"{at}.{key}")
     lens = str(raw.get("lens", ""))
     if lens and lens not in LENSES:
@@ -425,7 +443,8 @@ def _criterion(raw: Any, i: int, where: str) -> Criterion:
                      group=str(raw.get("group", "")),
                      normalize=_normalize_spec(raw.get("normalize"), at), params=params,
                      description=str(raw.get("description", "")), nan_policy=nan_policy,
-                     lens=lens, label_fr=str(raw.get("label_fr", "")))
+                     lens=lens, label_fr=str(raw.get("label_fr", "")),
+                     unit_fr=str(raw.get("unit_fr", "")))
 
 
 def _constraint(raw: Any, names: Sequence[str], i: int, where: str) -> Constraint:
@@ -447,11 +466,15 @@ def _constraint(raw: Any, names: Sequence[str], i: int, where: str) -> Constrain
                                 f"disable the constraint); give a number or remove '{key}'")
     if lo is None and hi is None:
         raise ScenarioError(f"{at}: give 'min' and/or 'max'")
-    extra = sorted(set(raw) - {"criterion", "min", "max", "reason"})
+    extra = sorted(set(raw) - {"criterion", "min", "max", "reason", "reason_fr"})
     if extra:
         raise ScenarioError(f"{at}: unknown field(s) {', '.join(extra)}")
+    for key in ("reason", "reason_fr"):
+        if not isinstance(raw.get(key, ""), str):
+            raise ScenarioError(f"{at}.{key}: give the reason as text in quotes")
     return Constraint(str(crit), None if lo is None else float(lo),
-                      None if hi is None else float(hi), str(raw.get("reason", "")))
+                      None if hi is None else float(hi), str(raw.get("reason", "")),
+                      str(raw.get("reason_fr", "")))
 
 
 
@@ -687,7 +710,7 @@ def scenario_to_dict(s: Scenario) -> dict[str, Any]:
         d: dict[str, Any] = {"name": c.name, "kind": c.kind, "weight": c.weight,
                              "direction": c.direction}
         for key, value in (("label", c.label), ("label_fr", c.label_fr), ("unit", c.unit),
-                           ("group", c.group),
+                           ("unit_fr", c.unit_fr), ("group", c.group),
                            ("description", c.description), ("nan_policy", c.nan_policy),
                            ("lens", c.lens)):
             if value:
@@ -698,7 +721,8 @@ def scenario_to_dict(s: Scenario) -> dict[str, Any]:
     out["criteria"] = crit
     if s.constraints:
         out["constraints"] = [{k: v for k, v in (("criterion", k.criterion), ("min", k.min),
-                                                  ("max", k.max), ("reason", k.reason))
+                                                  ("max", k.max), ("reason", k.reason),
+                                                  ("reason_fr", k.reason_fr))
                                if v not in (None, "")} for k in s.constraints]
     if s.targets:
         out["targets"] = dict(s.targets)

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from siteplan.outputs.formats import HTML_MAP
-from siteplan.scenario import METHODS
+from siteplan.scenario import LANGUAGES, METHODS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -65,6 +65,14 @@ def pack_options(f: F) -> F:
 def candidates_option(f: F) -> F:
     return click.option("-c", "--candidates", type=click.Path(), default=None,
                         help="Candidate sites file (GPKG, GeoJSON, SHP or CSV with lon/lat).")(f)
+
+
+#: ``--lang``: the language of what people read (tables, Markdown, XLSX, maps, dossier)
+lang_option = click.option(
+    "--lang", type=click.Choice(list(LANGUAGES)), default=None,
+    help="Language of what people read: printed tables, Markdown, XLSX headings and maps "
+         "(default: the scenario's language, else English). CSV, JSON, GeoJSON and "
+         "GeoPackage keep English column codes.")
 
 
 def output_options(formats: Sequence[str]) -> Callable[[F], F]:

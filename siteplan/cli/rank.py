@@ -12,6 +12,7 @@ from siteplan.cli.options import (
     candidates_option,
     check_distinct,
     check_output,
+    lang_option,
     make_pack,
     method_option,
     output_options,
@@ -42,9 +43,10 @@ add_candidates_option = click.option(
          "pack's candidates on the same scale.")
 
 
-def print_ranking(r: Any, top: int | None, to_file: bool = False) -> None:
-    """The ranking table and the excluded sites, on stdout."""
-    from siteplan.scenario import LENSES, METHOD_NAMES
+def print_ranking(r: Any, top: int | None, to_file: bool = False, lang: str = "en") -> None:
+    """The ranking table and the excluded sites, on stdout, in ``lang``."""
+    from siteplan.outputs.language import fmt_score, heading, reason_in, sheet_name
+    from siteplan.scenario import LENSES, METHOD_INFO
 
     inc = r.included
     shown = inc.head(top) if top else inc
@@ -52,52 +54,89 @@ def print_ranking(r: Any, top: int | None, to_file: bool = False) -> None:
     # rows from column arrays: iterrows costs ~0.1 ms a row (10 s for 100,000 sites)
     cols: list[list[Any]] = [shown["rank"].astype(int).tolist(), shown["name"].tolist(),
                              shown["province"].tolist(), shown["region"].tolist(),
-                             [f"{v:.3f}" for v in shown["score"].tolist()]]
-    heads = ["rank", "site", "province", "region", "score"]
-    if lenses:
-        for lens in lenses:
-            cols.append(["" if v != v else f"{v:.3f}" for v in shown[lens].tolist()])
-            heads.append(lens)
+                             [fmt_score(v, lang) for v in shown["score"].tolist()]]
+    codes = ["rank", "site", "province", "region", "score"]
+    for lens in lenses:
+        cols.append([fmt_score(v, lang) for v in shown[lens].tolist()])
+        codes.append(lens)
     cols += [[v or "" for v in shown["strongest"].tolist()],
              [v or "" for v in shown["weakest"].tolist()]]
-    heads += ["strongest", "weakest"]
+    codes += ["strongest", "weakest"]
     rows = list(zip(*cols, strict=True))
-    weights = ", ".join(f"{k} {v:.0%}" for k, v in r.weights.items())
-    title = (f"{r.scenario.title or r.scenario.name} - {METHOD_NAMES[r.method]}\n"
-             f"weights: {weights}")
+    pct = "\u202f%" if lang == "fr" else "%"
+    weights = ", ".join(f"{k} {v * 100:.0f}{pct}" for k, v in r.weights.items())
+    title = (f"{r.scenario.title_in(lang) or r.scenario.name} - "
+             f"{METHOD_INFO[r.method].label_in(lang)}\n"
+             f"{sheet_name('weights:', lang)} {weights}")
     if r.scenario.viability_floor is not None:
-        title += f"\nviability floor: {r.scenario.viability_floor:g}"
+        floor = f"{r.scenario.viability_floor:g}".replace(".", "," if lang == "fr" else ".")
+        title += f"\n{sheet_name('viability floor:', lang)} {floor}"
     aligns = ["right", "left", "left", "left", "right"] + ["right"] * len(lenses)
-    print_table(title, heads, rows, [*aligns, "left", "left"])
-    where = "all are in the output file" if to_file else "-o FILE writes them all"
+    print_table(title, [heading(c, lang) for c in codes], rows, [*aligns, "left", "left"])
+    fr = lang == "fr"
+    where = (("tous sont dans le fichier écrit" if fr else "all are in the output file")
+             if to_file else ("-o FICHIER les écrit tous" if fr else "-o FILE writes them all"))
     if top and len(inc) > top:
-        click.echo(f"... {len(inc) - top} more ranked sites ({where})")
+        more = "autres sites classés" if fr else "more ranked sites"
+        click.echo(f"... {len(inc) - top} {more} ({where})")
     exc = r.sites[r.sites["excluded"]]
     if len(exc):
         listed = exc.head(top) if top else exc
-        print_table(f"Excluded ({len(exc)})", ["site", "province", "reasons"],
-                    list(zip(listed["name"].tolist(), listed["province"].tolist(),
-                             ["; ".join(x) for x in listed["reasons"].tolist()], strict=True)))
+        reasons = ["; ".join(reason_in(x, r.scenario, lang) for x in xs)
+                   for xs in listed["reasons"].tolist()]
+        print_table(f"{sheet_name('Excluded', lang)} ({len(exc)})",
+                    [heading(c, lang) for c in ("site", "province", "reasons")],
+                    list(zip(listed["name"].tolist(), listed["province"].tolist(), reasons,
+                             strict=True)))
         if len(listed) < len(exc):
-            click.echo(f"... {len(exc) - len(listed)} more excluded sites ({where})")
+            more = "autres sites exclus" if fr else "more excluded sites"
+            click.echo(f"... {len(exc) - len(listed)} {more} ({where})")
 
 
-def print_explain(r: Any, site: str) -> None:
-    """The breakdown of one site, on stdout."""
+def print_explain(r: Any, site: str, lang: str = "en") -> None:
+    """The breakdown of one site, on stdout, in ``lang``."""
+    from siteplan.outputs.language import (
+        fmt_num,
+        fmt_pct,
+        fmt_score,
+        heading,
+        reason_in,
+        value_word,
+    )
+
     row = r.site(site)
     table = r.explain(site)
-    status = (f"rank {int(row['rank'])}, score {row['score']:.3f}" if not row["excluded"]
-              else "excluded: " + "; ".join(row["reasons"]))
-    def num(x: float, weighted: bool) -> str:
-        return "-" if not weighted or x != x else f"{x:.3f}"  # x != x: NaN (excluded site)
+    labels = {c.name: c.display_in(lang) for c in r.scenario.criteria}
+    units = {c.name: c.unit_in(lang) for c in r.scenario.criteria}
+    fr = lang == "fr"
+    if not row["excluded"]:
+        status = (f"rang {int(row['rank'])}, score {fmt_score(row['score'], lang)}" if fr
+                  else f"rank {int(row['rank'])}, score {row['score']:.3f}")
+    else:
+        status = ("exclu : " if fr else "excluded: ") + "; ".join(
+            reason_in(x, r.scenario, lang) for x in row["reasons"])
 
-    rows = [(t.label, fmt(t.value), t.unit, t.direction, num(t.score, bool(t.weight)),
-             f"{t.weight:.1%}" if t.weight else "-", num(t.contribution, bool(t.weight)))
+    def num(x: float, weighted: bool) -> str:
+        # x != x: NaN (excluded site)
+        return "-" if not weighted or x != x else fmt_score(x, lang)
+
+    def value(x: Any) -> str:
+        if not fr or not isinstance(x, float) or x != x:
+            return fmt(x)
+        digits = 0 if abs(x) >= 1000 or x.is_integer() else 3 if abs(x) < 1 else 1
+        return fmt_num(x, lang, digits)
+
+    rows = [(labels.get(t.criterion, t.label), value(t.value), units.get(t.criterion, t.unit),
+             value_word(t.direction, lang),
+             num(t.score, bool(t.weight)),
+             fmt_pct(t.weight, lang, 1) if t.weight else "-",
+             num(t.contribution, bool(t.weight)))
             for t in table.itertuples()]
     additive = r.method == "wlc"
     print_table(f"{row['name']} ({row['province']}, {row['region']}): {status}",
-                ["criterion", "value", "unit", "direction", "score", "weight",
-                 "contribution" if additive else "w x score"],
+                [heading(c, lang) for c in ("criterion", "value", "unit", "direction",
+                                            "score", "weight",
+                                            "contribution" if additive else "w x score")],
                 rows, ["left", "right", "left", "left", "right", "right", "right"])
     if not additive:
         from siteplan.scenario import METHOD_NAMES
@@ -106,7 +145,7 @@ def print_explain(r: Any, site: str) -> None:
                    "does not add up the weighted scores; 'w x score' shows each criterion's "
                    "weighted standing, not a share of the score")
     for note in row["notes"]:
-        click.echo(f"note: {note}")
+        click.echo(f"note: {reason_in(note, r.scenario, lang)}")
 
 
 @click.command()
@@ -131,6 +170,7 @@ def print_explain(r: Any, site: str) -> None:
 @click.option("--indicator", default=None, help="Choropleth indicator of the map.")
 @click.option("--png", "png_path", type=click.Path(), default=None,
               help="Also write a static PNG (or .svg) map for reports.")
+@lang_option
 @click.option("--quadrant", "quadrant_path", type=click.Path(), default=None,
               help="Also write the viability-need quadrant chart (.png, .svg or .pdf) of a "
               "two-lens scenario.")
@@ -139,7 +179,7 @@ def rank(scenario: str, method: str | None, weights: dict[str, float], candidate
          top: int | None, output: str | None, fmt: str | None, overwrite: bool,
          explain_site: str | None, map_path: str | None, self_contained: bool,
          tiles: str | None, indicator: str | None, png_path: str | None,
-         quadrant_path: str | None) -> None:
+         quadrant_path: str | None, lang: str | None) -> None:
     """Rank candidate sites under a scenario and print the table.
 
     Writes CSV, JSON, GeoJSON, GeoPackage, XLSX or Markdown with -o (format from
@@ -152,8 +192,10 @@ def rank(scenario: str, method: str | None, weights: dict[str, float], candidate
     $ siteplan rank --candidates my_sites.gpkg -o ranking.json
     $ siteplan rank --add-candidates my_sites.csv
     $ siteplan rank --quadrant quadrant.png
+    $ siteplan rank --lang fr -o classement.xlsx
     """
     from siteplan.outputs.files import write_ranking
+    from siteplan.outputs.language import resolve_language
     from siteplan.scenario import load_scenario
 
     # every output is checked before the work, so that a failing command writes nothing
@@ -169,12 +211,13 @@ def rank(scenario: str, method: str | None, weights: dict[str, float], candidate
     check_output(png_path, overwrite, STATIC_MAP.suffixes, "--png", "a static map")
     check_output(quadrant_path, overwrite, PLAN_CHART.suffixes, "--quadrant", "a chart")
     check_distinct((output, map_path, png_path, quadrant_path))
+    language = resolve_language(lang, scen)
     r = run_rank(scen, method, weights, candidates, pack, layer_overrides, add_candidates)
-    print_ranking(r, top, to_file=bool(output))
+    print_ranking(r, top, to_file=bool(output), lang=language)
     if explain_site:
-        print_explain(r, explain_site)
+        print_explain(r, explain_site, lang=language)
     if output:
-        echo_written(write_ranking(r, output, fmt, overwrite))
+        echo_written(write_ranking(r, output, fmt, overwrite, lang=language))
     if map_path is not None or png_path:
         from siteplan.outputs.html_map import save_map
         from siteplan.outputs.static_map import save_png
@@ -183,7 +226,8 @@ def rank(scenario: str, method: str | None, weights: dict[str, float], candidate
             echo_written(save_map(r, map_path, self_contained=self_contained, tiles=tiles,
                                   indicator=indicator, overwrite=overwrite))
         if png_path:
-            echo_written(save_png(r, png_path, indicator=indicator, overwrite=overwrite))
+            echo_written(save_png(r, png_path, indicator=indicator, overwrite=overwrite,
+                                  lang=language))
     if quadrant_path:
         from siteplan.outputs.lens_charts import quadrant_png
 
@@ -198,9 +242,10 @@ def rank(scenario: str, method: str | None, weights: dict[str, float], candidate
 @candidates_option
 @add_candidates_option
 @pack_options
+@lang_option
 def explain(site: str, scenario: str, method: str | None, weights: dict[str, float],
             candidates: str | None, add_candidates: str | None, pack: str | None,
-            layer_overrides: tuple[str, ...]) -> None:
+            layer_overrides: tuple[str, ...], lang: str | None) -> None:
     """Show why SITE scored as it did: raw value with unit, score, weight, contribution.
 
     \b
@@ -208,5 +253,9 @@ def explain(site: str, scenario: str, method: str | None, weights: dict[str, flo
     $ siteplan explain "Béni Mellal" --scenario market-led
     $ siteplan explain Tangier            (names, aliases and member towns are accepted)
     """
-    r = run_rank(scenario, method, weights, candidates, pack, layer_overrides, add_candidates)
-    print_explain(r, site)
+    from siteplan.outputs.language import resolve_language
+    from siteplan.scenario import load_scenario
+
+    scen = load_scenario(scenario)
+    r = run_rank(scen, method, weights, candidates, pack, layer_overrides, add_candidates)
+    print_explain(r, site, lang=resolve_language(lang, scen))

@@ -9,8 +9,7 @@ from pathlib import Path
 import click
 
 from siteplan.cli._render import echo_written
-from siteplan.cli.options import make_pack, pack_options, scenario_option
-from siteplan.scenario import LANGUAGES
+from siteplan.cli.options import lang_option, make_pack, pack_options, scenario_option
 
 
 @click.command()
@@ -19,8 +18,7 @@ from siteplan.scenario import LANGUAGES
 @click.option("-k", "--sites", "k", type=click.IntRange(min=1), default=None, metavar="K",
               help="Number of new sites of the plan and of the site cards (default: the "
               "scenario's [plan].k, else 5).")
-@click.option("--lang", type=click.Choice(list(LANGUAGES)), default=None,
-              help="Language of the dossier (default: the scenario's, else English).")
+@lang_option
 @click.option("--samples", type=click.IntRange(min=1, max=1_000_000), default=2000,
               show_default=True, help="SMAA weight samples of the robustness section.")
 @click.option("--seed", type=click.IntRange(min=0), default=42, show_default=True,

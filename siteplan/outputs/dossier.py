@@ -35,7 +35,8 @@ from siteplan import __version__
 from siteplan._atomic import check_writable, write_text_atomic, write_with
 from siteplan.errors import OutputError, SiteplanError, UsageError
 from siteplan.outputs.dossier_text import GROUP_LABELS, fmt_int, fmt_num, fmt_pct, t
-from siteplan.scenario import LANGUAGES, METHOD_NAMES
+from siteplan.outputs.language import reason_in
+from siteplan.scenario import LANGUAGES, METHOD_INFO
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -442,7 +443,7 @@ def _sec_maps(ctx: _Ctx) -> str:
     lang = ctx.lang
     from siteplan.outputs.static_map import save_png
 
-    map_uri = _png_of(lambda p: save_png(ranking, p, pack=pack, overwrite=True))
+    map_uri = _png_of(lambda p: save_png(ranking, p, pack=pack, overwrite=True, lang=lang))
     return (_section("maps", lang, _img(map_uri, t(lang, "maps"))
                           + f'<p class="note">{t(lang, "maps_note")}</p>'
                           + f"<h3>{esc(t(lang, 'map_plan'))}</h3>"
@@ -514,6 +515,7 @@ def _sec_site_cards(ctx: _Ctx) -> str:
     ids = ctx.ids
     pos = {sid: i for i, sid in enumerate(ids)}
     acc = rob.acceptability
+    units = {c.name: c.unit_in(lang) for c in ctx.scen.criteria}
     cards = []
     for c in chosen:
         sid = c["id"]
@@ -530,7 +532,8 @@ def _sec_site_cards(ctx: _Ctx) -> str:
                    if info.name in ranking.values.columns else float("nan"))
             if w > 0:
                 scored.append((val, labels.get(info.name, info.label)))
-            unit = f" {esc(info.unit)}" if info.unit else ""
+            unit_text = units.get(info.name, info.unit)
+            unit = f" {esc(unit_text)}" if unit_text else ""
             crit_rows.append([esc(labels.get(info.name, info.label)),
                               _fmt_value(raw, lang) + unit,
                               fmt_num(val, lang, 2) if w > 0 else "-",
@@ -543,7 +546,8 @@ def _sec_site_cards(ctx: _Ctx) -> str:
             exp_rank = float(rob.smaa.expected_rank[i])
             verdict = rob.verdicts[i]
             vtext = (t(lang, "verdict_robust") if verdict == "robust" else
-                     t(lang, "verdict_fragile", why=esc("; ".join(rob.why[i])))
+                     t(lang, "verdict_fragile", why=esc("; ".join(
+                         reason_in(x, ctx.scen, lang) for x in rob.why[i])))
                      if verdict == "fragile" else "")
             robust_line = t(lang, "card_robust", first=fmt_pct(acc[i, 0], lang),
                             k=rob.top_k, topk=fmt_pct(rob.top_k_membership[i], lang),
@@ -653,7 +657,7 @@ def _sec_method(ctx: _Ctx) -> str:
                           fmt_pct(w, lang, 1) if w > 0 else "-"])
     floor = scen.viability_floor
     method_html = (
-        f"<p>{esc(t(lang, 'method_agg', method=METHOD_NAMES.get(ranking.method, ranking.method), nan=scen.nan_policy))}</p>"  # noqa: E501
+        f"<p>{esc(t(lang, 'method_agg', method=METHOD_INFO[ranking.method].label_in(lang), nan=scen.nan_policy))}</p>"  # noqa: E501
         + (f"<p>{esc(t(lang, 'method_floor', floor=fmt_num(floor, lang, 2)))}</p>"
            if floor is not None else "")
         + f"<p>{esc(t(lang, 'method_weights'))}</p>"
@@ -661,7 +665,8 @@ def _sec_method(ctx: _Ctx) -> str:
                   esc(t(lang, "th_how")), esc(t(lang, "th_function")),
                   esc(t(lang, "th_weight"))], crit_rows, num_from=4)
         + f"<h3>{esc(t(lang, 'constraints'))}</h3><ul class='tight'>"
-        + "".join(f"<li>{esc(k.reason or k.criterion)}</li>" for k in scen.constraints)
+        + "".join(f"<li>{esc((k.reason_fr if lang == 'fr' else '') or k.reason or k.criterion)}"
+                  "</li>" for k in scen.constraints)
         + "</ul>")
     return (_section("method", lang, method_html))
 

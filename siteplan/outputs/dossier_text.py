@@ -8,45 +8,12 @@ administration prints them).
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
+from siteplan.outputs.language import fmt_int, fmt_num, fmt_pct
 from siteplan.scenario import LANGUAGES
 
 __all__ = ["GROUP_LABELS", "TEXT", "fmt_int", "fmt_num", "fmt_pct", "t"]
-
-#: thousands separator and decimal mark per language (U+202F: narrow no-break space)
-_SEPARATORS = {"en": (",", "."), "fr": ("\u202f", ",")}
-
-
-def fmt_num(x: Any, lang: str, digits: int = 0) -> str:
-    """``x`` with ``digits`` decimals and the language's separators ("" for missing)."""
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return str(x) if x is not None else ""
-    if math.isnan(v):
-        return ""
-    thousands, decimal = _SEPARATORS[lang]
-    text = f"{v:,.{digits}f}"
-    return text.replace(",", "\0").replace(".", decimal).replace("\0", thousands)
-
-
-def fmt_int(x: Any, lang: str) -> str:
-    """A whole number with the language's thousands separator."""
-    return fmt_num(x, lang, 0)
-
-
-def fmt_pct(x: Any, lang: str, digits: int = 0) -> str:
-    """A share in [0, 1] as a percentage (``34 %`` in French, ``34%`` in English)."""
-    try:
-        v = float(x) * 100.0
-    except (TypeError, ValueError):
-        return ""
-    if math.isnan(v):
-        return ""
-    return fmt_num(v, lang, digits) + ("\u202f%" if lang == "fr" else "%")
-
 
 #: criterion groups as planners read them, in the scorecard's order
 GROUP_LABELS: dict[str, dict[str, str]] = {

@@ -21,7 +21,9 @@ import numpy as np
 from siteplan._atomic import atomic_path, check_writable, write_text_atomic, write_with
 from siteplan.errors import DataError
 from siteplan.outputs.formats import RANKING, format_for
-from siteplan.scenario import LENSES, METHOD_NAMES
+from siteplan.outputs.language import heading, localise_table, sheet_name
+from siteplan.phrases import number_in
+from siteplan.scenario import LENSES, METHOD_INFO
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -203,14 +205,17 @@ def markdown_code(text: Any) -> str:
     return f"{fence}{body}{fence}"
 
 
-def markdown_number(v: Any) -> str:
+def markdown_number(v: Any, lang: str = "en") -> str:
     """A number as a reader wants it in a report: nothing lost, no scientific notation.
 
     Integral values are written as integers with thousands separators (152,514); others
     keep 6 significant digits, and never fewer than every digit before the decimal point
     (-7.99994, 1,767.9, 0.123457, 1,234,568). Only magnitudes below 1e-6 use an exponent.
-    NaN is empty; infinities are ``inf`` / ``-inf``.
+    NaN is empty; infinities are ``inf`` / ``-inf``. In French the separators are
+    French (152 514, 0,123457).
     """
+    if lang != "en":
+        return number_in(markdown_number(v), lang)
     import math
     import numbers
 
@@ -233,7 +238,7 @@ def markdown_number(v: Any) -> str:
     return "0" if text == "-0" else text
 
 
-def markdown_table(df: pd.DataFrame, floatfmt: str | None = None) -> str:
+def markdown_table(df: pd.DataFrame, floatfmt: str | None = None, lang: str = "en") -> str:
     """A GitHub-style Markdown table.
 
     Numbers are written by :func:`markdown_number` (or ``format(v, floatfmt)`` for floats
@@ -252,8 +257,8 @@ def markdown_table(df: pd.DataFrame, floatfmt: str | None = None) -> str:
             return str(bool(v))
         if isinstance(v, numbers.Real):
             if floatfmt is not None and not isinstance(v, numbers.Integral):
-                return "" if v != v else format(v, floatfmt)  # v != v: NaN
-            return markdown_number(v)
+                return "" if v != v else number_in(format(v, floatfmt), lang)  # v != v: NaN
+            return markdown_number(v, lang)
         return markdown_escape(v)
 
     head = "| " + " | ".join(markdown_escape(c) for c in df.columns) + " |"
@@ -266,8 +271,12 @@ def markdown_table(df: pd.DataFrame, floatfmt: str | None = None) -> str:
 
 
 def write_ranking(r: Ranking, path: str | os.PathLike[str], fmt: str | None = None,
-                  overwrite: bool = False) -> Path:
-    """Write a ranking as CSV, JSON, GeoJSON, GeoPackage, XLSX or Markdown."""
+                  overwrite: bool = False, lang: str = "en") -> Path:
+    """Write a ranking as CSV, JSON, GeoJSON, GeoPackage, XLSX or Markdown.
+
+    ``lang`` is the language of the files people read (XLSX and Markdown headings, labels,
+    reasons; see :mod:`siteplan.outputs.language`); the data formats keep English codes.
+    """
     p = check_writable(path, overwrite)
     kind = format_for(p, fmt, RANKING)
     if kind == "json":
@@ -278,14 +287,14 @@ def write_ranking(r: Ranking, path: str | os.PathLike[str], fmt: str | None = No
     if kind == "csv":
         return write_text_atomic(p, csv_text(ranking_table(r)), overwrite)
     if kind == "md":
-        return write_text_atomic(p, ranking_markdown(r), overwrite)
+        return write_text_atomic(p, ranking_markdown(r, lang=lang), overwrite)
     if kind == "geojson":
         # the layer name becomes the collection's "name": the final file's, not the temp's
         return write_with(p, lambda tmp: _geo(r).to_file(tmp, driver="GeoJSON", layer=p.stem,
                                                          engine="pyogrio"), overwrite)
     if kind == "gpkg":
         return write_with(p, lambda tmp: _write_gpkg(r, tmp), overwrite)
-    return write_with(p, lambda tmp: _write_xlsx(r, tmp), overwrite)
+    return write_with(p, lambda tmp: _write_xlsx(r, tmp, lang), overwrite)
 
 
 def _geo(r: Ranking) -> gpd.GeoDataFrame:
@@ -339,38 +348,55 @@ def read_gpkg_ranking_json(path: Path) -> dict[str, Any]:
     return d
 
 
-def weights_table(r: Ranking) -> pd.DataFrame:
+def weights_table(r: Ranking, lang: str = "en") -> pd.DataFrame:
     """One row per criterion: label, unit, direction, kind, value function, weight."""
     import pandas as pd
 
-    return pd.DataFrame([{"criterion": c.name, "label": c.label, "group": c.group,
-                          "unit": c.unit, "direction": c.direction, "kind": c.kind,
-                          "value_function": json.dumps(dict(c.normalize)),
+    fr_labels = {c.name: c.display_in(lang) for c in r.scenario.criteria}
+    return pd.DataFrame([{"criterion": c.name,
+                          "label": fr_labels.get(c.name, c.label) if c.label else "",
+                          "group": c.group, "unit": c.unit, "direction": c.direction,
+                          "kind": c.kind, "value_function": json.dumps(dict(c.normalize)),
                           "weight": float(r.weights.get(c.name, 0.0)),
                           "how_computed": c.description} for c in r.criteria])
 
 
-def _write_xlsx(r: Ranking, tmp: Path) -> None:
+def _write_xlsx(r: Ranking, tmp: Path, lang: str = "en") -> None:
     import pandas as pd
+
+    def word(w: str) -> str:
+        return sheet_name(w, lang)
 
     table = ranking_table(r, criteria_values=False)
     table["rank"] = table["rank"].astype("float64")
     ids = r.sites["id"].to_numpy()
-    values = pd.DataFrame({"id": ids, "name": r.sites["name"].to_numpy()})
+    values = pd.DataFrame({heading("id", lang): ids,
+                           heading("name", lang): r.sites["name"].to_numpy()})
+    by_name = {c.name: c for c in r.scenario.criteria}
+
+    def title(name: str) -> str:
+        # English keeps the criterion codes (what -w takes); French shows the labels
+        return by_name[name].display_in(lang) if lang != "en" and name in by_name else name
+
     for info in r.criteria:
         unit = f" [{info.unit}]" if info.unit else ""
-        values[f"{info.name}{unit}"] = r.raw.loc[ids, info.name].to_numpy()
+        values[f"{title(info.name)}{unit}"] = r.raw.loc[ids, info.name].to_numpy()
     for name in r.values.columns:
-        values[f"{name} score"] = r.values.loc[ids, name].to_numpy()
-    meta_rows = [("scenario", r.scenario.name), ("title", r.scenario.title),
-                 ("method", f"{r.method}: {METHOD_NAMES[r.method]}"),
-                 ("method options", json.dumps(dict(r.scenario.method_options))),
-                 ("NaN policy", r.scenario.nan_policy), ("pack", r.pack_name)]
-    meta_rows += [("constraint", f"{k.describe()} ({k.reason})") for k in r.scenario.constraints]
-    meta_rows += [("source", s) for s in r.sources]
-    meta = pd.DataFrame(meta_rows, columns=["item", "value"])
-    write_xlsx_sheets(tmp, {"sites": table, "criteria": values, "weights": weights_table(r),
-                            "method and sources": meta})
+        values[f"{title(name)} score"] = r.values.loc[ids, name].to_numpy()
+    constraint = [(word("constraint"), f"{k.describe()} ({k.reason_fr or k.reason})"
+                   if lang == "fr" else f"{k.describe()} ({k.reason})")
+                  for k in r.scenario.constraints]
+    meta_rows = [(word("scenario"), r.scenario.name), (word("title"), r.scenario.title_in(lang)),
+                 (word("method"), f"{r.method}: {METHOD_INFO[r.method].label_in(lang)}"),
+                 (word("method options"), json.dumps(dict(r.scenario.method_options))),
+                 (word("NaN policy"), r.scenario.nan_policy), (word("pack"), r.pack_name),
+                 *constraint, *((word("source"), s) for s in r.sources)]
+    meta = pd.DataFrame(meta_rows, columns=[heading("item", lang), heading("value", lang)])
+    write_xlsx_sheets(tmp, {
+        word("sites"): localise_table(table, lang, r.scenario),
+        word("criteria"): values,
+        word("weights"): localise_table(weights_table(r, lang), lang, r.scenario),
+        word("method and sources"): meta})
 
 
 def write_xlsx_sheets(path: str | os.PathLike[str], sheets: Mapping[str, pd.DataFrame]) -> None:
@@ -483,28 +509,34 @@ def cells_as_text(book: Any) -> int:
     return changed
 
 
-def ranking_markdown(r: Ranking, top: int | None = None) -> str:
-    """A Markdown report: header, weights, ranked table, exclusions."""
-
+def ranking_markdown(r: Ranking, top: int | None = None, lang: str = "en") -> str:
+    """A Markdown report in ``lang``: header, weights, ranked table, exclusions."""
+    fr = lang == "fr"
     t = ranking_table(r, criteria_values=False)
     inc = t[~t["excluded"]]
     if top:
         inc = inc.head(top)
     lenses = [lens for lens in LENSES if inc[lens].notna().any()]
     cols = ["rank", "name", "province", "region", "score", *lenses, "strongest", "weakest"]
-    lines = [f"# Ranking: {markdown_escape(r.scenario.title or r.scenario.name)}", "",
-             f"Method: {METHOD_NAMES[r.method]}. Scenario {markdown_code(r.scenario.name)}.", "",
-             "## Weights", "", markdown_table(weights_table(r)[["criterion", "label", "unit",
-                                                                 "direction", "weight"]]),
-             "## Sites", "", markdown_table(inc[cols])]
+    title = markdown_escape(r.scenario.title_in(lang) or r.scenario.name)
+    name = METHOD_INFO[r.method].label_in(lang)
+    method = (f"Méthode : {name}. Scénario {markdown_code(r.scenario.name)}."
+              if fr else
+              f"Method: {name}. Scenario {markdown_code(r.scenario.name)}.")
+    weights = weights_table(r, lang)[["criterion", "label", "unit", "direction", "weight"]]
+    lines = [f"# {'Classement' if fr else 'Ranking'}: {title}".replace(":", " :", 1 if fr
+                                                                        else 0), "",
+             method, "", f"## {'Poids' if fr else 'Weights'}", "",
+             markdown_table(localise_table(weights, lang, r.scenario), lang=lang),
+             "## Sites", "", markdown_table(localise_table(inc[cols], lang, r.scenario),
+                                            lang=lang)]
     exc = t[t["excluded"]]
     if len(exc):
-        lines += ["## Excluded", "", markdown_table(exc[["name", "province", "reasons"]])]
+        lines += [f"## {sheet_name('Excluded', lang)}", "",
+                  markdown_table(localise_table(exc[["name", "province", "reasons"]], lang,
+                                                r.scenario), lang=lang)]
     lines += ["## Sources", ""] + [f"- {markdown_escape(s)}" for s in r.sources] + [""]
     return "\n".join(lines)
-
-
-# --------------------------------------------------------------------------- generic
 
 
 def write_json(obj: Mapping[str, Any] | Sequence[Any], path: str | os.PathLike[str],

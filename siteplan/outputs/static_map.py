@@ -25,7 +25,9 @@ from siteplan.outputs.cartography import (
     zone_choropleth,
 )
 from siteplan.outputs.formats import STATIC_MAP
-from siteplan.scenario import METHOD_NAMES
+from siteplan.outputs.language import map_word
+from siteplan.phrases import number_in
+from siteplan.scenario import METHOD_INFO
 
 if TYPE_CHECKING:
     from siteplan.layers.pack import Pack
@@ -47,7 +49,7 @@ def _nice_length(target_km: float) -> float:
     return float(10**exp)
 
 
-def _draw_scale_bar(ax: Any, lat0: float) -> None:
+def _draw_scale_bar(ax: Any, lat0: float, lang: str = "en") -> None:
     """A two-segment scale bar in the lower left, true at latitude ``lat0``."""
     from matplotlib.patches import Rectangle
 
@@ -65,7 +67,8 @@ def _draw_scale_bar(ax: Any, lat0: float) -> None:
     for frac, text in ((0.0, "0"), (0.5, f"{length_km / 2:g}"), (1.0, f"{length_km:g} km")):
         ax.text(bx + frac * length_deg, by + 1.6 * h, text, ha="center", va="bottom",
                 fontsize=8, zorder=6)
-    ax.text(bx, by - 0.8 * h, f"scale true at {abs(lat0):.0f}°{'N' if lat0 >= 0 else 'S'}",
+    where = f"{abs(lat0):.0f}°{'N' if lat0 >= 0 else 'S'}"
+    ax.text(bx, by - 0.8 * h, map_word("scale true", lang, lat=where),
             ha="left", va="top", fontsize=6.5, color="#444444", zorder=6)
 
 
@@ -107,7 +110,7 @@ def _place_labels(fig: Any, ax: Any, texts: list[str], xs: Any, ys: Any,
 
 def static_map(ranking: Ranking, path: str | os.PathLike[str], *, pack: Pack | None = None,
                indicator: str | None = None, top_n: int = 10, zones: str = "regions",
-               scheme: str = "quantiles", k: int = 5) -> Path:
+               scheme: str = "quantiles", k: int = 5, lang: str = "en") -> Path:
     """Write a static map of a ranking as PNG or SVG (by the extension of ``path``).
 
     The map shows the zones as a choropleth of ``indicator`` (same classes and
@@ -195,31 +198,39 @@ def static_map(ranking: Ranking, path: str | os.PathLike[str], *, pack: Pack | N
     handles: list[Any] = []
     if ch is not None:
         handles = [Patch(facecolor=c, edgecolor="#999999", label=lab)
-                   for c, lab in zip(ch.colours, ch.class_labels(), strict=True)]
+                   for c, lab in zip(ch.colours, map(lambda x: number_in(x, lang),
+                                                     ch.class_labels()), strict=True)]
         if (ch.zones["sp_class"] < 0).any():
-            handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#999999", label="no data"))
+            handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#999999",
+                                 label=map_word("no data", lang)))
+        colon = " : " if lang == "fr" else ": "
+        label = map_word(ch.label, lang)
+        title = f"{label} ({ch.unit})" if ch.unit and ch.unit not in ch.label else label
         leg = ax.legend(handles=handles, loc="lower right", fontsize=8, title_fontsize=8.5,
-                        title=f"{ch.layer.capitalize()}: {ch.title}\n"
-                              f"({SCHEME_TITLES[ch.scheme]})", framealpha=0.92)
+                        title=f"{map_word(ch.layer, lang)}{colon}{title}\n"
+                              f"({map_word(SCHEME_TITLES[ch.scheme], lang)})",
+                        framealpha=0.92)
         leg.set_zorder(7)
     cax = fig.add_axes((0.64, 0.915, 0.3, 0.016))
     cmap = LinearSegmentedColormap.from_list("score", score_colours(np.linspace(vmin, vmax, 9),
                                                                     vmin, vmax))
     cb = fig.colorbar(ScalarMappable(norm=Normalize(vmin, vmax), cmap=cmap), cax=cax,
                       orientation="horizontal")
-    cb.set_label("site score (larger circle = better rank"
-                 + ("; x = excluded)" if excluded.any() else ")"), fontsize=7.5)
+    cb.set_label(map_word("score legend", lang, excluded=map_word("x = excluded", lang)
+                          if excluded.any() else ""), fontsize=7.5)
     cb.ax.tick_params(labelsize=7)
     cax.xaxis.set_label_position("top")
     _draw_north_arrow(ax)
-    _draw_scale_bar(ax, lat0)
+    _draw_scale_bar(ax, lat0, lang)
 
     scen = ranking.scenario
-    fig.text(0.03, 0.965, scen.title or scen.name, fontsize=15, fontweight="bold", va="top")
+    fig.text(0.03, 0.965, scen.title_in(lang) or scen.name, fontsize=15, fontweight="bold",
+             va="top")
     n_inc = int((~excluded).sum())
-    sub = (f"Method: {METHOD_NAMES.get(ranking.method, ranking.method)}\n{n_inc} sites ranked"
-           + (f", {int(excluded.sum())} excluded" if excluded.any() else "")
-           + (f"; top {min(top_n, n_inc)} labelled" if top_n and n_inc else ""))
+    sub = (map_word("method", lang, method=METHOD_INFO[ranking.method].label_in(lang)) + "\n"
+           + map_word("ranked", lang, n=n_inc)
+           + (map_word("excluded n", lang, n=int(excluded.sum())) if excluded.any() else "")
+           + (map_word("labelled", lang, n=min(top_n, n_inc)) if top_n and n_inc else ""))
     fig.text(0.03, 0.928, sub, fontsize=9.5, va="top", color="#333333")
 
     metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {}
@@ -229,11 +240,12 @@ def static_map(ranking: Ranking, path: str | os.PathLike[str], *, pack: Pack | N
 
 def save_png(ranking: Ranking, path: str | os.PathLike[str], *, indicator: str | None = None,
              pack: Pack | None = None, overwrite: bool = False, top_n: int = 10,
-             zones: str = "regions", scheme: str = "quantiles", k: int = 5) -> Path:
+             zones: str = "regions", scheme: str = "quantiles", k: int = 5,
+             lang: str = "en") -> Path:
     """Write a static PNG or SVG map (by extension) with :func:`static_map`.
 
     Unlike :func:`static_map`, refuses to replace an existing file unless ``overwrite``.
     """
     p = check_writable(path, overwrite)
     return static_map(ranking, p, pack=pack, indicator=indicator, top_n=top_n, zones=zones,
-                      scheme=scheme, k=k)
+                      scheme=scheme, k=k, lang=lang)

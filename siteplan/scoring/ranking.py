@@ -40,6 +40,7 @@ from siteplan.criteria.compute import (
 )
 from siteplan.errors import DataError, LayerError, UsageError
 from siteplan.layers.pack import LayerSpec, Pack, points_outside, read_layer_file
+from siteplan.phrases import render
 from siteplan.scenario import (
     LENSES,
     METHOD_NAMES,
@@ -740,8 +741,8 @@ def rank(scenario: Scenario | str | os.PathLike[str] | None = None, *,
     if floor is not None and "viability" in indices:
         below = ~excluded & (indices["viability"] < floor)
         for row in np.flatnonzero(below):
-            reasons[row].append(f"viability index {indices['viability'][row]:.3f} below the "
-                                f"scenario's floor {floor:g} (lenses.viability_floor)")
+            reasons[row].append(render("below_floor", index=f"{indices['viability'][row]:.3f}",
+                                       floor=f"{floor:g}"))
         excluded = excluded | below
     if excluded.all():
         _nothing_left(reasons)
@@ -835,7 +836,7 @@ def _screen(scen: Scenario, raw: pd.DataFrame, ids: NDArray[Any],
             continue
         if miss.fill is None:
             for row in np.flatnonzero(miss.mask):
-                reasons[row].append(f"no value for {c.display} (nan_policy = exclude)")
+                reasons[row].append(render("no_value", criterion=c.display))
         else:
             raw.loc[ids[miss.mask], name] = miss.fill
             for row in np.flatnonzero(miss.mask):
@@ -845,8 +846,9 @@ def _screen(scen: Scenario, raw: pd.DataFrame, ids: NDArray[Any],
         kcol = raw[k.criterion].to_numpy(dtype=np.float64)
         why = constraint_reason(k, c)
         for row in np.flatnonzero(constraint_fails(kcol, k)):
-            reasons[row].append(
-                f"{why} ({c.display} = {kcol[row]:.4g} {c.unit})".replace(" )", ")"))
+            reasons[row].append(render("fails_constraint", reason=why, criterion=c.display,
+                                       value=f"{kcol[row]:.4g}",
+                                       unit=f" {c.unit}" if c.unit else ""))
     return reasons, notes
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from siteplan.errors import DataError
+from siteplan.phrases import render
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -80,4 +81,4 @@ def constraint_fails(values: NDArray[np.floating], con: Constraint) -> NDArray[n
 
 def constraint_reason(con: Constraint, c: Criterion) -> str:
     """The constraint's stated reason, or a description such as 'fails airport_km <= 150 km'."""
-    return con.reason or f"fails {con.describe(c.unit)}"
+    return con.reason or render("fails_bounds", bounds=con.describe(c.unit))

@@ -92,6 +92,11 @@ def test_french_dossier_uses_french_labels(runs: dict) -> None:
     assert "Diplômés du supérieur à portée de trajet" in h
     assert "Développement territorial équilibré 2030" in h
     assert "Graduates living within reach" not in h
+    # reasons, units and the method are French too (they are stored in English)
+    for english in ("leaves the top", "weight samples", "below the scenario's floor",
+                    "weighted linear combination", "graduates (decay-weighted)",
+                    "more than 150 km from an international airport"):
+        assert english not in h, english
 
 
 def test_hostile_names_are_text(tmp_path: Path, tiny_pack_dir: Path) -> None:

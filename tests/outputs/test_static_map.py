@@ -83,3 +83,16 @@ def test_morocco_static_map(output_dir: Path) -> None:
     out = charts.static_map(r, output_dir / "static-map.png")
     with Image.open(out) as im:
         assert im.size == EXPECTED_PX
+
+
+def test_french_static_map_speaks_french(tiny: tuple[Ranking, Pack], tmp_path: Path) -> None:
+    import matplotlib
+
+    r, pack = tiny
+    with matplotlib.rc_context({"svg.fonttype": "none"}):  # text as text, to read it back
+        en = charts.static_map(r, tmp_path / "en.svg", pack=pack, top_n=2).read_text("utf-8")
+        fr = charts.static_map(r, tmp_path / "fr.svg", pack=pack, top_n=2,
+                               lang="fr").read_text("utf-8")
+    assert "Method:" in en and "sites ranked" in en
+    assert "Méthode" in fr and "sites classés" in fr and "Method:" not in fr
+    assert "score du site" in fr and "échelle exacte" in fr

@@ -60,6 +60,7 @@ from siteplan.analyses.sensitivity.maths import (
     wlc_scores,
 )
 from siteplan.errors import UsageError
+from siteplan.phrases import render
 from siteplan.scenario import METHOD_INFO
 from siteplan.scoring.ranking import aggregate_scores
 
@@ -465,15 +466,16 @@ def analyse(ranking: Ranking, *, samples: int = 10_000, seed: int | None = 42,
     for i in oat.topk:
         reasons: list[str] = []
         if membership[i] < robust_threshold:
-            reasons.append(f"in the top {k} in {membership[i]:.0%} of the weight samples "
-                           f"(< {robust_threshold:.0%})")
+            reasons.append(render("rarely_in_top", k=k, share=f"{membership[i]:.0%}",
+                                  threshold=f"{robust_threshold:.0%}"))
         for sw in oat.sweeps:
             lo, hi = sw.topk_intervals[i]
             need_lo = max(0.0, sw.weight - weight_margin)
             need_hi = min(1.0, sw.weight + weight_margin)
             if lo > need_lo + 1e-9 or hi < need_hi - 1e-9:
-                reasons.append(f"leaves the top {k} when the weight of {criteria[sw.criterion]}"
-                               f" leaves {lo:.3f}..{hi:.3f} (now {sw.weight:.3f})")
+                reasons.append(render("leaves_top", k=k, criterion=criteria[sw.criterion],
+                                      low=f"{lo:.3f}", high=f"{hi:.3f}",
+                                      weight=f"{sw.weight:.3f}"))
         verdicts[i] = "fragile" if reasons else "robust"
         why[i] = tuple(reasons)
 

@@ -1,0 +1,229 @@
+"""The reader's language in every output meant for people: printed tables, Markdown, XLSX,
+maps and the dossier.
+
+The data contract (JSON, CSV, GeoPackage, GeoJSON) keeps English column codes whatever the
+language, so scripts that read siteplan's files never depend on it; what changes with
+``--lang`` is what a person reads: headings, sheet names, labels (``label_fr`` of the
+scenario), reasons, and numbers (``152 514`` and ``0,72`` in French, with a narrow no-break
+space as the thousands separator, as the French administration prints them).
+
+The language is chosen once per run by :func:`resolve_language`: the ``--lang`` option, else
+the scenario's own ``language``, else English.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from siteplan.errors import UsageError
+from siteplan.phrases import translate
+from siteplan.scenario import LANGUAGES
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from siteplan.scenario import Scenario
+
+__all__ = ["HEADINGS", "SHEETS", "fmt_int", "fmt_num", "fmt_pct", "fmt_score", "heading",
+           "labeller", "localise_table", "map_word", "reason_in", "resolve_language", "sheet_name",
+           "value_word"]
+
+#: thousands separator and decimal mark per language (U+202F: narrow no-break space)
+_SEPARATORS = {"en": (",", "."), "fr": ("\u202f", ",")}
+
+
+def resolve_language(lang: str | None, scenario: Scenario | None = None) -> str:
+    """The language of a run: the option, else the scenario's default, else English."""
+    chosen = lang or (scenario.language if scenario is not None else None) or "en"
+    if chosen not in LANGUAGES:
+        raise UsageError(f"--lang '{chosen}': choose one of {', '.join(LANGUAGES)}")
+    return chosen
+
+
+def fmt_num(x: Any, lang: str, digits: int = 0) -> str:
+    """``x`` with ``digits`` decimals and the language's separators ("" for missing)."""
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return str(x) if x is not None else ""
+    if math.isnan(v):
+        return ""
+    thousands, decimal = _SEPARATORS[lang]
+    text = f"{v:,.{digits}f}"
+    return text.replace(",", "\0").replace(".", decimal).replace("\0", thousands)
+
+
+def fmt_int(x: Any, lang: str) -> str:
+    """A whole number with the language's thousands separator."""
+    return fmt_num(x, lang, 0)
+
+
+def fmt_pct(x: Any, lang: str, digits: int = 0) -> str:
+    """A share in [0, 1] as a percentage (``34 %`` in French, ``34%`` in English)."""
+    try:
+        v = float(x) * 100.0
+    except (TypeError, ValueError):
+        return ""
+    if math.isnan(v):
+        return ""
+    return fmt_num(v, lang, digits) + ("\u202f%" if lang == "fr" else "%")
+
+
+def fmt_score(x: Any, lang: str) -> str:
+    """A score or index in [0, 1] to three decimals (``0,706`` in French)."""
+    return fmt_num(x, lang, 3)
+
+
+#: headings of the columns people read, by the data contract's column code
+HEADINGS: dict[str, dict[str, str]] = {
+    "rank": {"en": "rank", "fr": "rang"},
+    "id": {"en": "id", "fr": "identifiant"},
+    "name": {"en": "name", "fr": "nom"},
+    "site": {"en": "site", "fr": "site"},
+    "province": {"en": "province", "fr": "province"},
+    "region": {"en": "region", "fr": "région"},
+    "province_code": {"en": "province_code", "fr": "code province"},
+    "region_code": {"en": "region_code", "fr": "code région"},
+    "lon": {"en": "lon", "fr": "longitude"},
+    "lat": {"en": "lat", "fr": "latitude"},
+    "score": {"en": "score", "fr": "score"},
+    "viability": {"en": "viability", "fr": "viabilité"},
+    "need": {"en": "need", "fr": "besoin"},
+    "excluded": {"en": "excluded", "fr": "exclu"},
+    "reasons": {"en": "reasons", "fr": "motifs"},
+    "strongest": {"en": "strongest", "fr": "point fort"},
+    "weakest": {"en": "weakest", "fr": "point faible"},
+    "criterion": {"en": "criterion", "fr": "critère"},
+    "label": {"en": "label", "fr": "libellé"},
+    "group": {"en": "group", "fr": "groupe"},
+    "unit": {"en": "unit", "fr": "unité"},
+    "direction": {"en": "direction", "fr": "sens"},
+    "kind": {"en": "kind", "fr": "type"},
+    "value_function": {"en": "value_function", "fr": "fonction de valeur"},
+    "weight": {"en": "weight", "fr": "poids"},
+    "how_computed": {"en": "how_computed", "fr": "calcul"},
+    "item": {"en": "item", "fr": "élément"},
+    "value": {"en": "value", "fr": "valeur"},
+    "contribution": {"en": "contribution", "fr": "contribution"},
+    "w x score": {"en": "w x score", "fr": "poids x score"},
+}
+
+#: words of the data shown as they are in English (criterion directions)
+VALUES: dict[str, dict[str, str]] = {
+    "benefit": {"en": "benefit", "fr": "à maximiser"},
+    "cost": {"en": "cost", "fr": "à minimiser"},
+}
+
+
+def value_word(word: str, lang: str) -> str:
+    """A coded value people read (``benefit``, ``cost``) in ``lang``."""
+    return VALUES.get(word, {}).get(lang, word)
+
+
+#: sheet names of the ranking workbook, and the rows of its method sheet
+SHEETS: dict[str, dict[str, str]] = {
+    "sites": {"en": "sites", "fr": "sites"},
+    "criteria": {"en": "criteria", "fr": "critères"},
+    "weights": {"en": "weights", "fr": "poids"},
+    "method and sources": {"en": "method and sources", "fr": "méthode et sources"},
+    "scenario": {"en": "scenario", "fr": "scénario"},
+    "title": {"en": "title", "fr": "titre"},
+    "method": {"en": "method", "fr": "méthode"},
+    "method options": {"en": "method options", "fr": "options de la méthode"},
+    "NaN policy": {"en": "NaN policy", "fr": "valeurs manquantes (nan_policy)"},
+    "pack": {"en": "pack", "fr": "jeu de données"},
+    "constraint": {"en": "constraint", "fr": "contrainte"},
+    "source": {"en": "source", "fr": "source"},
+    "Excluded": {"en": "Excluded", "fr": "Exclus"},
+    "weights:": {"en": "weights:", "fr": "poids :"},
+    "viability floor:": {"en": "viability floor:", "fr": "seuil de viabilité :"},
+}
+
+#: the words of the maps (static and HTML): legends, scales, indicator and scheme names
+MAP_WORDS: dict[str, dict[str, str]] = {
+    "no data": {"en": "no data", "fr": "pas de données"},
+    "scale true": {"en": "scale true at {lat}", "fr": "échelle exacte à {lat}"},
+    "regions": {"en": "Regions", "fr": "Régions"},
+    "provinces": {"en": "Provinces", "fr": "Provinces"},
+    "score legend": {"en": "site score (larger circle = better rank{excluded})",
+                     "fr": "score du site (cercle plus grand = meilleur rang{excluded})"},
+    "x = excluded": {"en": "; x = excluded", "fr": " ; x = exclu"},
+    "method": {"en": "Method: {method}", "fr": "Méthode : {method}"},
+    "ranked": {"en": "{n} sites ranked", "fr": "{n} sites classés"},
+    "excluded n": {"en": ", {n} excluded", "fr": ", {n} exclus"},
+    "labelled": {"en": "; top {n} labelled", "fr": " ; les {n} premiers nommés"},
+    # classification schemes and indicators (cartography.SCHEME_TITLES, INDICATOR_LABELS)
+    "quantiles": {"en": "quantiles", "fr": "quantiles"},
+    "natural breaks (Fisher-Jenks)": {"en": "natural breaks (Fisher-Jenks)",
+                                      "fr": "seuils naturels (Fisher-Jenks)"},
+    "equal intervals": {"en": "equal intervals", "fr": "intervalles égaux"},
+    "regional need": {"en": "regional need", "fr": "besoin régional"},
+    "unemployment rate": {"en": "unemployment rate", "fr": "taux de chômage"},
+    "GDP per capita": {"en": "GDP per capita", "fr": "PIB par habitant"},
+    "share of national GDP": {"en": "share of national GDP", "fr": "part du PIB national"},
+    "population 2024": {"en": "population 2024", "fr": "population 2024"},
+}
+
+
+def map_word(word: str, lang: str, **values: object) -> str:
+    """A word or phrase of the maps in ``lang`` (filled with ``values``); unknown: as is."""
+    text = MAP_WORDS.get(word, {}).get(lang, word)
+    return text.format(**values) if values else text
+
+
+assert all(v.keys() == {*LANGUAGES}
+           for v in (*HEADINGS.values(), *SHEETS.values(), *VALUES.values(),
+                     *MAP_WORDS.values()))
+
+
+def heading(code: str, lang: str) -> str:
+    """The heading of column ``code`` in ``lang`` (a code it does not know: as it is)."""
+    return HEADINGS.get(code, {}).get(lang, code)
+
+
+def sheet_name(word: str, lang: str) -> str:
+    """A sheet name, method-sheet row or fixed word of the ranking outputs in ``lang``."""
+    return SHEETS.get(word, {}).get(lang, word)
+
+
+def labeller(scenario: Scenario, lang: str) -> Callable[[str], str]:
+    """English criterion labels and constraint reasons of ``scenario`` -> ``lang``."""
+    table: dict[str, str] = {}
+    for c in scenario.criteria:
+        table.setdefault(c.display, c.display_in(lang))
+        table.setdefault(c.name, c.display_in(lang))
+    if lang == "fr":
+        for k in scenario.constraints:
+            if k.reason and k.reason_fr:
+                table.setdefault(k.reason, k.reason_fr)
+    return lambda text: table.get(text, text)
+
+
+def reason_in(text: str, scenario: Scenario, lang: str) -> str:
+    """A stored (English) reason or note shown in ``lang``."""
+    if lang == "en":
+        return text
+    return translate(text, lang, labeller(scenario, lang))
+
+
+def localise_table(df: pd.DataFrame, lang: str, scenario: Scenario) -> pd.DataFrame:
+    """A ranking-like table for people in ``lang``: headings translated, the ``reasons``
+    column's sentences in the language; values are left as numbers (a spreadsheet or the
+    caller formats them). English returns the table unchanged."""
+    if lang == "en":
+        return df
+    out = df.copy()
+    if "reasons" in out.columns:
+        label = labeller(scenario, lang)
+        out["reasons"] = ["; ".join(translate(part, lang, label) for part in str(v).split("; "))
+                          if isinstance(v, str) and v else v for v in out["reasons"]]
+    if "direction" in out.columns:
+        out["direction"] = [value_word(str(v), lang) for v in out["direction"]]
+    if "unit" in out.columns and "criterion" in out.columns:
+        units = {c.name: c.unit_in(lang) for c in scenario.criteria}
+        out["unit"] = [units.get(str(n), u) for n, u in zip(out["criterion"], out["unit"],
+                                                              strict=True)]
+    out.columns = [heading(str(c), lang) for c in out.columns]
+    return out

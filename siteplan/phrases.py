@@ -1,0 +1,118 @@
+"""The sentences the analyses write into their results, once per language.
+
+An excluded site carries its reasons ("viability index 0.320 below the scenario's floor
+0.4 ...") and a fragile recommendation its causes; they are stored in English, the language
+of the data contract (JSON, CSV). Each sentence is a template here, in every language of
+:data:`siteplan.scenario.LANGUAGES`: the analyses fill the English one with :func:`render`,
+and the outputs show a stored sentence in the reader's language with :func:`translate`,
+which reads the figures back out of the English sentence through the same template. So a
+sentence is written in one place, and a report in French never shows an English reason.
+
+This module imports nothing of siteplan: every layer may use it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
+
+__all__ = ["PHRASES", "Phrase", "number_in", "render", "translate"]
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """One sentence: its template per language and which of its fields are figures
+    (written with the language's decimal mark) or labels (shown in the language)."""
+
+    text: Mapping[str, str]
+    numbers: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+
+
+PHRASES: dict[str, Phrase] = {
+    "below_floor": Phrase(
+        {"en": "viability index {index} below the scenario's floor {floor} "
+               "(lenses.viability_floor)",
+         "fr": "indice de viabilité {index} sous le seuil {floor} du scénario "
+               "(lenses.viability_floor)"},
+        numbers=("index", "floor")),
+    "no_value": Phrase(
+        {"en": "no value for {criterion} (nan_policy = exclude)",
+         "fr": "aucune valeur pour « {criterion} » (nan_policy = exclude)"},
+        labels=("criterion",)),
+    "fails_constraint": Phrase(
+        {"en": "{reason} ({criterion} = {value}{unit})",
+         "fr": "{reason} ({criterion} = {value}{unit})"},
+        numbers=("value",), labels=("reason", "criterion")),
+    "fails_bounds": Phrase(
+        {"en": "fails {bounds}", "fr": "ne respecte pas {bounds}"}),
+    "rarely_in_top": Phrase(
+        {"en": "in the top {k} in {share} of the weight samples (< {threshold})",
+         "fr": "dans les {k} premiers pour {share} des tirages de poids (< {threshold})"},
+        numbers=("share", "threshold")),
+    "leaves_top": Phrase(
+        {"en": "leaves the top {k} when the weight of {criterion} leaves {low}..{high} "
+               "(now {weight})",
+         "fr": "sort des {k} premiers quand le poids de « {criterion} » sort de "
+               "{low}..{high} (aujourd'hui {weight})"},
+        numbers=("low", "high", "weight"), labels=("criterion",)),
+}
+
+
+def render(key: str, lang: str = "en", **values: object) -> str:
+    """The sentence ``key`` in ``lang`` with ``values`` (already formatted as text)."""
+    return PHRASES[key].text[lang].format(**values)
+
+
+#: a figure as the analyses write it: 0.320, 1e+03, 152,514, 34%, nan
+_NUMBER = r"[-+]?(?:[\d,]*\.?\d+(?:e[-+]?\d+)?%?|nan|inf)"
+
+
+@cache
+def _pattern(key: str) -> re.Pattern[str]:
+    """The English template as a regular expression with one named group a field."""
+    numbers = PHRASES[key].numbers
+    parts = re.split(r"\{(\w+)\}", PHRASES[key].text["en"])
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2 == 0:
+            out.append(re.escape(part))
+        else:
+            out.append(f"(?P<{part}>{_NUMBER if part in numbers else '.*?'})")
+    return re.compile("".join(out) + r"\Z", re.DOTALL)
+
+
+def number_in(text: str, lang: str) -> str:
+    """An English figure ("0.320", "152,514", "34%") written for ``lang`` ("0,320",
+    "152 514" with a narrow no-break space, "34 %" in French)."""
+    if lang != "fr":
+        return text
+    text = text.replace(",", "\u202f").replace(".", ",")
+    return text[:-1] + "\u202f%" if text.endswith("%") else text
+
+
+def translate(text: str, lang: str,
+              label: Callable[[str], str] = lambda s: s) -> str:
+    """A sentence stored in English, in ``lang``.
+
+    ``label`` gives a criterion label or a scenario's own reason in the language (the
+    scenario knows its French labels). A sentence that matches no template (a note a
+    user wrote) is returned as it is.
+    """
+    if lang == "en":
+        return text
+    for key, phrase in PHRASES.items():
+        m = _pattern(key).match(text)
+        if m is None:
+            continue
+        values = dict(m.groupdict())
+        for name in phrase.numbers:
+            values[name] = number_in(values[name], lang)
+        for name in phrase.labels:
+            values[name] = label(values[name])
+        if key == "fails_constraint":
+            values["reason"] = translate(values["reason"], lang, label)
+        return phrase.text[lang].format(**values)
+    return text
