@@ -14,6 +14,7 @@ from siteplan.cli.options import (
     HTML_SUFFIXES,
     candidates_option,
     check_output,
+    lang_option,
     make_pack,
     method_option,
     pack_options,
@@ -110,57 +111,71 @@ def _echo_csv(tables: Mapping[str, Any]) -> None:
 
 
 
-def print_plan(d: Mapping[str, Any]) -> None:
-    """The chosen sites, the regional table, the equity measures and the solver line."""
+def print_plan(d: Mapping[str, Any], lang: str = "en", title: str = "") -> None:
+    """The chosen sites, the regional table, the equity measures and the solver line, with
+    headings and figures in ``lang``."""
+    from siteplan.outputs.language import fmt_num, heading, plan_word
+    from siteplan.phrases import number_in
+
+    def w(word: str, **values: object) -> str:
+        return plan_word(word, lang, **values)
+
+    def n(v: Any, digits: int = 0) -> str:
+        return _n(v, digits) if lang == "en" or v is None else fmt_num(v, lang, digits)
+
+    def g(v: Any, digits: int = 3) -> str:
+        return _g(v, digits) if lang == "en" or v is None else fmt_num(v, lang, digits)
+
     year = d["targets"]["year"]
     rows: list[tuple[Any, ...]] = [
-        (c["rank"], c["name"], c["region"], _g(c["score"]), "yes" if c["lagging"] else "",
-         _n(c["jobs_2030_added"]), _n(c["exports_2030_added_mad_m"], 1),
-         "at cap" if c["capped"] else "") for c in d["chosen"]]
-    print_table(f"{d['scenario_title'] or d['scenario']}: {d['k']} new sites "
-                f"({d['objective_kind']})",
-                ["rank", "site", "region", "score", "lagging", f"jobs added by {year}",
-                 "exports added (MAD m)", "capped"],
-                rows, ["right", "left", "left", "right", "left", "right", "right", "left"])
+        (c["rank"], c["name"], c["region"], g(c["score"]), w("yes") if c["lagging"] else "",
+         n(c["jobs_2030_added"]), n(c["exports_2030_added_mad_m"], 1),
+         w("at cap") if c["capped"] else "") for c in d["chosen"]]
+    heads = [heading("rank", lang), heading("site", lang), heading("region", lang),
+             heading("score", lang), w("lagging"), w("jobs added", year=year),
+             w("exports added"), w("capped")]
+    print_table(w("title", title=title or d["scenario_title"] or d["scenario"], k=d["k"],
+                  objective=w(d["objective_kind"])),
+                heads, rows, ["right", "left", "left", "right", "left", "right", "right", "left"])
     rows = [(r["region"] + (" *" if r["lagging"] else ""), r["parks"], r["new_sites"],
-             _n(r["jobs_today"]),
-             _n(r["jobs_2030_plan"]), _n(r["jobs_2030_baseline"]),
-             _n(r["per_thousand_today"], 1), _n(r["per_thousand_plan"], 1),
-             _n(r["per_thousand_baseline"], 1)) for r in d["regions"]]
-    tot = (("total", sum(r["parks"] for r in d["regions"]),
+             n(r["jobs_today"]),
+             n(r["jobs_2030_plan"]), n(r["jobs_2030_baseline"]),
+             n(r["per_thousand_today"], 1), n(r["per_thousand_plan"], 1),
+             n(r["per_thousand_baseline"], 1)) for r in d["regions"]]
+    tot = ((w("total"), sum(r["parks"] for r in d["regions"]),
             sum(r["new_sites"] for r in d["regions"]),
-            _n(sum(r["jobs_today"] for r in d["regions"])),
-            _n(sum(r["jobs_2030_plan"] for r in d["regions"])),
-            _n(sum(r["jobs_2030_baseline"] for r in d["regions"])),
-            _n(d["equity"]["today"]["national_per_thousand"], 1),
-            _n(d["equity"]["plan"]["national_per_thousand"], 1),
-            _n(d["equity"]["baseline"]["national_per_thousand"], 1)),)
-    print_table("Offshoring jobs per region (* lagging; today = ESTIMATE; per 1,000 "
-                "working-age)",
-                ["region", "parks", "new", "today", f"{year} plan", f"{year} baseline",
-                 "/1000 today", "/1000 plan", "/1000 baseline"],
+            n(sum(r["jobs_today"] for r in d["regions"])),
+            n(sum(r["jobs_2030_plan"] for r in d["regions"])),
+            n(sum(r["jobs_2030_baseline"] for r in d["regions"])),
+            n(d["equity"]["today"]["national_per_thousand"], 1),
+            n(d["equity"]["plan"]["national_per_thousand"], 1),
+            n(d["equity"]["baseline"]["national_per_thousand"], 1)),)
+    print_table(w("regions title"),
+                [heading("region", lang), w("parks"), w("new"), w("today"),
+                 w("plan", year=year), w("baseline", year=year), w("/1000 today"),
+                 w("/1000 plan"), w("/1000 baseline")],
                 [*rows, *tot], ["left", *["right"] * 8])
     from siteplan.analyses.plan.steps import EQUITY_MEASURES
 
     eq = d["equity"]
     rows = []
-    ranged = any("range" in eq[w] for w in ("today", "plan", "baseline"))
-    for key, label in EQUITY_MEASURES:
-        vals = [eq[w].get(key) for w in ("today", "plan", "baseline")]
+    ranged = any("range" in eq[x] for x in ("today", "plan", "baseline"))
+    for key, _label in EQUITY_MEASURES:
+        vals = [eq[x].get(key) for x in ("today", "plan", "baseline")]
         if all(v is None for v in vals):
             continue
         diff = (None if vals[1] is None or vals[2] is None else vals[1] - vals[2])
         digits = 1 if key == "national_per_thousand" else 3
         cells = []
-        for w, v in zip(("today", "plan", "baseline"), vals, strict=True):
-            lo_hi = eq[w].get("range", {}).get(key)
-            cells.append(_g(v, digits) + (f" ({lo_hi[0]:.{digits}f}-{lo_hi[1]:.{digits}f})"
-                                          if lo_hi else ""))
-        rows.append((label, *cells, "" if diff is None else f"{diff:+.{digits}f}"))
-    print_table("Equity across regions (plan vs market-led baseline vs today"
-                + ("; central estimate (range over the ends of today's estimate)" if ranged
-                   else "") + ")",
-                ["measure", "today", f"{year} plan", f"{year} baseline", "plan - baseline"],
+        for x, v in zip(("today", "plan", "baseline"), vals, strict=True):
+            lo_hi = eq[x].get("range", {}).get(key)
+            cells.append(g(v, digits) + (f" ({g(lo_hi[0], digits)}-{g(lo_hi[1], digits)})"
+                                         if lo_hi else ""))
+        change = "" if diff is None else ("+" if diff >= 0 else "-") + g(abs(diff), digits)
+        rows.append((w(key), *cells, change))
+    print_table(w("equity title", ranged=w("ranged") if ranged else ""),
+                [w("measure"), w("today"), w("plan", year=year), w("baseline", year=year),
+                 w("plan - baseline")],
                 rows, ["left", "right", "right", "right", "right"])
     gap = d["gap"]
     a = d["allocation"]
@@ -168,17 +183,14 @@ def print_plan(d: Mapping[str, Any]) -> None:
         f"solver {d['solver']}, status {d['status']}, gap "
         f"{'n/a' if gap is None else f'{gap:.2e}'}, objective {d['objective']:.4f}, "
         f"solve {d['solve_runtime_s']:.2f} s, plan {d['runtime_s']:.2f} s")
-    click.echo(
-        f"targets {year}: {d['targets']['target_jobs']:,} jobs, "
-        f"{d['targets']['target_exports_mad_bn']:g} bn MAD exports (+{a['gap_jobs']:,} jobs: "
-        f"{a['jobs_added_new_sites']:,} at new sites, {a['jobs_added_parks']:,} at existing "
-        f"parks; per-site cap {_n(a['cap_jobs']) or 'none'})")
+    click.echo(w("targets", year=year, jobs=n(d["targets"]["target_jobs"]),
+                 exports=number_in(f"{d['targets']['target_exports_mad_bn']:g}", lang),
+                 gap=n(a["gap_jobs"]), new=n(a["jobs_added_new_sites"]),
+                 parks=n(a["jobs_added_parks"]), cap=n(a["cap_jobs"]) or w("none")))
     est = d["estimates"][0] if d.get("estimates") else {}
-    how = ("published counts by place plus the unlocated rest, shared two ways (ends: "
-           f"{', '.join(est['ends'])})" if est.get("ends") else
-           "national total split among the existing parks")
-    click.echo(f"note: today's jobs per region are an ESTIMATE ({how}; see 'estimates' in the "
-               "JSON output)")
+    how = (w("estimate ends", ends=", ".join(est["ends"])) if est.get("ends") else
+           w("estimate even"))
+    click.echo(w("estimate note", how=how))
     for note in d["notes"]:
         click.echo(f"note: {note}")
 
@@ -265,6 +277,7 @@ def print_compare(d: Mapping[str, Any], tables: Mapping[str, Any]) -> None:
               help="Today's jobs per region from your own table: region_code,jobs (and "
               "optionally jobs_concentrated,jobs_spread), one row per region (default: the "
               "pack's regional estimate).")
+@lang_option
 def plan(k: int, scenario: str, method: str | None, weights: dict[str, float],
          candidates: str | None, pack: str | None, layer_overrides: tuple[str, ...],
          max_per_region: int | None, min_spacing: float | None, lagging_quota: int | None,
@@ -272,7 +285,7 @@ def plan(k: int, scenario: str, method: str | None, weights: dict[str, float],
          objective: str | None, coverage_km: float | None, solver: str | None,
          cap_share: float | None, fmt: str | None, output: str | None, overwrite: bool,
          map_path: str | None, png_path: str | None, lorenz_path: str | None,
-         jobs_today: str | None) -> None:
+         jobs_today: str | None, lang: str | None) -> None:
     """Choose K new sites, allocate the 2030 targets and compare equity with the baseline.
 
     Constraints default to the scenario's [plan] table (balanced-2030: at most 2
@@ -325,6 +338,8 @@ def plan(k: int, scenario: str, method: str | None, weights: dict[str, float],
     scen = load_scenario(scenario)
     p = make_pack(pack, layer_overrides, scen.layers)
     r = rank_api(scen, pack=p, candidates=candidates, weights=weights or None, method=method)
+    from siteplan.outputs.language import resolve_language
+
     opts: dict[str, Any] = {"k": k, "include": include, "exclude": exclude}
     for key, value in (("max_per_region", max_per_region), ("min_spacing_km", min_spacing),
                        ("lagging_quota", lagging_quota), ("lagging_rule", lagging_rule),
@@ -344,7 +359,8 @@ def plan(k: int, scenario: str, method: str | None, weights: dict[str, float],
         else:
             click.echo(tables_markdown(plan_title(d), report.tables()))
     else:
-        print_plan(d)
+        language = resolve_language(lang, scen)
+        print_plan(d, language, scen.title_in(language))
     if output:
         for path in write_plan_report(report, output, kind, overwrite=overwrite,
                                       runtime_s=d["runtime_s"]):

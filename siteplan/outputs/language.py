@@ -26,9 +26,9 @@ if TYPE_CHECKING:
 
     from siteplan.scenario import Scenario
 
-__all__ = ["HEADINGS", "SHEETS", "fmt_int", "fmt_num", "fmt_pct", "fmt_score", "heading",
-           "labeller", "localise_table", "map_word", "reason_in", "resolve_language", "sheet_name",
-           "value_word"]
+__all__ = ["HEADINGS", "MAP_WORDS", "PLAN_WORDS", "SHEETS", "VALUES", "fmt_int", "fmt_num",
+           "fmt_pct", "fmt_score", "heading", "labeller", "localise_table", "map_word",
+           "plan_word", "reason_in", "resolve_language", "sheet_name", "value_word"]
 
 #: thousands separator and decimal mark per language (U+202F: narrow no-break space)
 _SEPARATORS = {"en": (",", "."), "fr": ("\u202f", ",")}
@@ -167,6 +167,79 @@ MAP_WORDS: dict[str, dict[str, str]] = {
 }
 
 
+#: the words of the printed plan (``siteplan plan``)
+PLAN_WORDS: dict[str, dict[str, str]] = {
+    "title": {"en": "{title}: {k} new sites ({objective})",
+              "fr": "{title} : {k} nouveaux sites ({objective})"},
+    "yes": {"en": "yes", "fr": "oui"},
+    "suitability": {"en": "suitability", "fr": "aptitude"},
+    "coverage": {"en": "coverage", "fr": "couverture"},
+    "none": {"en": "none", "fr": "aucun"},
+    "targets": {"en": "targets {year}: {jobs} jobs, {exports} bn MAD exports (+{gap} jobs: "
+                      "{new} at new sites, {parks} at existing parks; per-site cap {cap})",
+                "fr": "objectifs {year} : {jobs} emplois, {exports} Md MAD d'exportations "
+                      "(+{gap} emplois : {new} sur les nouveaux sites, {parks} dans les parcs "
+                      "existants ; plafond par site {cap})"},
+    "estimate ends": {"en": "published counts by place plus the unlocated rest, shared two "
+                            "ways (ends: {ends})",
+                      "fr": "effectifs publiés par lieu et reste non localisé, réparti de deux "
+                            "façons (bornes : {ends})"},
+    "estimate even": {"en": "national total split among the existing parks",
+                      "fr": "total national réparti entre les parcs existants"},
+    "estimate note": {"en": "note: today's jobs per region are an ESTIMATE ({how}; see "
+                            "'estimates' in the JSON output)",
+                      "fr": "note : les emplois actuels par région sont une ESTIMATION ({how} ; "
+                            "voir « estimates » dans la sortie JSON)"},
+    "at cap": {"en": "at cap", "fr": "au plafond"},
+    "lagging": {"en": "lagging", "fr": "en retard"},
+    "jobs added": {"en": "jobs added by {year}", "fr": "emplois créés d'ici {year}"},
+    "exports added": {"en": "exports added (MAD m)", "fr": "exportations (M MAD)"},
+    "capped": {"en": "capped", "fr": "plafonné"},
+    "regions title": {"en": "Offshoring jobs per region (* lagging; today = ESTIMATE; "
+                            "per 1,000 working-age)",
+                      "fr": "Emplois offshoring par région (* en retard ; aujourd'hui = "
+                            "ESTIMATION ; pour 1 000 personnes en âge de travailler)"},
+    "parks": {"en": "parks", "fr": "parcs"},
+    "new": {"en": "new", "fr": "nouveaux"},
+    "today": {"en": "today", "fr": "aujourd'hui"},
+    "plan": {"en": "{year} plan", "fr": "plan {year}"},
+    "baseline": {"en": "{year} baseline", "fr": "référence {year}"},
+    "/1000 today": {"en": "/1000 today", "fr": "/1000 aujourd'hui"},
+    "/1000 plan": {"en": "/1000 plan", "fr": "/1000 plan"},
+    "/1000 baseline": {"en": "/1000 baseline", "fr": "/1000 référence"},
+    "total": {"en": "total", "fr": "total"},
+    "equity title": {"en": "Equity across regions (plan vs market-led baseline vs today{ranged})",
+                     "fr": "Équité entre régions (plan, référence de marché et aujourd'hui"
+                           "{ranged})"},
+    "ranged": {"en": "; central estimate (range over the ends of today's estimate)",
+               "fr": " ; estimation centrale (fourchette entre les bornes de l'estimation "
+                     "d'aujourd'hui)"},
+    "measure": {"en": "measure", "fr": "mesure"},
+    "plan - baseline": {"en": "plan - baseline", "fr": "plan - référence"},
+    # the equity measures (analyses.plan.steps.EQUITY_MEASURES), by key
+    "national_per_thousand": {"en": "jobs per 1,000 working-age (national)",
+                              "fr": "emplois pour 1 000 en âge de travailler (national)"},
+    "gini": {"en": "Gini (regions)", "fr": "Gini (régions)"},
+    "theil_t": {"en": "Theil T (regions)", "fr": "Theil T (régions)"},
+    "cv": {"en": "coefficient of variation (regions)",
+           "fr": "coefficient de variation (régions)"},
+    "top2_share": {"en": "share of the two largest regions",
+                   "fr": "part des deux premières régions"},
+    "province_gini": {"en": "Gini (provinces)", "fr": "Gini (provinces)"},
+    "province_theil_t": {"en": "Theil T (provinces)", "fr": "Theil T (provinces)"},
+    "theil_between": {"en": "Theil T between regions (provinces)",
+                      "fr": "Theil T entre régions (provinces)"},
+    "theil_within": {"en": "Theil T within regions (provinces)",
+                     "fr": "Theil T à l'intérieur des régions (provinces)"},
+}
+
+
+def plan_word(word: str, lang: str, **values: object) -> str:
+    """A word or heading of the printed plan in ``lang`` (filled with ``values``)."""
+    text = PLAN_WORDS.get(word, {}).get(lang, word)
+    return text.format(**values) if values else text
+
+
 def map_word(word: str, lang: str, **values: object) -> str:
     """A word or phrase of the maps in ``lang`` (filled with ``values``); unknown: as is."""
     text = MAP_WORDS.get(word, {}).get(lang, word)
@@ -175,7 +248,7 @@ def map_word(word: str, lang: str, **values: object) -> str:
 
 assert all(v.keys() == {*LANGUAGES}
            for v in (*HEADINGS.values(), *SHEETS.values(), *VALUES.values(),
-                     *MAP_WORDS.values()))
+                     *MAP_WORDS.values(), *PLAN_WORDS.values()))
 
 
 def heading(code: str, lang: str) -> str:

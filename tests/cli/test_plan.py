@@ -159,3 +159,19 @@ def test_default_plan_prints_equity_ranges() -> None:
     gini = next(x for x in res.output.splitlines() if x.startswith("Gini (regions)"))
     assert gini.count("(") == 4 and "-" in gini  # 'Gini (regions)' + a range per column
     assert "ends: concentrated, spread" in res.output
+
+
+def test_plan_prints_french_with_the_figures_of_its_json(tmp_path: Path) -> None:
+    """--lang fr: French headings and equity labels, French figures equal to the JSON."""
+    res = CliRunner().invoke(cli, ["plan", "-k", "3", "--lang", "fr", "-o",
+                                   str(tmp_path / "p.json")], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    d = json.loads((tmp_path / "p.json").read_text(encoding="utf-8"))
+    out = res.output
+    assert "Développement territorial équilibré 2030 : 3 nouveaux sites" in out
+    assert "Gini (régions)" in out and "Équité entre régions" in out
+    assert f"{d['equity']['plan']['gini']:.3f}".replace(".", ",") in out
+    total = f"{d['targets']['target_jobs']:,}".replace(",", "\u202f")
+    assert f"objectifs {d['targets']['year']} : {total} emplois" in out
+    for english in ("Equity across regions", "jobs added by", "note: today's"):
+        assert english not in out
