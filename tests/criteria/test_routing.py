@@ -298,3 +298,30 @@ def test_node_nearest_minutes_with_a_limit_equals_brute_force() -> None:
     limit = float(finite[finite.size // 2] + finite[finite.size // 2 + 1]) / 2
     cut = node_nearest_minutes(net, feats, limit_min=limit)
     assert np.array_equal(np.isfinite(cut), expect <= limit)
+
+
+def test_cli_build_speed_table_and_extra_classes(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from siteplan.cli import cli
+
+    src = tmp_path / "hand.osm"
+    src.write_text(HAND_OSM, encoding="utf-8")
+    runner = CliRunner()
+    slow, fast = tmp_path / "slow.npz", tmp_path / "fast.npz"
+    assert runner.invoke(cli, ["network", "build", str(src), "-o", str(slow),
+                               "--speed", "primary=35"]).exit_code == 0
+    assert runner.invoke(cli, ["network", "build", str(src), "-o", str(fast)]).exit_code == 0
+    a, b = RoadNetwork.load(slow), RoadNetwork.load(fast)
+    primary = a.classes.index("primary")
+    e = a.edge_class == primary
+    # the hand file's primary way has no maxspeed: 70 km/h by default, 35 asked
+    assert np.allclose(a.graph.data[e], 2 * b.graph.data[b.edge_class == primary])
+    for args, message in ((["--speed", "primary=0"], "'primary' = 0.0; a speed must be"),
+                          (["--speed", "primary"], "--speed 'primary': expected CLASS=KMH"),
+                          (["--speed", "footway=5"], "unknown class 'footway'"),
+                          (["--class", "footway"], "no default speed for footway")):
+        out = tmp_path / "bad.npz"
+        r = runner.invoke(cli, ["network", "build", str(src), "-o", str(out), *args])
+        assert r.exit_code != 0 and message in r.output, r.output
+        assert "Traceback" not in r.output and not out.exists()
