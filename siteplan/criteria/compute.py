@@ -187,6 +187,8 @@ class _Points:
     lat: NDArray[np.float64]
     attributes: pd.DataFrame | None
     zone_cache: dict[str, NDArray[np.intp]]
+    #: the points' snap onto the road network, shared by the criteria of one call
+    snaps: dict[str, Snap] = field(default_factory=dict)
 
 
 def _nearest_distance(p: Mapping[str, Any], at: _Points, where: str) -> NDArray[np.float64]:
@@ -197,7 +199,10 @@ def _nearest_distance(p: Mapping[str, Any], at: _Points, where: str) -> NDArray[
 def _site_snap(at: _Points, where: str) -> Snap:
     from siteplan.criteria import routing
 
-    return routing.snap(at.ctx.network(where), np.column_stack([at.lon, at.lat]), what="sites")
+    if "sites" not in at.snaps:
+        at.snaps["sites"] = routing.snap(at.ctx.network(where),
+                                         np.column_stack([at.lon, at.lat]), what="sites")
+    return at.snaps["sites"]
 
 
 def _travel_time(p: Mapping[str, Any], at: _Points, where: str) -> NDArray[np.float64]:
@@ -339,14 +344,19 @@ KIND_RULES: dict[str, KindRule] = {
 
 def compute_criterion(c: Criterion, ctx: CriteriaContext, lon: NDArray[np.float64],
                       lat: NDArray[np.float64], attributes: pd.DataFrame | None = None,
-                      zone_cache: dict[str, NDArray[np.intp]] | None = None
-                      ) -> NDArray[np.float64]:
-    """Raw values of one criterion at the given points (one value per point)."""
+                      zone_cache: dict[str, NDArray[np.intp]] | None = None,
+                      snaps: dict[str, Snap] | None = None) -> NDArray[np.float64]:
+    """Raw values of one criterion at the given points (one value per point).
+
+    ``zone_cache`` and ``snaps`` carry the points' containing zones and network snap from
+    one criterion to the next of the same points (:func:`compute_criteria` shares them).
+    """
     where = f"criterion '{c.name}'"
     rule = KIND_RULES.get(c.kind)
     if rule is None:
         raise CriterionError(f"{where}: unknown kind '{c.kind}'")
-    at = _Points(ctx, lon, lat, attributes, zone_cache if zone_cache is not None else {})
+    at = _Points(ctx, lon, lat, attributes, zone_cache if zone_cache is not None else {},
+                 snaps if snaps is not None else {})
     return rule.compute(c.params, at, where)
 
 
@@ -361,9 +371,11 @@ def compute_criteria(criteria: Sequence[Criterion], ctx: CriteriaContext,
     pass ``None`` for surface cells, where candidate-only criteria are refused.
     """
     cache = zone_cache if zone_cache is not None else {}
+    snaps: dict[str, Snap] = {}
     shared = _shared_gravity(criteria, ctx, lon, lat)
     return {c.name: shared[c.name] if c.name in shared else
-            np.asarray(compute_criterion(c, ctx, lon, lat, attributes, cache), dtype=np.float64)
+            np.asarray(compute_criterion(c, ctx, lon, lat, attributes, cache, snaps),
+                       dtype=np.float64)
             for c in criteria}
 
 

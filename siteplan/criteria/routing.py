@@ -13,6 +13,7 @@ predecessor tree.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -21,7 +22,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 from scipy.sparse.csgraph import dijkstra
 
-from siteplan.criteria.geodesy import nearest_km
+from siteplan.criteria.geodesy import NearestIndex
 from siteplan.errors import DataError, UsageError
 from siteplan.layers.network import RoadNetwork
 
@@ -91,6 +92,31 @@ def _check(detour: float, access_kmh: float, limit_min: float | None) -> None:
         raise UsageError(f"limit_min must be a positive number of minutes, got {limit_min!r}")
 
 
+#: the nodes' KD-tree of each network in use (built once, dropped with the network)
+_NODE_INDEX: weakref.WeakKeyDictionary[RoadNetwork, NearestIndex] = weakref.WeakKeyDictionary()
+
+
+def _node_index(net: RoadNetwork) -> NearestIndex:
+    index = _NODE_INDEX.get(net)
+    if index is None:
+        index = _NODE_INDEX[net] = NearestIndex(net.lon, net.lat)
+    return index
+
+
+_REVERSED: weakref.WeakKeyDictionary[RoadNetwork, sp.csr_matrix] = weakref.WeakKeyDictionary()
+
+
+def _reversed(net: RoadNetwork) -> sp.csr_matrix:
+    """The reversed graph (CSR, sorted indices), built once per network: on it the
+    distance from a feature's node is the time from every node to that feature."""
+    rev = _REVERSED.get(net)
+    if rev is None:
+        rev = net.graph.T.tocsr()
+        rev.sort_indices()
+        _REVERSED[net] = rev
+    return rev
+
+
 def snap(net: RoadNetwork, points_lonlat: ArrayLike, *, detour: float = ACCESS_DETOUR,
          access_kmh: float = ACCESS_KMH, what: str = "points") -> Snap:
     """The nearest network node of every point and the access leg to it."""
@@ -101,7 +127,7 @@ def snap(net: RoadNetwork, points_lonlat: ArrayLike, *, detour: float = ACCESS_D
     if pts.shape[0] == 0:
         empty = np.zeros(0)
         return Snap(np.zeros(0, dtype=np.intp), empty, empty)
-    km, node = nearest_km(pts[:, 0], pts[:, 1], net.lon, net.lat)
+    km, node = _node_index(net).nearest(pts[:, 0], pts[:, 1])
     return Snap(node=np.asarray(node, dtype=np.intp), km=km,
                 minutes=km * detour / access_kmh * 60.0)
 
@@ -158,9 +184,7 @@ def travel_table(net: RoadNetwork, origins_lonlat: ArrayLike, destinations_lonla
     # run from the unique origin nodes (or from the destination nodes on the reversed graph
     # when fewer): the smaller side sets the number of Dijkstra runs
     reverse = np.unique(sd.node).size < np.unique(so.node).size
-    graph = net.graph.T.tocsr() if reverse else net.graph
-    if reverse:
-        graph.sort_indices()
+    graph = _reversed(net) if reverse else net.graph
     src_nodes, src_inv = np.unique(sd.node if reverse else so.node, return_inverse=True)
     dst_nodes, dst_inv = np.unique(so.node if reverse else sd.node, return_inverse=True)
     limit = np.inf if limit_min is None else float(limit_min)
@@ -224,7 +248,7 @@ def node_nearest_minutes(net: RoadNetwork, features_lonlat: ArrayLike, *,
         return np.full(n, np.inf)
     leg = np.full(fnodes.size, np.inf)
     np.minimum.at(leg, inv, legs)
-    rev = net.graph.T.tocsr()
+    rev = _reversed(net)
     # the virtual source n: row n of the augmented graph (explicit zeros are edges)
     indptr = np.concatenate([rev.indptr, [rev.indptr[-1] + fnodes.size]])
     indices = np.concatenate([rev.indices, fnodes.astype(rev.indices.dtype)])
@@ -256,8 +280,7 @@ def _feature_blocks(net: RoadNetwork, fnodes: IntArray, limit: float
                     ) -> Iterator[tuple[int, FloatArray]]:
     """Yield (start, rows) where rows (k, n_nodes) are the minutes from every node to the
     feature nodes ``fnodes[start:start + k]`` (reversed graph), bounded in memory."""
-    rev = net.graph.T.tocsr()
-    rev.sort_indices()
+    rev = _reversed(net)
     block = max(1, int(_BLOCK_BYTES // (8 * max(net.n_nodes, 1))))
     for start in range(0, fnodes.size, block):
         yield start, dijkstra(rev, directed=True, indices=fnodes[start:start + block],
