@@ -250,6 +250,9 @@ def test_plan_and_target_typos_are_caught_when_the_scenario_loads(tmp_path: Path
                                          r"distance, time"),
     ({"scale_min": 20}, r"gravity with cost = \"distance\" needs 'scale_km'"),
     ({"cost": "time", "scale_min": -5}, r"g'.scale_min: '-5' must be a positive number"),
+    ({"kind": "two_step_fca", "cost": "time", "radius_km": 30},
+     r"two_step_fca with cost = \"time\" needs 'radius_min'"),
+    ({"kind": "two_step_fca"}, r"two_step_fca with cost = \"distance\" needs 'radius_km'"),
 ])
 def test_gravity_in_minutes_is_validated(extra: dict, message: str) -> None:
     raw = {"criteria": [{"name": "g", "kind": "gravity", "layer": "settlements",

@@ -251,7 +251,48 @@ def _gravity(p: Mapping[str, Any], at: _Points, where: str) -> NDArray[np.float6
                            p.get("decay", "exponential"), float(p["scale_km"]), p.get("exponent"))
 
 
+def _two_step_fca_time(p: Mapping[str, Any], at: _Points, where: str) -> NDArray[np.float64]:
+    """2SFCA in road minutes: the same two steps as :func:`kernels.two_step_fca`, with the
+    catchment weight of the minutes from competitor to supply (step 1) and from the site
+    to supply (step 2)."""
+    from siteplan.criteria import routing
+
+    f = at.ctx.features(p["layer"], p.get("filter"), p["column"], where)
+    net = at.ctx.network(where)
+    radius, decay = float(p["radius_min"]), str(p.get("decay", "cutoff"))
+    supply = _mass(f, where)
+    site_demand = float(p.get("site_demand", 1.0))
+    feats = np.column_stack([f.lon, f.lat])
+
+    def step1() -> NDArray[np.float64]:
+        if not p.get("competitors"):
+            return np.zeros(f.lon.size)
+        comp = at.ctx.features(p["competitors"], p.get("competitor_filter"),
+                               p.get("competitor_column"), where)
+        dem = comp.values if comp.values is not None else np.ones_like(comp.lon)
+        t = routing.travel_minutes(net, np.column_stack([comp.lon, comp.lat]), feats,
+                                   limit_min=radius)
+        w = np.where(np.isfinite(t), kernels.fca_weight(np.where(np.isfinite(t), t, 0.0),
+                                                        decay, radius), 0.0)
+        return np.asarray(dem @ w, dtype=np.float64)
+
+    key = (p["layer"], p.get("filter") or "", p["column"], p.get("competitors") or "",
+           p.get("competitor_filter") or "", p.get("competitor_column") or "", radius, decay)
+    pj = at.ctx.routed(("2sfca-p", *key), step1)
+    arr = at.ctx.routed(("within", p["layer"], p.get("filter") or "", radius),
+                        lambda: routing.arrivals_within(net, feats, radius))
+
+    def share(t: NDArray[np.float64], j: NDArray[np.intp]) -> NDArray[np.float64]:
+        w = kernels.fca_weight(t, decay, radius)
+        den = pj[j] + site_demand * w
+        return np.where(den > 0, supply[j] * w / np.where(den > 0, den, 1.0), 0.0)
+
+    return np.asarray(arr.totals(_site_snap(at, where), pair_value=share), dtype=np.float64)
+
+
 def _two_step_fca(p: Mapping[str, Any], at: _Points, where: str) -> NDArray[np.float64]:
+    if p.get("cost", "distance") == "time":
+        return _two_step_fca_time(p, at, where)
     f = at.ctx.features(p["layer"], p.get("filter"), p["column"], where)
     if p.get("competitors"):
         comp = at.ctx.features(p["competitors"], p.get("competitor_filter"),
@@ -310,8 +351,10 @@ def _describe_within_time(p: Mapping[str, Any]) -> str:
 
 def _describe_2sfca(p: Mapping[str, Any]) -> str:
     comp = f", competing with {p['competitors']}" if p.get("competitors") else ""
+    radius = (f"{p['radius_min']} min by road" if p.get("cost") == "time"
+              else f"{p['radius_km']} km")
     return (f"two-step floating catchment of {p['layer']}.{p['column']} within "
-            f"{p['radius_km']} km ({p.get('decay', 'cutoff')}){comp}")
+            f"{radius} ({p.get('decay', 'cutoff')}){comp}")
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ predecessor tree.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -297,9 +297,12 @@ class Arrivals:
     limit_min: float
 
     def totals(self, site: Snap, weights: FloatArray | None = None,
-               max_pairs: int = 20_000_000) -> FloatArray:
+               max_pairs: int = 20_000_000,
+               pair_value: Callable[[FloatArray, IntArray], FloatArray] | None = None
+               ) -> FloatArray:
         """(n_sites,) count (or sum of ``weights``) of the features that each snapped site
-        reaches within the limit, its own access leg included."""
+        reaches within the limit, its own access leg included; with ``pair_value``, the
+        sum of ``pair_value(minutes, feature)`` over those pairs instead."""
         m = self.by_node
         out = np.zeros(site.node.size)
         lens_all = np.diff(m.indptr)[site.node]
@@ -312,8 +315,11 @@ class Arrivals:
             owner = np.repeat(np.arange(nodes.size), lens)
             offset = np.repeat(np.cumsum(lens) - lens, lens)
             pos = np.arange(owner.size) - offset + np.repeat(m.indptr[nodes], lens)
-            ok = m.data[pos] + legs[owner] <= self.limit_min
-            w = None if weights is None else weights[m.indices[pos[ok]]]
+            t = m.data[pos] + legs[owner]
+            ok = t <= self.limit_min
+            feat = m.indices[pos[ok]]
+            w = (pair_value(t[ok], feat) if pair_value is not None
+                 else None if weights is None else weights[feat])
             out[start:stop] = np.bincount(owner[ok], weights=w, minlength=nodes.size)
             start = stop
         return out

@@ -105,6 +105,13 @@ def _time_criteria() -> list[Criterion]:
         Criterion(name="labour_min", kind="gravity", weight=1.0, params={
             "layer": "settlements", "column": "working_age_2024", "cost": "time",
             "scale_min": 20}),
+        Criterion(name="talent_cut", kind="two_step_fca", weight=1.0, params={
+            "layer": "universities", "column": "students", "cost": "time", "radius_min": 40,
+            "competitors": "parks"}),
+        Criterion(name="talent_gauss", kind="two_step_fca", weight=1.0, params={
+            "layer": "universities", "column": "students", "cost": "time", "radius_min": 60,
+            "decay": "gaussian", "competitors": "parks", "competitor_column": "jobs",
+            "site_demand": 500}),
     ]
 
 
@@ -183,6 +190,34 @@ def test_minute_criteria_equal_an_od_table_brute_force(tmp_path: Path) -> None:
     np.testing.assert_allclose(got["people_45"], ((t_st <= 45) * pop).sum(axis=1), rtol=1e-12)
     np.testing.assert_allclose(got["labour_min"], (wa * np.exp(-t_st / 20)).sum(axis=1),
                                rtol=1e-5)
+    # two-step floating catchments: step 1 from the parks, step 2 from the sites
+    uni = pack.layer("universities")
+    parks = pack.layer("parks")
+    ux, uy = uni.geometry.x.to_numpy(), uni.geometry.y.to_numpy()
+    supply = uni["students"].to_numpy(dtype=float)
+    supply = np.where(np.isnan(supply), 0.0, supply)
+    t_site = table(ux, uy)
+    site_lon, site_lat = lon, lat
+    lon, lat = parks.geometry.x.to_numpy(), parks.geometry.y.to_numpy()
+    t_park = table(ux, uy)  # (parks, universities), same helper with the parks as origins
+    lon, lat = site_lon, site_lat
+    jobs = parks["jobs"].to_numpy(dtype=float)
+    jobs = np.where(np.isnan(jobs), 0.0, jobs)
+    e = np.exp(-0.5)
+    for name, r, decay, dem, site_d in (("talent_cut", 40, "cutoff", np.ones(len(parks)), 1.0),
+                                        ("talent_gauss", 60, "gaussian", jobs, 500.0)):
+        def w(t: np.ndarray, r: float = r, decay: str = decay) -> np.ndarray:
+            inside = t <= r
+            if decay == "cutoff":
+                return inside * 1.0
+            return np.where(inside, (np.exp(-0.5 * (t / r) ** 2) - e) / (1 - e), 0.0)
+        assert not (np.abs(t_site - r) < 1e-3).any() and not (np.abs(t_park - r) < 1e-3).any()
+        pj = dem @ w(t_park)
+        ws = w(t_site)
+        den = pj[None, :] + site_d * ws
+        expect = np.where(den > 0, supply * ws / np.where(den > 0, den, 1), 0).sum(axis=1)
+        np.testing.assert_allclose(got[name], expect, rtol=1e-4, err_msg=name)
+        assert (expect > 0).any(), name
 
 
 def test_a_site_far_from_every_road_is_slow_not_impossible(tmp_path: Path) -> None:
