@@ -86,18 +86,24 @@ LENSES = ("viability", "need")
 #: criterion kind -> (required parameters, optional parameters, default unit, default direction)
 KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str, str]] = {
     "nearest_distance": (("layer",), ("filter",), "km", "cost"),
-    "gravity": (("layer", "column", "scale_km"), ("filter", "decay", "exponent"),
-                "weighted access", "benefit"),
-    "two_step_fca": (("layer", "column", "radius_km"),
+    "travel_time": (("layer",), ("filter",), "min", "cost"),
+    "gravity": (("layer", "column"), ("filter", "decay", "exponent", "scale_km", "cost",
+                                      "scale_min"), "weighted access", "benefit"),
+    "two_step_fca": (("layer", "column"),
                      ("filter", "competitors", "competitor_column", "competitor_filter",
-                      "decay", "site_demand"), "per site", "benefit"),
+                      "decay", "site_demand", "radius_km", "cost", "radius_min"), "per site",
+                     "benefit"),
     "within_radius": (("layer", "radius_km"), ("filter", "column"), "count", "benefit"),
+    "within_time": (("layer", "minutes"), ("filter", "column"), "count", "benefit"),
     "zone_attribute": (("zones", "column"), (), "", "benefit"),
     "attribute": (("column",), (), "", "benefit"),
 }
 #: kinds that need a candidate's own attributes (cannot be computed on surface cells)
 CANDIDATE_ONLY_KINDS = ("attribute",)
 DECAYS = ("exponential", "power", "gaussian", "cutoff")
+#: what a catchment's distance is measured in: geodesic km, or road minutes on the network
+COSTS = ("distance", "time")
+
 #: keys of the ``[scenario]`` table
 SCENARIO_KEYS = ("name", "title", "title_fr", "description", "method", "nan_policy",
                  "language")
@@ -415,7 +421,9 @@ def _criterion(raw: Any, i: int, where: str) -> Criterion:
     direction = raw.get("direction", direction)
     if direction not in DIRECTIONS:
         raise ScenarioError(f"{at}.direction: '{direction}' is not 'benefit' or 'cost'")
-    for key in ("scale_km", "radius_km", "exponent", "site_demand"):
+    _check_cost(raw, kind, at)
+    for key in ("scale_km", "radius_km", "exponent", "site_demand", "minutes", "scale_min",
+                "radius_min"):
         if key in raw:
             v = raw[key]
             if isinstance(v, bool) or not isinstance(v, int | float) or not v > 0:
@@ -445,6 +453,29 @@ def _criterion(raw: Any, i: int, where: str) -> Criterion:
                      description=str(raw.get("description", "")), nan_policy=nan_policy,
                      lens=lens, label_fr=str(raw.get("label_fr", "")),
                      unit_fr=str(raw.get("unit_fr", "")))
+
+
+def _check_cost(raw: Mapping[str, Any], kind: str, at: str) -> None:
+    """A gravity criterion measures distance in km (``scale_km``) or, with
+    ``cost = "time"``, road minutes (``scale_min``, exponential decay only: it is the decay
+    that factors through the access leg, see :func:`siteplan.criteria.routing.node_exp_sums`);
+    a two-step floating catchment likewise takes ``radius_km`` or ``radius_min``."""
+    if kind not in ("gravity", "two_step_fca"):
+        return
+    cost = raw.get("cost", "distance")
+    if cost not in COSTS:
+        raise ScenarioError(f"{at}.cost: '{cost}' is unknown; choose one of {', '.join(COSTS)}")
+    km, mins = ("scale_km", "scale_min") if kind == "gravity" else ("radius_km", "radius_min")
+    need, other = (mins, km) if cost == "time" else (km, mins)
+    if need not in raw:
+        raise ScenarioError(f"{at}: {kind} with cost = \"{cost}\" needs '{need}'")
+    if other in raw:
+        raise ScenarioError(f"{at}: '{other}' does not go with cost = \"{cost}\"; give "
+                            f"'{need}' only")
+    if (kind == "gravity" and cost == "time"
+            and raw.get("decay", "exponential") != "exponential"):
+        raise ScenarioError(f"{at}.decay: cost = \"time\" takes the exponential decay only; "
+                            "drop 'decay' or use cost = \"distance\"")
 
 
 def _constraint(raw: Any, names: Sequence[str], i: int, where: str) -> Constraint:

@@ -238,3 +238,41 @@ def test_plan_and_target_typos_are_caught_when_the_scenario_loads(tmp_path: Path
         path = write(tmp_path, f"{table}.toml", old, new)
         line = one_line_usage_error(rank(path))
         assert f"unknown key(s) in [{table}]" in line and str(path) in line
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ({"cost": "time"}, r"criterion 'g': gravity with cost = \"time\" needs 'scale_min'"),
+    ({"cost": "time", "scale_min": 20, "scale_km": 15},
+     r"'scale_km' does not go with cost = \"time\""),
+    ({"cost": "time", "scale_min": 20, "decay": "power", "exponent": 2},
+     r"g'.decay: cost = \"time\" takes the exponential decay only"),
+    ({"cost": "hours", "scale_min": 20}, r"g'.cost: 'hours' is unknown; choose one of "
+                                         r"distance, time"),
+    ({"scale_min": 20}, r"gravity with cost = \"distance\" needs 'scale_km'"),
+    ({"cost": "time", "scale_min": -5}, r"g'.scale_min: '-5' must be a positive number"),
+    ({"kind": "two_step_fca", "cost": "time", "radius_km": 30},
+     r"two_step_fca with cost = \"time\" needs 'radius_min'"),
+    ({"kind": "two_step_fca"}, r"two_step_fca with cost = \"distance\" needs 'radius_km'"),
+])
+def test_gravity_in_minutes_is_validated(extra: dict, message: str) -> None:
+    raw = {"criteria": [{"name": "g", "kind": "gravity", "layer": "settlements",
+                         "column": "working_age_2024", "weight": 1, **extra}]}
+    with pytest.raises(ScenarioError, match=message):
+        scenario_from_dict(raw, "mine.toml")
+
+
+def test_minute_kinds_load_with_their_units() -> None:
+    raw = {"criteria": [
+        {"name": "air", "kind": "travel_time", "layer": "airports", "weight": 1},
+        {"name": "pop", "kind": "within_time", "layer": "settlements", "minutes": 45,
+         "column": "population_2024", "weight": 1},
+        {"name": "lab", "kind": "gravity", "layer": "settlements", "column": "working_age_2024",
+         "cost": "time", "scale_min": 20, "weight": 1}]}
+    s = scenario_from_dict(raw, "mine.toml")
+    assert [(c.unit, c.direction) for c in s.criteria] == [
+        ("min", "cost"), ("count", "benefit"), ("weighted access", "benefit")]
+    with pytest.raises(ScenarioError, match=r"criterion 'pop'.minutes: '0' must be a positive"):
+        scenario_from_dict({"criteria": [{**raw["criteria"][1], "minutes": 0}]}, "mine.toml")
+    with pytest.raises(ScenarioError, match=r"kind 'within_time' needs 'minutes'"):
+        scenario_from_dict({"criteria": [{"name": "p", "kind": "within_time",
+                                          "layer": "settlements", "weight": 1}]}, "mine.toml")

@@ -24,8 +24,13 @@ def network() -> None:
 @click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               metavar="NET.npz", help="Where to write the network.")
+@click.option("--speed", "speed_items", multiple=True, metavar="CLASS=KMH",
+              help="Average speed of a road class (km/h), replacing the default; repeatable.")
+@click.option("--class", "extra_classes", multiple=True, metavar="CLASS",
+              help="Keep this class too (e.g. unclassified, residential, track); repeatable.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output.")
-def build(source: Path, output: Path, overwrite: bool) -> None:
+def build(source: Path, output: Path, speed_items: tuple[str, ...],
+          extra_classes: tuple[str, ...], overwrite: bool) -> None:
     """Build the drivable network of SOURCE (.osm, .osm.pbf, GPKG, GeoJSON, GeoParquet)."""
     from siteplan._atomic import check_writable
     from siteplan.errors import UsageError
@@ -33,8 +38,18 @@ def build(source: Path, output: Path, overwrite: bool) -> None:
 
     if output.suffix.lower() != ".npz":
         raise UsageError(f"{output}: a network is written as .npz; give -o NET.npz")
+    speeds: dict[str, float] = {}
+    for item in speed_items:
+        name, sep, value = item.partition("=")
+        try:
+            speeds[name.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep or not name.strip():
+            raise UsageError(f"--speed '{item}': expected CLASS=KMH, for example "
+                             "--speed primary=80")
     check_writable(output, overwrite)  # before the work
-    net = build_network(source)
+    net = build_network(source, speeds=speeds or None, classes=list(extra_classes) or None)
     net.save(output, overwrite=overwrite)
     p = net.provenance
     click.echo(f"{p['source']}: {net.n_nodes} nodes, {net.n_edges} directed edges")

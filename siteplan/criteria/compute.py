@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     import pandas as pd
     from numpy.typing import NDArray
 
+    from siteplan.criteria.routing import Snap
+    from siteplan.layers.network import RoadNetwork
     from siteplan.layers.pack import Pack
 
 log = logging.getLogger("siteplan")
@@ -52,6 +54,7 @@ class CriteriaContext:
     pack: Pack
     _features: dict[tuple[str, str, str], Features] = field(default_factory=dict)
     _zones: dict[str, Any] = field(default_factory=dict)
+    _routes: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
     def layer(self, name: str, where: str) -> gpd.GeoDataFrame:
         """Load a layer, turning an unknown name into a CriterionError for ``where``."""
@@ -82,6 +85,17 @@ class CriteriaContext:
                                 f"'{filt}'; relax the filter")
             self._features[key] = Features(lon, lat, values)
         return self._features[key]
+
+    def network(self, where: str) -> RoadNetwork:
+        """The pack's road network (``--layer network=NET.npz`` or the pack's own)."""
+        return self.pack.network(where)
+
+    def routed(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+        """A per-node routing result that depends on the features only (cached), so every
+        chunk of surface cells and every candidate reads the same one."""
+        if key not in self._routes:
+            self._routes[key] = make()
+        return self._routes[key]
 
     def zones(self, layer: str, where: str) -> gpd.GeoDataFrame:
         """A polygon layer used for zone lookups (cached)."""
@@ -173,6 +187,8 @@ class _Points:
     lat: NDArray[np.float64]
     attributes: pd.DataFrame | None
     zone_cache: dict[str, NDArray[np.intp]]
+    #: the points' snap onto the road network, shared by the criteria of one call
+    snaps: dict[str, Snap] = field(default_factory=dict)
 
 
 def _nearest_distance(p: Mapping[str, Any], at: _Points, where: str) -> NDArray[np.float64]:
@@ -180,13 +196,103 @@ def _nearest_distance(p: Mapping[str, Any], at: _Points, where: str) -> NDArray[
     return kernels.nearest_distance(at.lon, at.lat, f.lon, f.lat)
 
 
+def _site_snap(at: _Points, where: str) -> Snap:
+    from siteplan.criteria import routing
+
+    if "sites" not in at.snaps:
+        at.snaps["sites"] = routing.snap(at.ctx.network(where),
+                                         np.column_stack([at.lon, at.lat]), what="sites")
+    return at.snaps["sites"]
+
+
+def _travel_time(p: Mapping[str, Any], at: _Points, where: str) -> NDArray[np.float64]:
+    from siteplan.criteria import routing
+
+    f = at.ctx.features(p["layer"], p.get("filter"), None, where)
+    net = at.ctx.network(where)
+    node_min = at.ctx.routed(
+        ("nearest", p["layer"], p.get("filter") or ""),
+        lambda: routing.node_nearest_minutes(net, np.column_stack([f.lon, f.lat])))
+    s = _site_snap(at, where)
+    return np.asarray(node_min[s.node] + s.minutes, dtype=np.float64)
+
+
+def _within_time(p: Mapping[str, Any], at: _Points, where: str) -> NDArray[np.float64]:
+    from siteplan.criteria import routing
+
+    f = at.ctx.features(p["layer"], p.get("filter"), p.get("column"), where)
+    net = at.ctx.network(where)
+    limit = float(p["minutes"])
+    arr = at.ctx.routed(
+        ("within", p["layer"], p.get("filter") or "", limit),
+        lambda: routing.arrivals_within(net, np.column_stack([f.lon, f.lat]), limit))
+    return np.asarray(arr.totals(_site_snap(at, where), f.values), dtype=np.float64)
+
+
+def _gravity_time(p: Mapping[str, Any], at: _Points, where: str) -> NDArray[np.float64]:
+    from siteplan.criteria import routing
+
+    f = at.ctx.features(p["layer"], p.get("filter"), p["column"], where)
+    net = at.ctx.network(where)
+    scale = float(p["scale_min"])
+    sums = at.ctx.routed(
+        ("gravity", p["layer"], p.get("filter") or "", p["column"], scale),
+        lambda: routing.node_exp_sums(net, np.column_stack([f.lon, f.lat]), _mass(f, where),
+                                      scale)[:, 0])
+    s = _site_snap(at, where)
+    return np.asarray(np.exp(-s.minutes / scale) * sums[s.node], dtype=np.float64)
+
+
 def _gravity(p: Mapping[str, Any], at: _Points, where: str) -> NDArray[np.float64]:
+    if p.get("cost", "distance") == "time":
+        return _gravity_time(p, at, where)
     f = at.ctx.features(p["layer"], p.get("filter"), p["column"], where)
     return kernels.gravity(at.lon, at.lat, f.lon, f.lat, _mass(f, where),
                            p.get("decay", "exponential"), float(p["scale_km"]), p.get("exponent"))
 
 
+def _two_step_fca_time(p: Mapping[str, Any], at: _Points, where: str) -> NDArray[np.float64]:
+    """2SFCA in road minutes: the same two steps as :func:`kernels.two_step_fca`, with the
+    catchment weight of the minutes from competitor to supply (step 1) and from the site
+    to supply (step 2)."""
+    from siteplan.criteria import routing
+
+    f = at.ctx.features(p["layer"], p.get("filter"), p["column"], where)
+    net = at.ctx.network(where)
+    radius, decay = float(p["radius_min"]), str(p.get("decay", "cutoff"))
+    supply = _mass(f, where)
+    site_demand = float(p.get("site_demand", 1.0))
+    feats = np.column_stack([f.lon, f.lat])
+
+    def step1() -> NDArray[np.float64]:
+        if not p.get("competitors"):
+            return np.zeros(f.lon.size)
+        comp = at.ctx.features(p["competitors"], p.get("competitor_filter"),
+                               p.get("competitor_column"), where)
+        dem = comp.values if comp.values is not None else np.ones_like(comp.lon)
+        t = routing.travel_minutes(net, np.column_stack([comp.lon, comp.lat]), feats,
+                                   limit_min=radius)
+        w = np.where(np.isfinite(t), kernels.fca_weight(np.where(np.isfinite(t), t, 0.0),
+                                                        decay, radius), 0.0)
+        return np.asarray(dem @ w, dtype=np.float64)
+
+    key = (p["layer"], p.get("filter") or "", p["column"], p.get("competitors") or "",
+           p.get("competitor_filter") or "", p.get("competitor_column") or "", radius, decay)
+    pj = at.ctx.routed(("2sfca-p", *key), step1)
+    arr = at.ctx.routed(("within", p["layer"], p.get("filter") or "", radius),
+                        lambda: routing.arrivals_within(net, feats, radius))
+
+    def share(t: NDArray[np.float64], j: NDArray[np.intp]) -> NDArray[np.float64]:
+        w = kernels.fca_weight(t, decay, radius)
+        den = pj[j] + site_demand * w
+        return np.where(den > 0, supply[j] * w / np.where(den > 0, den, 1.0), 0.0)
+
+    return np.asarray(arr.totals(_site_snap(at, where), pair_value=share), dtype=np.float64)
+
+
 def _two_step_fca(p: Mapping[str, Any], at: _Points, where: str) -> NDArray[np.float64]:
+    if p.get("cost", "distance") == "time":
+        return _two_step_fca_time(p, at, where)
     f = at.ctx.features(p["layer"], p.get("filter"), p["column"], where)
     if p.get("competitors"):
         comp = at.ctx.features(p["competitors"], p.get("competitor_filter"),
@@ -231,10 +337,24 @@ def _describe_within(p: Mapping[str, Any]) -> str:
     return f"{what}{_where(p)} within {p['radius_km']} km"
 
 
+def _describe_gravity(p: Mapping[str, Any]) -> str:
+    scale = (f"{p['scale_min']} min by road" if p.get("cost") == "time"
+             else f"{p['scale_km']} km")
+    return (f"sum of {p['layer']}.{p['column']}{_where(p)} x "
+            f"{p.get('decay', 'exponential')} decay (scale {scale})")
+
+
+def _describe_within_time(p: Mapping[str, Any]) -> str:
+    what = f"sum of {p['layer']}.{p['column']}" if p.get("column") else f"count of {p['layer']}"
+    return f"{what}{_where(p)} within {p['minutes']} min by road"
+
+
 def _describe_2sfca(p: Mapping[str, Any]) -> str:
     comp = f", competing with {p['competitors']}" if p.get("competitors") else ""
+    radius = (f"{p['radius_min']} min by road" if p.get("cost") == "time"
+              else f"{p['radius_km']} km")
     return (f"two-step floating catchment of {p['layer']}.{p['column']} within "
-            f"{p['radius_km']} km ({p.get('decay', 'cutoff')}){comp}")
+            f"{radius} ({p.get('decay', 'cutoff')}){comp}")
 
 
 @dataclass(frozen=True)
@@ -253,11 +373,12 @@ class KindRule:
 KIND_RULES: dict[str, KindRule] = {
     "nearest_distance": KindRule(
         _nearest_distance, lambda p: f"geodesic distance to the nearest {p['layer']}{_where(p)}"),
-    "gravity": KindRule(
-        _gravity, lambda p: (f"sum of {p['layer']}.{p['column']}{_where(p)} x "
-                             f"{p.get('decay', 'exponential')} decay (scale {p['scale_km']} km)")),
+    "travel_time": KindRule(
+        _travel_time, lambda p: f"road minutes to the nearest {p['layer']}{_where(p)}"),
+    "gravity": KindRule(_gravity, _describe_gravity),
     "two_step_fca": KindRule(_two_step_fca, _describe_2sfca),
     "within_radius": KindRule(_within_radius, _describe_within),
+    "within_time": KindRule(_within_time, _describe_within_time),
     "zone_attribute": KindRule(
         _zone_attribute, lambda p: f"{p['column']} of the containing {p['zones']} polygon"),
     "attribute": KindRule(_attribute, lambda p: f"the candidate's own column {p['column']}"),
@@ -266,14 +387,19 @@ KIND_RULES: dict[str, KindRule] = {
 
 def compute_criterion(c: Criterion, ctx: CriteriaContext, lon: NDArray[np.float64],
                       lat: NDArray[np.float64], attributes: pd.DataFrame | None = None,
-                      zone_cache: dict[str, NDArray[np.intp]] | None = None
-                      ) -> NDArray[np.float64]:
-    """Raw values of one criterion at the given points (one value per point)."""
+                      zone_cache: dict[str, NDArray[np.intp]] | None = None,
+                      snaps: dict[str, Snap] | None = None) -> NDArray[np.float64]:
+    """Raw values of one criterion at the given points (one value per point).
+
+    ``zone_cache`` and ``snaps`` carry the points' containing zones and network snap from
+    one criterion to the next of the same points (:func:`compute_criteria` shares them).
+    """
     where = f"criterion '{c.name}'"
     rule = KIND_RULES.get(c.kind)
     if rule is None:
         raise CriterionError(f"{where}: unknown kind '{c.kind}'")
-    at = _Points(ctx, lon, lat, attributes, zone_cache if zone_cache is not None else {})
+    at = _Points(ctx, lon, lat, attributes, zone_cache if zone_cache is not None else {},
+                 snaps if snaps is not None else {})
     return rule.compute(c.params, at, where)
 
 
@@ -288,9 +414,11 @@ def compute_criteria(criteria: Sequence[Criterion], ctx: CriteriaContext,
     pass ``None`` for surface cells, where candidate-only criteria are refused.
     """
     cache = zone_cache if zone_cache is not None else {}
+    snaps: dict[str, Snap] = {}
     shared = _shared_gravity(criteria, ctx, lon, lat)
     return {c.name: shared[c.name] if c.name in shared else
-            np.asarray(compute_criterion(c, ctx, lon, lat, attributes, cache), dtype=np.float64)
+            np.asarray(compute_criterion(c, ctx, lon, lat, attributes, cache, snaps),
+                       dtype=np.float64)
             for c in criteria}
 
 
@@ -303,7 +431,8 @@ def _shared_gravity(criteria: Sequence[Criterion], ctx: CriteriaContext,
     groups: dict[tuple[Any, ...], list[Criterion]] = {}
     for c in criteria:
         p = c.params
-        if c.kind == "gravity" and p.get("decay", "exponential") in ("exponential", "gaussian"):
+        if (c.kind == "gravity" and p.get("cost", "distance") == "distance"
+                and p.get("decay", "exponential") in ("exponential", "gaussian")):
             key = (p["layer"], p.get("filter") or "", p.get("decay", "exponential"),
                    float(p["scale_km"]))
             groups.setdefault(key, []).append(c)

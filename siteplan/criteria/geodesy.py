@@ -469,8 +469,30 @@ def pairs_within_km(
     return ii[order], jj[order], d[order]
 
 
+class NearestIndex:
+    """A reusable :func:`nearest_km` over one fixed reference set: the KD-tree is built
+    once (a road network's nodes are queried by every chunk of sites)."""
+
+    def __init__(self, lon_b: ArrayLike, lat_b: ArrayLike) -> None:
+        from scipy.spatial import cKDTree
+
+        self.ub = _points(lon_b, lat_b, "reference points")
+        if self.ub.shape[0] == 0:
+            raise DataError("nearest_km: the reference point set is empty; add at least one "
+                            "point")
+        self.tree = cKDTree(self.ub)
+
+    def nearest(self, lon_a: ArrayLike, lat_a: ArrayLike, workers: int = -1
+                ) -> tuple[FloatArray, IntArray]:
+        """(km, index) of the geodesically nearest reference point of every query point,
+        equal to :func:`nearest_km` with ``k = 1``."""
+        ua = _points(lon_a, lat_a, "query points")
+        dist, idx = _nearest_units(ua, self.ub, 1, workers, self.tree)
+        return dist[:, 0], idx[:, 0]
+
+
 def _nearest_units(
-    ua: FloatArray, ub: FloatArray, k: int, workers: int
+    ua: FloatArray, ub: FloatArray, k: int, workers: int, tree: Any = None
 ) -> tuple[FloatArray, IntArray]:
     """Certified geodesic k-nearest (n, k) from unit vectors (see :func:`nearest_km`)."""
     from scipy.spatial import cKDTree
@@ -480,7 +502,7 @@ def _nearest_units(
     dist = np.empty((n, k), dtype=np.float64)
     idx = np.empty((n, k), dtype=np.intp)
     if n:
-        tree = cKDTree(ub)
+        tree = cKDTree(ub) if tree is None else tree
         todo = np.arange(n)
         kk = min(m, k + 2)
         while todo.size:

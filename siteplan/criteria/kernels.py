@@ -689,8 +689,9 @@ def _gravity_prune(
     return keep, float(sig_lo[keep].min())
 
 
-def _fca_weight(d: FloatArray, decay: str, radius: float) -> FloatArray:
-    """Catchment weight for distances already known to be <= radius."""
+def fca_weight(d: FloatArray, decay: str, radius: float) -> FloatArray:
+    """Catchment weight of :func:`two_step_fca` for distances (or minutes) already known
+    to be <= radius."""
     if decay == "cutoff":
         return np.ones_like(d)
     # Dai (2010): Gaussian re-scaled to 1 at d = 0 and 0 at d = radius
@@ -787,7 +788,7 @@ def two_step_fca(
     if p:
 
         def red1(start: int, stop: int, ii: IntArray, jj: IntArray, d: FloatArray) -> FloatArray:
-            wts = dc[jj] * _fca_weight(d, decay, radius)
+            wts = dc[jj] * fca_weight(d, decay, radius)
             return np.bincount(ii, weights=wts, minlength=stop - start).astype(np.float64)
 
         pj = _sparse_reduce(us, geodesy._Side(uc), radius, _rows(p, None), 1, red1)
@@ -796,7 +797,7 @@ def two_step_fca(
 
     # step 2: availability at each site, the site adding its own demand
     def red2(start: int, stop: int, ii: IntArray, jj: IntArray, d: FloatArray) -> FloatArray:
-        wgt = _fca_weight(d, decay, radius)
+        wgt = fca_weight(d, decay, radius)
         den = pj[jj] + ds[start:stop][ii] * wgt
         num = s[jj] * wgt
         ratio = np.divide(num, den, out=np.zeros_like(num), where=den > 0.0)

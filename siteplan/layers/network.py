@@ -223,7 +223,7 @@ def _speed_table(classes: tuple[str, ...] | list[str] | None,
     for c, v in (speeds or {}).items():
         if c not in kept:
             raise UsageError(f"speeds: unknown class '{c}'; kept classes are "
-                             f"{', '.join(kept)} (add it with classes=)")
+                             f"{', '.join(kept)} (add it with --class, or classes= in Python)")
         try:
             fv = float(v)
         except (TypeError, ValueError) as exc:
@@ -234,7 +234,7 @@ def _speed_table(classes: tuple[str, ...] | list[str] | None,
     missing = [c for c in kept if c not in table]
     if missing:
         raise UsageError(f"classes: no default speed for {', '.join(missing)}; give it with "
-                         "speeds={...}")
+                         "--speed CLASS=KMH (speeds={...} in Python)")
     return table
 
 

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     import pandas as pd
     from shapely.geometry.base import BaseGeometry
 
+    from siteplan.layers.network import RoadNetwork
+
 log = logging.getLogger("siteplan")
 
 COLUMN_TYPES = ("str", "int", "float", "bool")
@@ -40,6 +42,9 @@ VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".fgb", ".parquet")
 LON_NAMES = ("lon", "longitude", "lng", "x")
 LAT_NAMES = ("lat", "latitude", "y")
 STORAGE_CRS = "EPSG:4326"
+#: The ``--layer`` / ``[layers]`` name of the road network (an ``.npz`` written by
+#: ``siteplan network build``) and the manifest table that declares a pack's own one.
+NETWORK_KEY = "network"
 #: points farther than this from the study area are reported (km)
 OUTSIDE_TOLERANCE_KM = 5.0
 
@@ -106,6 +111,9 @@ class Manifest:
     version: str = ""
     layers: Mapping[str, LayerSpec] = field(default_factory=dict)
     path: Path | None = None
+    #: ``[network]``: the pack's road network (file, title, sources, licence, date,
+    #: method, gaps); empty when the pack ships none
+    network: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _layer_spec(name: str, raw: Any, where: str) -> LayerSpec:
@@ -150,7 +158,8 @@ def read_manifest(path: str | os.PathLike[str]) -> Manifest:
     except tomllib.TOMLDecodeError as exc:
         raise LayerError(f"{p}: not valid TOML ({exc}); fix the syntax") from None
     head, raw_layers = raw.get("pack", {}), raw.get("layers", {})
-    for key, value in (("pack", head), ("layers", raw_layers)):
+    network = raw.get(NETWORK_KEY, {})
+    for key, value in (("pack", head), ("layers", raw_layers), (NETWORK_KEY, network)):
         if not isinstance(value, Mapping):
             raise LayerError(f"{p}: '{key}' = {value!r} is not a table; write [{key}] (and "
                              "[layers.NAME] for each layer)")
@@ -161,12 +170,16 @@ def read_manifest(path: str | os.PathLike[str]) -> Manifest:
     if isinstance(zones, str) or not all(isinstance(z, str) for z in zones):
         raise LayerError(f"{p}: pack.zones = {zones!r}; give a list of layer names, e.g. "
                          'zones = ["provinces", "regions"]')
+    if network and "file" not in network:
+        raise LayerError(f"{p}: [network] has no 'file'; add file = \"roads.npz\" (written by "
+                         "siteplan network build)")
     layers = {name: _layer_spec(name, spec, str(p)) for name, spec in raw_layers.items()}
     return Manifest(name=str(head.get("name", p.parent.name)), title=str(head.get("title", "")),
                     crs=str(head.get("crs", STORAGE_CRS)),
                     study_area=str(head.get("study_area", "regions")),
                     zones=tuple(zones),
-                    version=str(head.get("version", "")), layers=layers, path=p)
+                    version=str(head.get("version", "")), layers=layers, path=p,
+                    network=dict(network))
 
 
 def default_pack_path() -> Path:
@@ -534,7 +547,7 @@ class Pack:
         self.root = root
         self.overrides = {k: Path(v) for k, v in (overrides or {}).items()}
         for name in self.overrides:
-            if name not in self.manifest.layers:
+            if name not in self.manifest.layers and name != NETWORK_KEY:
                 raise UsageError(f"--layer {name}=...: unknown layer '{name}'; known layers: "
                                  f"{', '.join(self.manifest.layers)}")
         self._cache: dict[str, gpd.GeoDataFrame] = {}
@@ -617,6 +630,30 @@ class Pack:
                           f"study area (more than {OUTSIDE_TOLERANCE_KM:g} km): "
                           f"{', '.join(far[:10])}", stacklevel=2)
 
+    def network_path(self) -> Path | None:
+        """The road network file: ``--layer network=NET.npz`` first, then the pack's own
+        ``[network]``; None when there is neither."""
+        if NETWORK_KEY in self.overrides:
+            return self.overrides[NETWORK_KEY]
+        if self.manifest.network:
+            return self.root / str(self.manifest.network["file"])
+        return None
+
+    def network(self, where: str = "travel times") -> RoadNetwork:
+        """The road network (loaded once), or a LayerError saying how to provide one."""
+        if "_network" not in self.__dict__:
+            from siteplan.layers.network import RoadNetwork
+
+            path = self.network_path()
+            if path is None:
+                raise LayerError(f"{where}: pack '{self.name}' has no road network; build one "
+                                 "with 'siteplan network build EXTRACT.osm.pbf -o roads.npz' and "
+                                 "pass --layer network=roads.npz (or [layers] network = "
+                                 "\"roads.npz\" in the scenario)")
+            self.__dict__["_network"] = RoadNetwork.load(path)
+        net: RoadNetwork = self.__dict__["_network"]
+        return net
+
     def study_area(self) -> BaseGeometry:
         """Union of the study-area layer's polygons (cached)."""
         if "_study_area" not in self.__dict__:
@@ -676,6 +713,22 @@ class Pack:
                                                                   else ""),
                          "licence": spec.licence, "date": spec.date,
                          "file": str(self.path_of(name))})
+        path = self.network_path()
+        if path is not None:
+            meta = self.manifest.network if NETWORK_KEY not in self.overrides else {}
+            try:
+                net = self.network()
+                nodes: int | str = net.n_nodes
+                prov = net.provenance
+            except (LayerError, DataError, UsageError):
+                nodes, prov = "invalid", {}
+            sources = meta.get("sources", prov.get("source", ""))
+            if isinstance(sources, list | tuple):
+                sources = "; ".join(str(x) for x in sources[:2])
+            rows.append({"layer": NETWORK_KEY, "rows": nodes, "geometry": "road graph (nodes)",
+                         "source": str(sources), "licence": str(meta.get("licence", "")),
+                         "date": str(meta.get("date", prov.get("built", ""))),
+                         "file": str(path)})
         return rows
 
 

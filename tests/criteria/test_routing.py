@@ -220,3 +220,108 @@ def test_cli_build_and_od(tmp_path: Path) -> None:
     assert r.exit_code != 0
     r = runner.invoke(network, [*args, "-o", str(tmp_path / "od.csv"), "--overwrite"])
     assert r.exit_code == 0, r.output
+
+
+# ------------------------------------------------ per-node results the criteria cache
+
+
+def brute_minutes(net: RoadNetwork, sites: np.ndarray, feats: np.ndarray) -> np.ndarray:
+    """(n_sites, n_feats) minutes by networkx, access legs at both ends (inf: no path)."""
+    g = to_nx(net)
+    sn, sleg = access(sites, net)
+    fn, fleg = access(feats, net)
+    out = np.full((len(sites), len(feats)), np.inf)
+    for i, (a, la) in enumerate(zip(sn, sleg, strict=True)):
+        length = nx.single_source_dijkstra_path_length(g, int(a), weight="minutes")
+        for j, (b, lb) in enumerate(zip(fn, fleg, strict=True)):
+            if int(b) in length:
+                out[i, j] = la + length[int(b)] + lb
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_arrivals_within_count_and_sum_equal_brute_force(seed: int) -> None:
+    from siteplan.criteria.routing import arrivals_within
+
+    net = random_net(seed)
+    sites, feats = points(500 + seed, 25), points(600 + seed, 9)
+    feats = np.vstack([feats, feats[:2]])  # two features on the same node as others
+    full = brute_minutes(net, sites, feats)
+    weights = np.random.default_rng(seed).uniform(1, 100, len(feats))
+    # limits away from any pair's time: pyproj's and siteplan's geodesics differ by ~1 cm
+    finite = np.unique(full[np.isfinite(full)])
+    for q in (0.2, 0.5, 0.9):
+        i = int(q * (finite.size - 1))
+        limit = (finite[i] + finite[i + 1]) / 2
+        arr = arrivals_within(net, feats, float(limit))
+        s = snap(net, sites)
+        assert np.array_equal(arr.totals(s), (full <= limit).sum(axis=1))
+        np.testing.assert_allclose(arr.totals(s, weights), (np.where(full <= limit, 1, 0)
+                                                            * weights).sum(axis=1), rtol=1e-12)
+        # the same in tiny batches of pairs (the memory bound)
+        assert np.array_equal(arr.totals(s, max_pairs=3), (full <= limit).sum(axis=1))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_exponential_sums_equal_brute_force(seed: int) -> None:
+    from siteplan.criteria.routing import node_exp_sums
+
+    net = random_net(seed)
+    sites, feats = points(700 + seed, 20), points(800 + seed, 8)
+    mass = np.random.default_rng(seed).uniform(1, 1000, len(feats))
+    full = brute_minutes(net, sites, feats)
+    scale = 30.0
+    expect = (mass * np.exp(-full / scale)).sum(axis=1)  # exp(-inf) = 0
+    s = snap(net, sites)
+    got = np.exp(-s.minutes / scale) * node_exp_sums(net, feats, mass, scale)[s.node, 0]
+    # access legs: pyproj's geodesic and siteplan's agree to ~1 cm (1e-4 min at 20 km/h)
+    np.testing.assert_allclose(got, expect, rtol=1e-5, atol=1e-12)
+
+
+def test_node_nearest_minutes_with_a_limit_equals_brute_force() -> None:
+    from siteplan.criteria.routing import node_nearest_minutes
+
+    net = random_net(4)
+    feats = points(900, 5)
+    g = to_nx(net)
+    fn, fleg = access(feats, net)
+    expect = np.full(net.n_nodes, np.inf)
+    for b, lb in zip(fn, fleg, strict=True):
+        for a, t in nx.single_source_dijkstra_path_length(g.reverse(), int(b),
+                                                          weight="minutes").items():
+            expect[a] = min(expect[a], t + lb)
+    got = node_nearest_minutes(net, feats)
+    np.testing.assert_allclose(got[np.isfinite(expect)], expect[np.isfinite(expect)],
+                               atol=1e-3)  # access legs: the geodesics agree to ~1 cm
+    assert np.array_equal(np.isfinite(got), np.isfinite(expect))
+    finite = np.unique(expect[np.isfinite(expect)])
+    limit = float(finite[finite.size // 2] + finite[finite.size // 2 + 1]) / 2
+    cut = node_nearest_minutes(net, feats, limit_min=limit)
+    assert np.array_equal(np.isfinite(cut), expect <= limit)
+
+
+def test_cli_build_speed_table_and_extra_classes(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from siteplan.cli import cli
+
+    src = tmp_path / "hand.osm"
+    src.write_text(HAND_OSM, encoding="utf-8")
+    runner = CliRunner()
+    slow, fast = tmp_path / "slow.npz", tmp_path / "fast.npz"
+    assert runner.invoke(cli, ["network", "build", str(src), "-o", str(slow),
+                               "--speed", "primary=35"]).exit_code == 0
+    assert runner.invoke(cli, ["network", "build", str(src), "-o", str(fast)]).exit_code == 0
+    a, b = RoadNetwork.load(slow), RoadNetwork.load(fast)
+    primary = a.classes.index("primary")
+    e = a.edge_class == primary
+    # the hand file's primary way has no maxspeed: 70 km/h by default, 35 asked
+    assert np.allclose(a.graph.data[e], 2 * b.graph.data[b.edge_class == primary])
+    for args, message in ((["--speed", "primary=0"], "'primary' = 0.0; a speed must be"),
+                          (["--speed", "primary"], "--speed 'primary': expected CLASS=KMH"),
+                          (["--speed", "footway=5"], "unknown class 'footway'"),
+                          (["--class", "footway"], "no default speed for footway")):
+        out = tmp_path / "bad.npz"
+        r = runner.invoke(cli, ["network", "build", str(src), "-o", str(out), *args])
+        assert r.exit_code != 0 and message in r.output, r.output
+        assert "Traceback" not in r.output and not out.exists()

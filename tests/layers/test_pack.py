@@ -189,3 +189,43 @@ def test_lon_lat_columns_come_before_the_geometry_and_neither_is_an_error() -> N
         [9.0], [9.0]]
     with pytest.raises(DataError, match="parks layer: needs lon/lat columns"):
         point_lonlat(pd.DataFrame({"x": [1]}), "parks layer")
+
+
+def _tiny_net(path: Path) -> Path:
+    import numpy as np
+    import scipy.sparse as sp
+
+    from siteplan.layers.network import RoadNetwork
+
+    g = sp.csr_matrix((np.array([1.0, 1.0]), (np.array([0, 1]), np.array([1, 0]))),
+                      shape=(2, 2))
+    net = RoadNetwork(lon=np.array([-6.8, -6.6]), lat=np.array([34.0, 34.1]), graph=g,
+                      km=np.array([2.0, 2.0]), edge_class=np.zeros(2, dtype=np.int16),
+                      classes=("primary",), provenance={"source": "two nodes"})
+    return net.save(path)
+
+
+def test_a_road_network_is_given_like_a_layer_and_listed(tiny_pack_dir: Path,
+                                                          tmp_path: Path) -> None:
+    npz = _tiny_net(tmp_path / "roads.npz")
+    pack = Pack(tiny_pack_dir, overrides={"network": npz})
+    assert pack.network_path() == npz and pack.network().n_nodes == 2
+    assert Pack(tiny_pack_dir).network_path() is None
+    res = CliRunner().invoke(cli, ["layers", str(tiny_pack_dir), "--layer", f"network={npz}"])
+    assert res.exit_code == 0, res.output
+    line = next(ln for ln in res.output.splitlines() if ln.lstrip().startswith("network"))
+    assert "2" in line and "two nodes" in line
+
+
+def test_a_pack_can_declare_its_own_network(tiny_pack_dir: Path) -> None:
+    _tiny_net(tiny_pack_dir / "roads.npz")
+    manifest = tiny_pack_dir / "pack.toml"
+    manifest.write_text(manifest.read_text() + '\n[network]\nfile = "roads.npz"\n'
+                        'licence = "ODbL-1.0"\n')
+    pack = Pack(tiny_pack_dir)
+    assert pack.network().n_nodes == 2
+    row = next(r for r in pack.describe() if r["layer"] == "network")
+    assert row["licence"] == "ODbL-1.0" and row["rows"] == 2
+    manifest.write_text(manifest.read_text().replace('file = "roads.npz"\n', ""))
+    with pytest.raises(LayerError, match=r"\[network\] has no 'file'"):
+        Pack(tiny_pack_dir)
