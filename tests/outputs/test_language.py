@@ -55,7 +55,7 @@ def test_printed_table_is_french_with_the_runs_scores(french_run: dict) -> None:
     out = str(french_run["printed"])
     assert "rang" in out and "région" in out and "viabilité" in out and "besoin" in out
     assert "Développement territorial équilibré 2030" in out
-    top = [s for s in french_run["json"]["sites"] if s["rank"] == 1][0]
+    top = next(s for s in french_run["json"]["sites"] if s["rank"] == 1)
     assert f"{top['score']:.3f}".replace(".", ",") in out
     assert "below the scenario's floor" not in out and "sous le seuil" in out
 
@@ -88,7 +88,7 @@ def test_markdown_report_is_french_and_agrees_with_the_json(french_run: dict) ->
     assert md.startswith("# Classement : Développement territorial équilibré 2030")
     assert "## Poids" in md and "## Exclus" in md and "combinaison linéaire pondérée" in md
     rows = [line for line in md.splitlines() if line.startswith("| 1 |")]
-    top = [s for s in french_run["json"]["sites"] if s["rank"] == 1][0]
+    top = next(s for s in french_run["json"]["sites"] if s["rank"] == 1)
     cells = [c.strip() for c in rows[0].strip("|").split("|")]
     assert float(cells[4].replace(",", ".")) == pytest.approx(top["score"], abs=1e-6)
 
