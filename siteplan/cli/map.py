@@ -9,6 +9,7 @@ from siteplan.cli.options import (
     HTML_SUFFIXES,
     check_distinct,
     check_output,
+    lang_option,
     make_pack,
     pack_options,
 )
@@ -37,10 +38,12 @@ from siteplan.cli.options import (
 @click.option("--png", "png_path", type=click.Path(dir_okay=False), default=None,
               help="Also write a static map for reports (.png or .svg).")
 @pack_options
+@lang_option
 @click.option("--overwrite", is_flag=True, help="Replace existing output files.")
 def map_cmd(ranking: str, output: str | None, indicator: str | None, zones: str, scheme: str,
             k: int, top_n: int, self_contained: bool, tiles: str | None, png_path: str | None,
-            pack: str | None, layer_overrides: tuple[str, ...], overwrite: bool) -> None:
+            pack: str | None, layer_overrides: tuple[str, ...], lang: str | None,
+            overwrite: bool) -> None:
     """Render an HTML map from a ranking saved by 'siteplan rank -o' (JSON or GeoPackage).
 
     The map shows the zones as a choropleth (regional need by default), the
@@ -60,10 +63,12 @@ def map_cmd(ranking: str, output: str | None, indicator: str | None, zones: str,
     from siteplan.outputs.files import default_map_path
     from siteplan.outputs.formats import STATIC_MAP
     from siteplan.outputs.html_map import save_map
+    from siteplan.outputs.language import resolve_language
     from siteplan.outputs.ranking_file import read_ranking
     from siteplan.outputs.static_map import save_png
 
     r = read_ranking(ranking)
+    language = resolve_language(lang, r.scenario)
     if output is None:
         output = default_map_path(r.scenario.name, "ranking")
     # every output is checked before the work, so that a failing command writes nothing
@@ -74,7 +79,7 @@ def map_cmd(ranking: str, output: str | None, indicator: str | None, zones: str,
          if pack or layer_overrides or r.scenario.layers else None)
     echo_written(save_map(r, output, overwrite=overwrite, pack=p, indicator=indicator,
                           zones=zones, scheme=scheme, k=k, self_contained=self_contained,
-                          tiles=tiles, top_n=top_n))
+                          tiles=tiles, top_n=top_n, lang=language))
     if png_path:
         echo_written(save_png(r, png_path, indicator=indicator, pack=p, overwrite=overwrite,
-                              top_n=top_n, zones=zones, scheme=scheme, k=k))
+                              top_n=top_n, zones=zones, scheme=scheme, k=k, lang=language))

@@ -378,7 +378,7 @@ def plan(k: int, scenario: str, method: str | None, weights: dict[str, float],
         from siteplan.outputs.overlay import plan_overlay
 
         echo_written(save_map(r, map_file, overlays=[plan_overlay(report)], pack=p,
-                              overwrite=overwrite))
+                              overwrite=overwrite, lang=resolve_language(lang, scen)))
 
 
 @click.command()

@@ -224,7 +224,7 @@ def rank(scenario: str, method: str | None, weights: dict[str, float], candidate
 
         if map_path is not None:
             echo_written(save_map(r, map_path, self_contained=self_contained, tiles=tiles,
-                                  indicator=indicator, overwrite=overwrite))
+                                  indicator=indicator, overwrite=overwrite, lang=language))
         if png_path:
             echo_written(save_png(r, png_path, indicator=indicator, overwrite=overwrite,
                                   lang=language))

@@ -66,7 +66,16 @@ from siteplan.outputs.cartography import (
     zone_choropleth,
 )
 from siteplan.outputs.formats import HTML_MAP
-from siteplan.scenario import LENSES, METHOD_NAMES
+from siteplan.outputs.language import (
+    fmt_num,
+    fmt_pct,
+    heading,
+    map_word,
+    reason_in,
+    value_word,
+)
+from siteplan.phrases import number_in
+from siteplan.scenario import LENSES, METHOD_INFO
 
 if TYPE_CHECKING:
     import folium
@@ -153,62 +162,70 @@ def _as_float(v: Any) -> float:
         return float("nan")
 
 
-def site_popup_html(ranking: Ranking, row: Any, n_ranked: int) -> str:
-    """The popup of one site: identity, rank and score, breakdown table and bar chart."""
+def site_popup_html(ranking: Ranking, row: Any, n_ranked: int, lang: str = "en") -> str:
+    """The popup of one site, in ``lang``: identity, rank and score, breakdown table and
+    bar chart."""
+    def w(word: str, **values: object) -> str:
+        return map_word(word, lang, **values)
+
+    def num(v: float, digits: int) -> str:
+        return fmt_num(v, lang, digits)
+
     sid = str(row["id"])
     excluded = bool(row["excluded"])
+    scen = ranking.scenario
+    labels = {c.name: c.display_in(lang) for c in scen.criteria}
     head = [f'<div class="sp-popup"><h4 class="sp-site-name">{esc(row["name"])}</h4>',
             f'<div class="sp-where">{esc(row["province"] or "")}'
             f'{", " if row["province"] and row["region"] else ""}{esc(row["region"] or "")}</div>']
     if excluded:
-        reasons = "".join(f"<li>{esc(r)}</li>" for r in row["reasons"]) or "<li>excluded</li>"
-        head.append(f'<div class="sp-status sp-excluded-status"><b>Excluded</b><ul>{reasons}'
-                    "</ul></div>")
+        reasons = "".join(f"<li>{esc(reason_in(r, scen, lang))}</li>"
+                          for r in row["reasons"]) or f"<li>{w('excluded')}</li>"
+        head.append(f'<div class="sp-status sp-excluded-status"><b>{w("Excluded")}</b>'
+                    f"<ul>{reasons}</ul></div>")
     else:
-        head.append(f'<div class="sp-status">Rank <b class="sp-rank">{int(row["rank"])}</b> of '
-                    f'{n_ranked} &middot; score <b class="sp-score">{float(row["score"]):.3f}'
-                    "</b></div>")
+        head.append(f'<div class="sp-status">{w("Rank")} <b class="sp-rank">{int(row["rank"])}'
+                    f'</b> {w("of")} {n_ranked} &middot; score <b class="sp-score">'
+                    f'{num(float(row["score"]), 3)}</b></div>')
     lenses = [(lens, _as_float(row[lens]) if lens in row.index else float("nan"))
               for lens in LENSES]
     if any(not math.isnan(v) for _, v in lenses):
         parts = " &middot; ".join(
-            f'{lens} <b class="sp-{lens}">{"-" if math.isnan(v) else f"{v:.3f}"}</b>'
-            for lens, v in lenses)
-        head.append(f'<div class="sp-lenses" title="viability: the investor\'s view; need: the '
-                    f'territory\'s need (indices 0-1)">{parts}</div>')
+            f'{heading(lens, lang)} <b class="sp-{lens}">'
+            f'{"-" if math.isnan(v) else num(v, 3)}</b>' for lens, v in lenses)
+        head.append(f'<div class="sp-lenses" title="{w("lenses hint")}">{parts}</div>')
     additive = ranking.method == "wlc"
-    table = ['<table class="sp-breakdown"><thead><tr><th>criterion</th><th>value</th>'
-             "<th>score</th><th>weight</th>"
-             f'<th>{"contrib." if additive else "w &times; score"}</th></tr></thead><tbody>']
+    table = [f'<table class="sp-breakdown"><thead><tr><th>{heading("criterion", lang)}</th>'
+             f'<th>{heading("value", lang)}</th><th>score</th><th>{heading("weight", lang)}'
+             f'</th><th>{w("contrib.") if additive else w("w x score")}</th></tr></thead>'
+             "<tbody>"]
     bars: list[tuple[str, float, float]] = []
     for info in ranking.criteria:
-        w = float(ranking.weights.get(info.name, 0.0))
+        wt = float(ranking.weights.get(info.name, 0.0))
         raw = (_as_float(ranking.raw.at[sid, info.name]) if info.name in ranking.raw.columns
                else float("nan"))
         score = (_as_float(ranking.values.at[sid, info.name])
                  if info.name in ranking.values.columns else float("nan"))
-        contrib = score * w if w else float("nan")
+        contrib = score * wt if wt else float("nan")
         arrow = "&#8593;" if info.direction == "benefit" else "&#8595;"
+        label = labels.get(info.name, info.label)
+        unit = next((c.unit_in(lang) for c in scen.criteria if c.name == info.name), info.unit)
+        value = fmt_number(raw, unit)
         table.append(
-            f'<tr><td title="{esc(info.description)}">{esc(info.label)} '
-            f'<span class="sp-dir" title="{esc(info.direction)}">{arrow}</span></td>'
-            f'<td class="sp-num">{esc(fmt_number(raw, info.unit))}</td>'
-            f'<td class="sp-num">{"-" if not w or math.isnan(score) else f"{score:.2f}"}</td>'
-            f'<td class="sp-num">{f"{w:.0%}" if w else "-"}</td>'
-            f'<td class="sp-num">{"-" if not w or math.isnan(contrib) else f"{contrib:.3f}"}'
+            f'<tr><td title="{esc(info.description)}">{esc(label)} '
+            f'<span class="sp-dir" title="{esc(value_word(info.direction, lang))}">{arrow}'
+            "</span></td>"
+            f'<td class="sp-num">{esc(number_in(value, lang) if lang != "en" else value)}</td>'
+            f'<td class="sp-num">{"-" if not wt or math.isnan(score) else num(score, 2)}</td>'
+            f'<td class="sp-num">{fmt_pct(wt, lang) if wt else "-"}</td>'
+            f'<td class="sp-num">{"-" if not wt or math.isnan(contrib) else num(contrib, 3)}'
             "</td></tr>")
-        if w:
-            bars.append((info.label, w, contrib))
+        if wt:
+            bars.append((label, wt, contrib))
     table.append("</tbody></table>")
-    notes = "".join(f"<li>{esc(n)}</li>" for n in row["notes"])
-    if additive:
-        hint = ("orange: contribution to the score; grey: the criterion's weight (its maximum "
-                "contribution)")
-    else:
-
-        hint = (f"orange: weight &times; normalised score; grey: the weight. The score comes from "
-                f"{esc(METHOD_NAMES.get(ranking.method, ranking.method))}, which does not add "
-                "these up: they show each criterion's weighted standing")
+    notes = "".join(f"<li>{esc(reason_in(n, scen, lang))}</li>" for n in row["notes"])
+    hint = (w("bars additive") if additive else
+            w("bars other", method=esc(METHOD_INFO[ranking.method].label_in(lang))))
     chart = (_bar_chart_svg(bars) + f'<div class="sp-hint">{hint}</div>') if bars and \
         not excluded else ""
     tail = [chart,
@@ -601,33 +618,39 @@ html body .leaflet-container { background: %(bg)s; }
 
 
 def _title_panel(ranking: Ranking, top: Any, n_ranked: int, n_excluded: int,
-                 top_n: int) -> str:
+                 top_n: int, lang: str = "en") -> str:
+    def w(word: str, **values: object) -> str:
+        return map_word(word, lang, **values)
+
     scen = ranking.scenario
-    title = scen.title or scen.name
-    info = ranking.info
+    title = scen.title_in(lang) or scen.name
+    labels = {c.name: c.display_in(lang) for c in scen.criteria}
     weights = sorted(ranking.weights.items(), key=lambda kv: -float(kv[1]))
     wrows = "".join(
-        f'<tr><td>{esc(info[k].label if k in info else k)}</td>'
-        f'<td class="sp-num">{float(v):.0%}</td></tr>' for k, v in weights)
-    tops = "".join(f'<li>{esc(r["name"])} <span class="sp-hint">({float(r["score"]):.3f})'
-                   "</span></li>" for _, r in top.iterrows())
-    method = METHOD_NAMES.get(ranking.method, ranking.method)
-    excl = f", {n_excluded} excluded" if n_excluded else ""
+        f'<tr><td>{esc(labels.get(str(k), str(k)))}</td>'
+        f'<td class="sp-num">{fmt_pct(float(v), lang)}</td></tr>' for k, v in weights)
+    tops = "".join(f'<li>{esc(r["name"])} <span class="sp-hint">'
+                   f'({fmt_num(float(r["score"]), lang, 3)})</span></li>'
+                   for _, r in top.iterrows())
+    method = METHOD_INFO[ranking.method].label_in(lang)
+    excl = w("excluded n", n=n_excluded) if n_excluded else ""
     return (f'<h3 class="sp-title">{esc(title)}</h3>'
-            f'<div class="sp-sub">Method: {esc(method)}<br>{n_ranked} sites ranked{excl}</div>'
-            f'<details open><summary>Weights</summary><table>{wrows}</table></details>'
-            + (f'<details><summary>Top {len(top)}</summary><ol>{tops}</ol></details>'
+            f'<div class="sp-sub">{esc(w("method", method=method))}<br>'
+            f'{w("ranked", n=n_ranked)}{excl}</div>'
+            f'<details open><summary>{w("Weights")}</summary><table>{wrows}</table></details>'
+            + (f'<details><summary>{w("Top n", n=len(top))}</summary><ol>{tops}</ol></details>'
                if top_n and len(top) else "")
-            + '<div class="sp-hint">Click a site for its score breakdown. '
+            + f'<div class="sp-hint">{w("click hint")} '
             f'siteplan {esc(__version__)}'
-            + (f", data: {esc(ranking.pack_name)}" if ranking.pack_name else "") + "</div>")
+            + (f", {w('data')}: {esc(ranking.pack_name)}" if ranking.pack_name else "")
+            + "</div>")
 
 
 def render_map(ranking: Ranking, *, pack: Pack | None = None, indicator: str | None = None,
                zones: str = "regions", scheme: str = "quantiles", k: int = 5,
                overlays: Sequence[Overlay] = (), self_contained: bool = True,
                tiles: str | None = None, top_n: int = 10,
-               show_zones: bool = True) -> folium.Map:
+               show_zones: bool = True, lang: str = "en") -> folium.Map:
     """Draw a ranking on an interactive Leaflet map.
 
     Parameters
@@ -660,6 +683,8 @@ def render_map(ranking: Ranking, *, pack: Pack | None = None, indicator: str | N
         Whether the choropleth is ticked when the map opens (a surface map hides it, so
         that the cells' colours are not blended with the zones'; it stays in the layer
         list).
+    lang
+        Language of the panels, popups and legends (one of ``LANGUAGES``).
 
     Returns
     -------
@@ -675,14 +700,14 @@ def render_map(ranking: Ranking, *, pack: Pack | None = None, indicator: str | N
     if pack is None:
         pack = default_pack(ranking)
     ch = zone_choropleth(pack, zones, indicator, scheme, k) if pack is not None else None
-    m = _base_map(ranking, self_contained, tiles)
+    m = _base_map(ranking, self_contained, tiles, lang)
 
     legend: list[str] = []
     if ch is not None:
-        _add_zones(m, ch, pack, show_zones, legend)
+        _add_zones(m, ch, pack, show_zones, legend, lang)
     if pack is not None:
         _add_context(m, pack, legend)
-    legend[:0] = _add_sites(m, ranking, lon, lat, top_n)
+    legend[:0] = _add_sites(m, ranking, lon, lat, top_n, lang)
     for ov in overlays:
         _add_overlay(m, ov, legend)
 
@@ -690,7 +715,7 @@ def render_map(ranking: Ranking, *, pack: Pack | None = None, indicator: str | N
     included = ranking.included
     top = included.head(top_n) if top_n else included.head(0)
     n_excluded = int(ranking.sites["excluded"].to_numpy(dtype=bool).sum())
-    html_control(_title_panel(ranking, top, len(included), n_excluded, top_n),
+    html_control(_title_panel(ranking, top, len(included), n_excluded, top_n, lang),
                  "topleft", "sp-panel sp-title-panel").add_to(m)
     html_control("".join(legend), "bottomright", "sp-panel sp-legend").add_to(m)
     Fullscreen(position="topleft", title="Full screen", title_cancel="Exit full screen").add_to(m)
@@ -757,7 +782,8 @@ L.Popup.prototype.options.autoPan = false;
 """
 
 
-def _base_map(ranking: Ranking, self_contained: bool, tiles: str | None) -> folium.Map:
+def _base_map(ranking: Ranking, self_contained: bool, tiles: str | None,
+              lang: str = "en") -> folium.Map:
     """The empty map: trimmed resources, siteplan's CSS, the panes and any background tiles."""
     import folium
     from branca.element import Element, Figure, MacroElement
@@ -765,7 +791,7 @@ def _base_map(ranking: Ranking, self_contained: bool, tiles: str | None) -> foli
     from jinja2 import Template
 
     _, self_contained_figure = _macro_classes()
-    scen_title = ranking.scenario.title or ranking.scenario.name
+    scen_title = ranking.scenario.title_in(lang) or ranking.scenario.name
     m = folium.Map(tiles=None, control_scale=True, prefer_canvas=False, zoom_control=True)
     m.default_js = [(n, u) for n, u in m.default_js if n in KEEP_JS]
     m.default_css = [(n, u) for n, u in m.default_css if n in KEEP_CSS]
@@ -788,11 +814,14 @@ def _base_map(ranking: Ranking, self_contained: bool, tiles: str | None) -> foli
 
 
 def _add_zones(m: folium.Map, ch: Choropleth, pack: Pack | None, show_zones: bool,
-               legend: list[str]) -> None:
+               legend: list[str], lang: str = "en") -> None:
     """The zone choropleth (and, under provinces, the region outlines) with its legend rows."""
     import folium
 
-    zone_title = f"{ch.layer.capitalize()}: {ch.label}"
+    colon = " : " if lang == "fr" else ": "
+    label = map_word(ch.label, lang)
+    title = f"{label} ({ch.unit})" if ch.unit and ch.unit not in ch.label else label
+    zone_title = f"{map_word(ch.layer, lang)}{colon}{label}"
     folium.GeoJson(
         _zone_geojson(ch), name=esc(zone_title), show=show_zones,
         style_function=lambda f: {"fillColor": f["properties"]["sp_fill"], "color": "#ffffff",
@@ -800,13 +829,13 @@ def _add_zones(m: folium.Map, ch: Choropleth, pack: Pack | None, show_zones: boo
         highlight_function=lambda f: {"weight": 2.5, "color": "#333333"},
         tooltip=folium.GeoJsonTooltip(fields=["sp_tip"], labels=False), pane="sp-zones",
     ).add_to(m)
-    legend.append(f'<div class="sp-legend-title">{esc(ch.layer.capitalize())}: '
-                  f"{esc(ch.title)}</div>"
-                  f'<div class="sp-hint">{esc(SCHEME_TITLES[ch.scheme])}</div>')
-    legend.extend(_swatch(c, esc(lab)) for c, lab in zip(ch.colours, ch.class_labels(),
-                                                         strict=True))
+    legend.append(f'<div class="sp-legend-title">{esc(map_word(ch.layer, lang))}{colon}'
+                  f"{esc(title)}</div>"
+                  f'<div class="sp-hint">{esc(map_word(SCHEME_TITLES[ch.scheme], lang))}</div>')
+    legend.extend(_swatch(c, esc(number_in(lab, lang))) for c, lab in
+                  zip(ch.colours, ch.class_labels(), strict=True))
     if (ch.zones["sp_class"] < 0).any():
-        legend.append(_swatch(NO_DATA_COLOUR, "no data"))
+        legend.append(_swatch(NO_DATA_COLOUR, map_word("no data", lang)))
     if ch.layer == "provinces" and pack is not None and "regions" in pack.layer_names:
         regions = simplify_zones(pack.layer("regions")[["geometry"]])
         folium.GeoJson(
@@ -831,7 +860,7 @@ def _add_context(m: folium.Map, pack: Pack, legend: list[str]) -> None:
 
 
 def _add_sites(m: folium.Map, ranking: Ranking, lon: NDArray[np.float64], lat: NDArray[np.float64],
-               top_n: int) -> list[str]:
+               top_n: int, lang: str = "en") -> list[str]:
     """The candidate circles (best drawn last, on top) and rank labels; returns their legend."""
     import folium
 
@@ -846,10 +875,10 @@ def _add_sites(m: folium.Map, ranking: Ranking, lon: NDArray[np.float64], lat: N
                             np.flatnonzero(~excluded_mask)[::-1]])
     for i in order.tolist():
         row = sites.iloc[i]
-        popup = folium.Popup(site_popup_html(ranking, row, n_ranked), parse_html=False,
+        popup = folium.Popup(site_popup_html(ranking, row, n_ranked, lang), parse_html=False,
                              max_width=460, max_height=440)
         if excluded_mask[i]:
-            tip = f"<b>{esc(row['name'])}</b><br>excluded"
+            tip = f"<b>{esc(row['name'])}</b><br>{map_word('excluded', lang)}"
             folium.CircleMarker(
                 location=[lat[i], lon[i]], radius=5, color="#616161", weight=1, dash_array="2 2",
                 fill=True, fill_color=EXCLUDED_COLOUR, fill_opacity=0.8,
@@ -858,7 +887,8 @@ def _add_sites(m: folium.Map, ranking: Ranking, lon: NDArray[np.float64], lat: N
             continue
         rnk = int(row["rank"])
         radius = round(6.0 + 8.0 * (1.0 - (rnk - 1) / max(n_ranked - 1, 1)), 1)
-        tip = f"<b>{esc(row['name'])}</b><br>rank {rnk} &middot; score {float(row['score']):.3f}"
+        tip = (f"<b>{esc(row['name'])}</b><br>{map_word('rank', lang)} {rnk} &middot; score "
+               f"{fmt_num(float(row['score']), lang, 3)}")
         folium.CircleMarker(
             location=[lat[i], lon[i]], radius=radius, color="#252525", weight=1, fill=True,
             fill_color=colours[i], fill_opacity=0.92, class_name=f"sp-site sp-rank-{rnk}",
@@ -873,9 +903,9 @@ def _add_sites(m: folium.Map, ranking: Ranking, lon: NDArray[np.float64], lat: N
     group.add_to(m)
     if top_n and n_ranked:
         labels.add_to(m)
-    site_legend = [_ramp_html("Candidate sites: score", vmin, vmax, SCORE_CMAP),
-                   '<div class="sp-hint">larger circle = better rank'
-                   + (f"; number = rank (top {top_n})" if top_n else "") + "</div>"]
+    site_legend = [_ramp_html(map_word("Candidate sites: score", lang), vmin, vmax, SCORE_CMAP),
+                   f'<div class="sp-hint">{map_word("larger circle", lang)}'
+                   + (map_word("number = rank", lang, n=top_n) if top_n else "") + "</div>"]
     if excluded_mask.any():
         site_legend.append(_swatch("#616161", "excluded (see popup)", circle=True, dashed=True,
                                    fill=EXCLUDED_COLOUR))
@@ -904,7 +934,7 @@ def save_map(ranking: Ranking, path: str | os.PathLike[str], *, overwrite: bool 
              pack: Pack | None = None, indicator: str | None = None, zones: str = "regions",
              scheme: str = "quantiles", k: int = 5, overlays: Sequence[Overlay] = (),
              self_contained: bool = True, tiles: str | None = None, top_n: int = 10,
-             show_zones: bool = True) -> Path:
+             show_zones: bool = True, lang: str = "en") -> Path:
     """Render the map (see :func:`render_map`) and write it as one HTML file, atomically.
 
     The page is rendered completely before anything is written, so a failure leaves
@@ -915,7 +945,7 @@ def save_map(ranking: Ranking, path: str | os.PathLike[str], *, overwrite: bool 
         raise OutputError(f"{p}: a map is written as HTML; give a path ending in .html")
     m = render_map(ranking, pack=pack, indicator=indicator, zones=zones, scheme=scheme, k=k,
                    overlays=overlays, self_contained=self_contained, tiles=tiles, top_n=top_n,
-                   show_zones=show_zones)
+                   show_zones=show_zones, lang=lang)
     page = map_html(m)
     if self_contained:
         inline_resources(page)  # asserts nothing outside is referenced

@@ -145,6 +145,38 @@ SHEETS: dict[str, dict[str, str]] = {
 MAP_WORDS: dict[str, dict[str, str]] = {
     "no data": {"en": "no data", "fr": "pas de données"},
     "scale true": {"en": "scale true at {lat}", "fr": "échelle exacte à {lat}"},
+    "excluded": {"en": "excluded", "fr": "exclu"},
+    "Excluded": {"en": "Excluded", "fr": "Exclu"},
+    "Rank": {"en": "Rank", "fr": "Rang"},
+    "rank": {"en": "rank", "fr": "rang"},
+    "of": {"en": "of", "fr": "sur"},
+    "lenses hint": {"en": "viability: the investor's view; need: the territory's need "
+                          "(indices 0-1)",
+                    "fr": "viabilité : le point de vue de l'investisseur ; besoin : celui du "
+                          "territoire (indices de 0 à 1)"},
+    "contrib.": {"en": "contrib.", "fr": "contrib."},
+    "w x score": {"en": "w &times; score", "fr": "poids &times; score"},
+    "bars additive": {"en": "orange: contribution to the score; grey: the criterion's weight "
+                            "(its maximum contribution)",
+                      "fr": "orange : contribution au score ; gris : le poids du critère (sa "
+                            "contribution maximale)"},
+    "bars other": {"en": "orange: weight &times; normalised score; grey: the weight. The score "
+                         "comes from {method}, which does not add these up: they show each "
+                         "criterion's weighted standing",
+                   "fr": "orange : poids &times; score normalisé ; gris : le poids. Le score "
+                         "vient de la méthode {method}, qui ne les additionne pas : ils "
+                         "montrent la position pondérée de chaque critère"},
+    "Weights": {"en": "Weights", "fr": "Poids"},
+    "Top n": {"en": "Top {n}", "fr": "Les {n} premiers"},
+    "click hint": {"en": "Click a site for its score breakdown.",
+                   "fr": "Cliquez sur un site pour le détail de son score."},
+    "data": {"en": "data", "fr": "données"},
+    "Candidate sites: score": {"en": "Candidate sites: score",
+                               "fr": "Sites candidats : score"},
+    "larger circle": {"en": "larger circle = better rank", "fr": "cercle plus grand = meilleur "
+                                                                 "rang"},
+    "number = rank": {"en": "; number = rank (top {n})", "fr": " ; nombre = rang ({n} premiers)"},
+    "excluded (see popup)": {"en": "excluded (see popup)", "fr": "exclu (voir la fiche)"},
     "regions": {"en": "Regions", "fr": "Régions"},
     "provinces": {"en": "Provinces", "fr": "Provinces"},
     "score legend": {"en": "site score (larger circle = better rank{excluded})",

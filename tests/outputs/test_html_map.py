@@ -409,3 +409,20 @@ def test_popups_of_a_scenario_without_lenses_have_no_lens_line(
     r, _ = tiny
     html = site_popup_html(r, r.sites.iloc[0], len(r.sites))
     assert "sp-lenses" not in html
+
+
+def test_a_french_map_speaks_french_and_an_english_one_english() -> None:
+    """--lang fr: panel, legend, popups, reasons and figures in French."""
+    r = rank("balanced-2030")
+    fr = page(r, None, lang="fr")
+    en = page(r, None)
+    for english in ("Click a site for its score breakdown", "Candidate sites: score",
+                    "below the scenario", "sites ranked", "Method:",
+                    "Balanced territorial development 2030"):
+        assert english in en, english
+        assert english not in fr, english
+    assert "Développement territorial équilibré 2030" in fr
+    assert "Cliquez sur un site" in fr and "Sites candidats : score" in fr
+    top = r.included.iloc[0]
+    assert f"{top['score']:.3f}".replace(".", ",") in fr
+    assert "Diplômés du supérieur à portée de trajet" in fr
