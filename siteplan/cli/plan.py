@@ -363,7 +363,8 @@ def plan(k: int, scenario: str, method: str | None, weights: dict[str, float],
         print_plan(d, language, scen.title_in(language))
     if output:
         for path in write_plan_report(report, output, kind, overwrite=overwrite,
-                                      runtime_s=d["runtime_s"]):
+                                      runtime_s=d["runtime_s"],
+                                      lang=resolve_language(lang, scen), scenario=scen):
             echo_written(path)
     if png_path:
         from siteplan.outputs.plan_charts import jobs_by_region_png

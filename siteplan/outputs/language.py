@@ -108,6 +108,52 @@ HEADINGS: dict[str, dict[str, str]] = {
     "value": {"en": "value", "fr": "valeur"},
     "contribution": {"en": "contribution", "fr": "contribution"},
     "w x score": {"en": "w x score", "fr": "poids x score"},
+    # the plan's tables (analyses.plan: PlanReport.tables)
+    "lagging": {"en": "lagging", "fr": "en retard"},
+    "talent": {"en": "talent", "fr": "talents"},
+    "capacity_weight": {"en": "capacity_weight", "fr": "poids de capacité"},
+    "capacity_from": {"en": "capacity_from", "fr": "capacité d'après"},
+    "capacity_from_km": {"en": "capacity_from_km", "fr": "capacité d'après (km)"},
+    "jobs_today": {"en": "jobs_today", "fr": "emplois aujourd'hui"},
+    "jobs_today_source": {"en": "jobs_today_source", "fr": "source des emplois actuels"},
+    "jobs_added": {"en": "jobs_added", "fr": "emplois créés"},
+    "jobs_2030": {"en": "jobs_2030", "fr": "emplois 2030"},
+    "exports_today_mad_m": {"en": "exports_today_mad_m", "fr": "exportations aujourd'hui (M MAD)"},
+    "exports_added_mad_m": {"en": "exports_added_mad_m", "fr": "exportations créées (M MAD)"},
+    "exports_2030_mad_m": {"en": "exports_2030_mad_m", "fr": "exportations 2030 (M MAD)"},
+    "capped": {"en": "capped", "fr": "plafonné"},
+    "working_age": {"en": "working_age", "fr": "population en âge de travailler"},
+    "parks": {"en": "parks", "fr": "parcs"},
+    "new_sites": {"en": "new_sites", "fr": "nouveaux sites"},
+    "jobs_today_concentrated": {"en": "jobs_today_concentrated",
+                                "fr": "emplois aujourd'hui (borne concentrée)"},
+    "jobs_today_spread": {"en": "jobs_today_spread", "fr": "emplois aujourd'hui (borne étalée)"},
+    "jobs_added_plan": {"en": "jobs_added_plan", "fr": "emplois créés (plan)"},
+    "jobs_2030_plan": {"en": "jobs_2030_plan", "fr": "emplois 2030 (plan)"},
+    "jobs_added_baseline": {"en": "jobs_added_baseline", "fr": "emplois créés (référence)"},
+    "jobs_2030_baseline": {"en": "jobs_2030_baseline", "fr": "emplois 2030 (référence)"},
+    "exports_2030_plan_mad_m": {"en": "exports_2030_plan_mad_m",
+                                "fr": "exportations 2030, plan (M MAD)"},
+    "exports_2030_baseline_mad_m": {"en": "exports_2030_baseline_mad_m",
+                                    "fr": "exportations 2030, référence (M MAD)"},
+    "per_thousand_today": {"en": "per_thousand_today", "fr": "pour 1 000 aujourd'hui"},
+    "per_thousand_plan": {"en": "per_thousand_plan", "fr": "pour 1 000 (plan)"},
+    "per_thousand_baseline": {"en": "per_thousand_baseline", "fr": "pour 1 000 (référence)"},
+    "measure": {"en": "measure", "fr": "mesure"},
+    "today": {"en": "today", "fr": "aujourd'hui"},
+    "plan_2030": {"en": "plan_2030", "fr": "plan 2030"},
+    "baseline_2030": {"en": "baseline_2030", "fr": "référence 2030"},
+    "plan_minus_baseline": {"en": "plan_minus_baseline", "fr": "plan - référence"},
+    "today_low": {"en": "today_low", "fr": "aujourd'hui (bas)"},
+    "today_high": {"en": "today_high", "fr": "aujourd'hui (haut)"},
+    "plan_2030_low": {"en": "plan_2030_low", "fr": "plan 2030 (bas)"},
+    "plan_2030_high": {"en": "plan_2030_high", "fr": "plan 2030 (haut)"},
+    "baseline_2030_low": {"en": "baseline_2030_low", "fr": "référence 2030 (bas)"},
+    "baseline_2030_high": {"en": "baseline_2030_high", "fr": "référence 2030 (haut)"},
+    "key": {"en": "key", "fr": "clé"},
+    "what": {"en": "what", "fr": "quoi"},
+    "estimate": {"en": "estimate", "fr": "estimation"},
+    "method": {"en": "method", "fr": "méthode"},
 }
 
 #: words of the data shown as they are in English (criterion directions)
@@ -137,6 +183,12 @@ SHEETS: dict[str, dict[str, str]] = {
     "constraint": {"en": "constraint", "fr": "contrainte"},
     "source": {"en": "source", "fr": "source"},
     "Excluded": {"en": "Excluded", "fr": "Exclus"},
+    "regions": {"en": "regions", "fr": "régions"},
+    "equity": {"en": "equity", "fr": "équité"},
+    "solver": {"en": "solver", "fr": "solveur"},
+    "constraints": {"en": "constraints", "fr": "contraintes"},
+    "targets": {"en": "targets", "fr": "objectifs"},
+    "estimates": {"en": "estimates", "fr": "estimations"},
     "weights:": {"en": "weights:", "fr": "poids :"},
     "viability floor:": {"en": "viability floor:", "fr": "seuil de viabilité :"},
 }
@@ -324,6 +376,8 @@ def localise_table(df: pd.DataFrame, lang: str, scenario: Scenario) -> pd.DataFr
         label = labeller(scenario, lang)
         out["reasons"] = ["; ".join(translate(part, lang, label) for part in str(v).split("; "))
                           if isinstance(v, str) and v else v for v in out["reasons"]]
+    if "measure" in out.columns and "label" in out.columns:  # the plan's equity table
+        out["label"] = [plan_word(str(m), lang) for m in out["measure"]]
     if "direction" in out.columns:
         out["direction"] = [value_word(str(v), lang) for v in out["direction"]]
     if "unit" in out.columns and "criterion" in out.columns:

@@ -30,12 +30,14 @@ from siteplan.outputs.files import (
     write_xlsx_sheets,
 )
 from siteplan.outputs.formats import PLAN, SENSITIVITY, format_for
+from siteplan.outputs.language import localise_table, sheet_name
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from siteplan.analyses.plan.robustness import PlanRobustness
     from siteplan.analyses.plan.steps import CompareReport, PlanReport
+    from siteplan.scenario import Scenario
 
 #: The tables of a plan report, in file order (CSV: the first is the -o path).
 PLAN_TABLES: tuple[str, ...] = ("sites", "regions", "equity")
@@ -182,9 +184,13 @@ def plan_markdown(report: PlanReport) -> str:
 
 def write_plan_report(report: PlanReport, output: str | os.PathLike[str],
                       fmt: str | None = None, *, overwrite: bool = False,
-                      runtime_s: float | None = None) -> list[Path]:
+                      runtime_s: float | None = None, lang: str = "en",
+                      scenario: Scenario | None = None) -> list[Path]:
     """Write a plan as JSON, CSV (``sites``, then ``<stem>_regions``, ``<stem>_equity``), XLSX
     (the tables plus solver, constraints, targets and estimates sheets) or Markdown.
+
+    ``lang`` (with the ``scenario`` for its labels) is the language of the XLSX sheet
+    names and headings; JSON, CSV and Markdown keep the English codes.
 
     ``runtime_s`` replaces the plan's own run time in the document (the CLI passes the time
     the user waited: ranking and plan). Returns the paths written.
@@ -196,6 +202,9 @@ def write_plan_report(report: PlanReport, output: str | os.PathLike[str],
     tables = dict(report.tables())
     if kind == "xlsx":
         tables |= plan_info_tables(d)
+        if lang != "en" and scenario is not None:
+            tables = {sheet_name(name, lang): localise_table(df, lang, scenario)
+                      for name, df in tables.items()}
     return write_tables(tables, output, kind, document=d, title=plan_title(d),
                         intro=plan_intro(d) if kind == "md" else "", overwrite=overwrite)
 

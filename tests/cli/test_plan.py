@@ -175,3 +175,18 @@ def test_plan_prints_french_with_the_figures_of_its_json(tmp_path: Path) -> None
     assert f"objectifs {d['targets']['year']} : {total} emplois" in out
     for english in ("Equity across regions", "jobs added by", "note: today's"):
         assert english not in out
+
+
+def test_french_plan_workbook_has_french_sheets_and_the_jsons_figures(tmp_path: Path) -> None:
+    for args in (["--lang", "fr", "-o", str(tmp_path / "p.xlsx")],
+                 ["-o", str(tmp_path / "p.json")]):
+        res = CliRunner().invoke(cli, ["plan", "-k", "3", *args], catch_exceptions=False)
+        assert res.exit_code == 0, res.output
+    d = json.loads((tmp_path / "p.json").read_text(encoding="utf-8"))
+    with pd.ExcelFile(tmp_path / "p.xlsx") as xl:
+        assert xl.sheet_names[:3] == ["sites", "régions", "équité"]
+        eq = pd.read_excel(xl, "équité").set_index("mesure")
+        regions = pd.read_excel(xl, "régions")
+    assert eq.loc["gini", "plan 2030"] == pytest.approx(d["equity"]["plan"]["gini"])
+    assert eq.loc["gini", "libellé"] == "Gini (régions)"
+    assert regions["emplois 2030 (plan)"].sum() == pytest.approx(d["targets"]["target_jobs"])
