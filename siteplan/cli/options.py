@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
+from siteplan.analyses.scheduling import DEFAULT_SCHEDULER, SCHEDULERS
 from siteplan.outputs.formats import HTML_MAP
 from siteplan.scenario import LANGUAGES, METHODS
 
@@ -60,6 +61,16 @@ def pack_options(f: F) -> F:
     f = click.option("--pack", type=click.Path(), default=None,
                      help="Data pack folder or GeoPackage (default: embedded Morocco).")(f)
     return f
+
+
+def scheduler_option(f: F) -> F:
+    return click.option(
+        "--scheduler", default=DEFAULT_SCHEDULER, show_default=True,
+        metavar="|".join(SCHEDULERS) + "|tcp://HOST:PORT",
+        help="Where the weight samples are solved: in this process (sync), as dask tasks on "
+             "threads or local processes, or on a dask.distributed cluster given by its "
+             "scheduler address (needs pip install 'siteplan[distributed]'); the result is "
+             "the same whichever.")(f)
 
 
 def candidates_option(f: F) -> F:

@@ -18,6 +18,7 @@ from siteplan.cli.options import (
     method_option,
     pack_options,
     scenario_option,
+    scheduler_option,
     weight_option,
 )
 from siteplan.errors import UsageError
@@ -172,12 +173,13 @@ def plan_robustness_command(
         bounds: dict[str, tuple[float, float]], value_noise: float, fmt: str | None,
         output: str | None, overwrite: bool, png_path: str | None, heatmap_path: str | None,
         map_path: str | None, candidates: str | None, pack: str | None,
-        layer_overrides: tuple[str, ...]) -> None:
+        layer_overrides: tuple[str, ...], scheduler: str = "sync") -> None:
     """``siteplan sensitivity --plan K``: plan robustness, printed and written."""
     from click.core import ParameterSource
 
     from siteplan._atomic import check_writable
     from siteplan.analyses.plan.robustness import plan_robustness
+    from siteplan.analyses.scheduling import check_scheduler
     from siteplan.outputs.formats import CHART, format_for
     from siteplan.outputs.reports import (
         PLAN_ROBUSTNESS_TABLES,
@@ -198,6 +200,7 @@ def plan_robustness_command(
         if value:
             raise UsageError(f"{flag} is not used with --plan (plan robustness samples the "
                              f"weights; --png draws its chart); drop {flag}")
+    check_scheduler(scheduler)
     # every output is checked before the work, so that a failing command writes nothing
     if fmt in (None, "table"):
         check_output(output, overwrite, SENSITIVITY.suffixes, "-o", "a report")
@@ -219,7 +222,8 @@ def plan_robustness_command(
     p = make_pack(pack, layer_overrides, scen.layers)
     r = rank_api(scen, pack=p, candidates=candidates, weights=weights or None, method=method)
     rep = plan_robustness(r, p, k, samples=1000 if samples is None else samples, seed=seed,
-                          sampling=chosen, concentration=concentration, bounds=bounds or None)
+                          sampling=chosen, concentration=concentration, bounds=bounds or None,
+                          scheduler=scheduler)
 
     if fmt in (None, "table") or output:
         print_plan_robustness(rep)
@@ -284,6 +288,7 @@ def plan_robustness_command(
                    "[plan] constraints) for every weight sample; report how often each site is "
                    "chosen, the most frequent K-sets, each region's expected new sites and a "
                    "robust plan (--png: a bar chart of the selection frequencies).")
+@scheduler_option
 @candidates_option
 @pack_options
 def sensitivity(scenario: str, method: str | None, weights: dict[str, float],
@@ -291,7 +296,7 @@ def sensitivity(scenario: str, method: str | None, weights: dict[str, float],
                 bounds: dict[str, tuple[float, float]], value_noise: float, top_k: int,
                 fmt: str | None, output: str | None, overwrite: bool, png_path: str | None,
                 tornado_metric: str, heatmap_path: str | None, map_path: str | None,
-                plan_k: int | None, candidates: str | None, pack: str | None,
+                plan_k: int | None, scheduler: str, candidates: str | None, pack: str | None,
                 layer_overrides: tuple[str, ...]) -> None:
     """How robust is the ranking to the weights? One-at-a-time sweeps and SMAA.
 
@@ -325,6 +330,7 @@ def sensitivity(scenario: str, method: str | None, weights: dict[str, float],
     $ siteplan sensitivity --plan 5
     $ siteplan sensitivity --plan 5 --sampling dirichlet --samples 5000 -o plan-rob.xlsx
     $ siteplan sensitivity --plan 5 --png frequencies.png -o plan-rob.json
+    $ siteplan sensitivity --plan 5 --scheduler tcp://192.168.1.10:8786
     """
     from siteplan.analyses.sensitivity.report import analyse
     from siteplan.outputs.formats import CHART
@@ -340,8 +346,12 @@ def sensitivity(scenario: str, method: str | None, weights: dict[str, float],
             seed=seed, sampling=sampling, concentration=concentration, bounds=bounds,
             value_noise=value_noise, fmt=fmt, output=output, overwrite=overwrite,
             png_path=png_path, heatmap_path=heatmap_path, map_path=map_path,
-            candidates=candidates, pack=pack, layer_overrides=layer_overrides)
+            candidates=candidates, pack=pack, layer_overrides=layer_overrides,
+            scheduler=scheduler)
         return
+    if scheduler != "sync":
+        raise UsageError("--scheduler is used with --plan K (plan robustness); SMAA runs in "
+                         "this process: drop --scheduler")
     if samples is None:
         samples = 10_000
     # every output is checked before the work, so that a failing command writes nothing

@@ -15,6 +15,7 @@ from siteplan.cli.options import (
     method_option,
     pack_options,
     scenario_option,
+    scheduler_option,
     weight_option,
 )
 from siteplan.cli.sensitivity import parse_bounds
@@ -71,13 +72,14 @@ from siteplan.cli.sensitivity import parse_bounds
 @click.option("--bound", "bounds", multiple=True, metavar="KEY=LO:HI", callback=parse_bounds,
               help="With --sampling bounds: weight share limits of a criterion, e.g. "
                    "talent=0.1:0.3 (repeatable; others range over 0..1).")
+@scheduler_option
 def surface(scenario: str, resolution: int, weights: dict[str, float], method: str | None,
             pack: str | None, layer_overrides: tuple[str, ...], output: str | None,
             overwrite: bool, n_hotspots: int, spacing: float, hotspots_out: str | None,
             map_path: str | None, max_memory_mb: float | None, all_criteria: bool,
             samples: int | None, top_q: float | None, seed: int | None,
             sampling: str | None, concentration: float | None,
-            bounds: dict[str, tuple[float, float]]) -> None:
+            bounds: dict[str, tuple[float, float]], scheduler: str) -> None:
     """Score every H3 cell of the study area under a scenario and report hotspots.
 
     Criteria are computed at the cell centres by the same code as for candidates;
@@ -98,6 +100,7 @@ def surface(scenario: str, resolution: int, weights: dict[str, float], method: s
     $ siteplan rank --candidates hot.csv
     $ siteplan surface -r 6 --map maps/surface.html
     $ siteplan surface -r 8 --robustness 1000 --top-q 5 -o surface.parquet
+    $ siteplan surface -r 8 --robustness 1000 --scheduler tcp://192.168.1.10:8786
     """
     from siteplan.analyses.surface.model import SurfaceModel, check_resolution, hotspots
     from siteplan.outputs.formats import HOTSPOTS, SURFACE
@@ -106,6 +109,15 @@ def surface(scenario: str, resolution: int, weights: dict[str, float], method: s
 
     res = check_resolution(resolution)
     robust = _robustness_options(samples, top_q, seed, sampling, concentration, bounds)
+    if robust is None and scheduler != "sync":
+        from siteplan.errors import UsageError
+
+        raise UsageError("--scheduler: used with --robustness N (the weight samples are what "
+                         "runs on dask); add --robustness or drop --scheduler")
+    if robust is not None:
+        from siteplan.analyses.scheduling import check_scheduler
+
+        check_scheduler(scheduler)
     # every output is checked before the work, so that a failing command writes nothing
     check_output(output, overwrite, SURFACE.suffixes, "-o", "a surface")
     check_output(hotspots_out, overwrite, HOTSPOTS.suffixes, "--hotspots-out",
@@ -130,7 +142,7 @@ def surface(scenario: str, resolution: int, weights: dict[str, float], method: s
     if robust is not None:
         from siteplan.analyses.surface.robustness import surface_robustness
 
-        rob = surface_robustness(model, **robust, n_hotspots=n_hotspots,
+        rob = surface_robustness(model, **robust, scheduler=scheduler, n_hotspots=n_hotspots,
                                  min_spacing_km=spacing, pack=p)
     spots = single if rob is None else rob.hotspots
     _print_summary(model, scores, single, rob)

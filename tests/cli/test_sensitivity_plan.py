@@ -136,3 +136,39 @@ def test_bad_input_is_one_line_and_writes_nothing(base: list[str], tmp_path: Pat
     one_error_line(run(*base, "--plan", "2", "--samples", "10", "-o", str(out / "r.txt")), 2,
                    "r.txt")
     assert list(out.iterdir()) == []
+
+
+def test_rank_and_help_do_not_import_dask() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom siteplan.cli import main\n"
+            "for args in (['--help'], ['rank', '-f', 'csv'], ['sensitivity', '--help']):\n"
+            "    try:\n        main(args)\n    except SystemExit:\n        pass\n"
+            "print('DASK', [m for m in sys.modules if m.split('.')[0] in "
+            "('dask', 'distributed')])\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert "DASK []" in out and "marrakech" in out.lower(), out[-500:]
+
+
+def test_scheduler_threads_gives_the_same_json_and_a_dead_address_one_line(
+        base: list[str], tmp_path: Path) -> None:
+    import socket
+
+    args = [*base, "--plan", "2", "--samples", "20", "-f", "json"]
+    ref, got = run(*args), run(*args, "--scheduler", "threads")
+    assert ref.exit_code == 0 and got.exit_code == 0, got.output
+    drop = ("runtime_s", "solve_time_s", "per_sample_solve_s")
+    a, b = json.loads(ref.output), json.loads(got.output)
+    assert {k: v for k, v in a.items() if k not in drop} == \
+        {k: v for k, v in b.items() if k not in drop}
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = tmp_path / "rob.json"
+    res = run(*args[:-2], "-o", str(out), "--scheduler", f"tcp://127.0.0.1:{port}")
+    one_error_line(res, 2, "--scheduler tcp://127.0.0.1:", "dask scheduler")
+    assert not out.exists()
+    one_error_line(run(*args, "--scheduler", "cluster"), 2, "--scheduler 'cluster'")
+    one_error_line(run(*base, "--scheduler", "threads"), 2, "used with --plan")

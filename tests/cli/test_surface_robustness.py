@@ -148,3 +148,20 @@ def test_help_lists_the_options() -> None:
     assert res.exit_code == 0
     for option in ("--robustness N", "--top-q Q", "--sampling", "--bound", "robust_share"):
         assert option in res.output, option
+
+
+def test_scheduler_threads_prints_the_same_and_bad_schedulers_are_one_line(  # type: ignore[no-untyped-def]
+        tiny_pack, tmp_path) -> None:
+    args = ("--robustness", "20", "--top-q", "10", "--hotspots", "3", "--seed", "5")
+    ref, got = run(tiny_pack, *args), run(tiny_pack, *args, "--scheduler", "threads")
+    assert ref.exit_code == 0 and got.exit_code == 0, got.output
+
+    def table(out: str) -> list[str]:  # the printed report without its timing line
+        return [line for line in out.splitlines() if " s" not in line and "time" not in line]
+
+    assert table(ref.output) == table(got.output)
+    one_error_line(run(tiny_pack, "--scheduler", "threads"), "--scheduler", "--robustness")
+    out = tmp_path / "s.parquet"
+    one_error_line(run(tiny_pack, *args, "--scheduler", "nowhere", "-o", str(out)),
+                   "--scheduler 'nowhere'")
+    assert not out.exists()

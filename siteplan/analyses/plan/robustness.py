@@ -40,7 +40,12 @@ How it is solved
 The plan problem is built once (:func:`siteplan.analyses.plan.select.selection_from_ranking`:
 distances, spacing pairs, park blocking, caps, lagging mask, diagnosis, MILP); each sample
 only changes the column costs of one HiGHS model, which is run again with the best plan
-found so far as its starting incumbent. Sites excluded by the scenario (hard constraints,
+found so far as its starting incumbent. The samples, all drawn up front from the seed, are
+solved in fixed chunks of :data:`CHUNK_SAMPLES` (each from a fresh copy of the problem,
+so each chunk's warm start begins afresh) and the chunk results are added in chunk order:
+``scheduler`` runs the chunks in this process (``"sync"``, the default, no dask) or as
+dask tasks (threads, processes, a dask.distributed cluster), with bitwise the same
+result. Sites excluded by the scenario (hard constraints,
 the lens scenarios' viability floor) stay excluded: as in SMAA only the score weights are
 sampled, the excluded set and the criteria with weight 0 (constraint-only criteria among
 them) do not move.
@@ -69,6 +74,12 @@ from numpy.typing import NDArray
 from siteplan import __version__
 from siteplan.analyses.plan.select import SelectionProblem, selection_from_ranking
 from siteplan.analyses.plan.steps import _UNSET, _plan_options, plan_layers
+from siteplan.analyses.scheduling import (
+    DEFAULT_SCHEDULER,
+    check_scheduler,
+    chunk_bounds,
+    run_chunks,
+)
 from siteplan.errors import UsageError
 from siteplan.scoring.ranking import aggregate_scores
 from siteplan.scoring.sampling import (
@@ -85,7 +96,7 @@ if TYPE_CHECKING:
     from siteplan.layers.pack import Pack
     from siteplan.scoring.ranking import Ranking
 
-__all__ = ["PLAN_ROBUSTNESS_KIND", "TOP_SETS", "PlanRobustness", "plan_robustness"]
+__all__ = ["CHUNK_SAMPLES", "PLAN_ROBUSTNESS_KIND", "TOP_SETS", "PlanRobustness", "plan_robustness"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -96,6 +107,8 @@ PLAN_ROBUSTNESS_KIND = "siteplan-plan-robustness"
 TOP_SETS = 10
 #: Sampled score vectors held at once (samples x sites), about 32 MB.
 _BLOCK_CELLS = 4_000_000
+#: Weight samples per chunk (one dask task; each chunk's warm start begins afresh).
+CHUNK_SAMPLES = 100
 
 WLC_RULE = (
     "robust plan = the K-set with the largest expected total score over the weight samples; "
@@ -435,11 +448,38 @@ def _selection(ranking: Ranking, pack: Pack | Mapping[str, Any], k: int | None,
     return problem
 
 
-def _solve_samples(problem: SelectionProblem, score_block: Any, ws: FloatArray
-                   ) -> tuple[IntArray, Counter[tuple[int, ...]], Counter[str], FloatArray,
-                              float]:
-    """Solve the plan for every weight sample: per-site counts, K-set counts, statuses,
-    the sum of the sampled scores and the seconds spent solving."""
+@dataclass(frozen=True, eq=False)
+class _ChunkWork:
+    """What every chunk of samples needs (sent once to each dask worker): the prepared
+    plan problem and the decision matrix of its candidates, with the ranking's method."""
+
+    problem: SelectionProblem
+    method: str
+    values: Any
+    matrix: FloatArray
+    directions: Any
+    options: Mapping[str, Any]
+
+    def scores(self, wb: FloatArray) -> FloatArray:
+        """Scores of the candidates under each weight vector (rows of ``wb``)."""
+        return np.atleast_2d(np.asarray(
+            aggregate_scores(self.method, self.values, self.matrix, self.directions, wb,
+                             dict(self.options)), dtype=float))
+
+
+@dataclass(frozen=True)
+class _ChunkResult:
+    counts: IntArray
+    sets: dict[tuple[int, ...], int]
+    statuses: dict[str, int]
+    score_sum: FloatArray
+    solve_s: float
+
+
+def _solve_chunk(work: _ChunkWork, ws: FloatArray) -> _ChunkResult:
+    """Solve the plan for every weight sample of one chunk, from a fresh copy of the
+    problem (so the plans depend only on the chunk, not on what ran before it)."""
+    problem = work.problem.fresh()
     n = problem.n
     counts = np.zeros(n, dtype=np.int64)
     sets: Counter[tuple[int, ...]] = Counter()
@@ -448,7 +488,7 @@ def _solve_samples(problem: SelectionProblem, score_block: Any, ws: FloatArray
     solve_s = 0.0
     block = max(1, _BLOCK_CELLS // max(n, 1))
     for start in range(0, ws.shape[0], block):
-        sc = score_block(ws[start:start + block])
+        sc = work.scores(ws[start:start + block])
         score_sum += sc.sum(axis=0)
         for row in sc:
             t0 = time.perf_counter()
@@ -457,6 +497,29 @@ def _solve_samples(problem: SelectionProblem, score_block: Any, ws: FloatArray
             counts[sel.chosen] += 1
             sets[tuple(int(i) for i in sel.chosen)] += 1
             statuses[sel.status] += 1
+    return _ChunkResult(counts, dict(sets), dict(statuses), score_sum, solve_s)
+
+
+def _solve_samples(work: _ChunkWork, ws: FloatArray, chunk_samples: int, scheduler: str
+                   ) -> tuple[IntArray, Counter[tuple[int, ...]], Counter[str], FloatArray,
+                              float]:
+    """Solve the plan for every weight sample, chunk by chunk on ``scheduler``: per-site
+    counts, K-set counts, statuses, the sum of the sampled scores and the seconds spent
+    solving. The chunks are fixed by ``chunk_samples`` and combined in chunk order, so the
+    result does not depend on the scheduler."""
+    chunks = [ws[a:b] for a, b in chunk_bounds(ws.shape[0], chunk_samples)]
+    results = run_chunks(_solve_chunk, work, chunks, scheduler)
+    counts = np.zeros(work.problem.n, dtype=np.int64)
+    sets: Counter[tuple[int, ...]] = Counter()
+    statuses: Counter[str] = Counter()
+    score_sum = np.zeros(work.problem.n)
+    solve_s = 0.0
+    for res in results:
+        counts += res.counts
+        sets.update(res.sets)
+        statuses.update(res.statuses)
+        score_sum += res.score_sum
+        solve_s += res.solve_s
     return counts, sets, statuses, score_sum, solve_s
 
 
@@ -480,6 +543,8 @@ def plan_robustness(
     solver: str | None = None,
     time_limit: float | None = None,
     warm_start: bool = True,
+    scheduler: str = DEFAULT_SCHEDULER,
+    chunk_samples: int = CHUNK_SAMPLES,
 ) -> PlanRobustness:
     """How often each site belongs to the plan when the weights are sampled.
 
@@ -513,8 +578,17 @@ def plan_robustness(
         The plan options of :func:`~siteplan.analyses.plan.steps.make_plan` (left out: the
         scenario's ``[plan]``); only the suitability objective depends on the weights.
     warm_start
-        Start each solve from the best plan found so far (False: from scratch; the same
-        plans up to ties within the MIP gap).
+        Start each solve from the best plan found so far in its chunk (False: from
+        scratch; the same plans up to ties within the MIP gap).
+    scheduler
+        Where the chunks of samples are solved (:mod:`siteplan.analyses.scheduling`):
+        ``"sync"`` (this process, no dask), ``"threads"``, ``"processes"`` or the address
+        of a dask.distributed scheduler (``"tcp://host:8786"``). The result is bitwise
+        the same whichever scheduler runs the chunks.
+    chunk_samples
+        Samples per chunk (one dask task each); every chunk starts from a fresh copy of
+        the plan problem, so the result depends on the chunk size (through the warm start,
+        and only within the MIP gap) but not on the scheduler.
 
     Returns
     -------
@@ -528,6 +602,8 @@ def plan_robustness(
         Infeasible constraints (e.g. K larger than the sites the constraints leave).
     """
     t_start = time.perf_counter()
+    scheduler = check_scheduler(scheduler)
+    chunk_bounds(1, chunk_samples)  # checks the chunk size before any work
     criteria, w, ws, used_bounds = _sample(ranking, samples, sampling, concentration, bounds,
                                            seed)
     notes: list[str] = []
@@ -544,14 +620,14 @@ def plan_robustness(
     row_of = {sid: j for j, sid in enumerate(ranking.included["id"].astype(str))}
     rows = np.array([row_of[sid] for sid in problem.ids], dtype=np.int64)
     v, x, d = values[rows], matrix[rows], directions
-    method, opts = ranking.method, dict(ranking.scenario.method_options)
-
-    def score_block(wb: FloatArray) -> FloatArray:
-        return np.atleast_2d(np.asarray(aggregate_scores(method, v, x, d, wb, opts), dtype=float))
+    method = ranking.method
+    work = _ChunkWork(problem.fresh(), method, v, x, d, dict(ranking.scenario.method_options))
+    score_block = work.scores
 
     published = sites["score"].to_numpy(dtype=float)
     single = problem.solve(published)
-    counts, sets, statuses, score_sum, solve_s = _solve_samples(problem, score_block, ws)
+    counts, sets, statuses, score_sum, solve_s = _solve_samples(work, ws, chunk_samples,
+                                                                scheduler)
     mean_scores = score_sum / ws.shape[0]
     mean_w = ws.mean(axis=0)
     if method == "wlc":

@@ -1338,6 +1338,37 @@ class SelectionProblem:
             reasons.append(why)
         self.unavailable_reasons = tuple(reasons)
 
+    def fresh(self) -> SelectionProblem:
+        """A copy in the state before any solve: no HiGHS model, no warm-start plans.
+
+        Solving a sequence of score vectors from a fresh copy gives plans that depend only
+        on that sequence (the warm start depends on the plans found before), so chunks of
+        samples solved on different workers give the plans a single process gives when it
+        solves the same chunks each from a fresh copy.
+        """
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new._model = None
+        new._highs = None
+        new._starts = np.zeros((0, 0))
+        new._seen = set()
+        new.notes = list(self.notes)
+        return new
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (sent to a dask worker) as a fresh copy: HiGHS objects and the highspy
+        module are not picklable, and a worker starts from the pre-solve state."""
+        state = self.fresh().__dict__.copy()
+        state["_highspy"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        if self.solver == "highs":
+            import highspy
+
+            self._highspy = highspy
+
     @property
     def region(self) -> tuple[str, ...]:
         """Region label of each candidate."""

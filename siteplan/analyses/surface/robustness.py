@@ -57,6 +57,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from siteplan.analyses.scheduling import (
+    DEFAULT_SCHEDULER,
+    check_scheduler,
+    chunk_bounds,
+    run_chunks,
+)
 from siteplan.analyses.surface.model import SurfaceModel, hotspots, wlc_scores
 from siteplan.errors import UsageError
 from siteplan.scoring.sampling import (
@@ -287,12 +293,37 @@ def _method_block(model: SurfaceModel, criteria: tuple[str, ...], wb: FloatArray
     return out
 
 
+@dataclass(frozen=True, eq=False)
+class _SurfaceWork:
+    """What every chunk of samples needs: the WLC value matrix, or the model itself for
+    the other methods (rescored by ``model.score``), the criteria and the top count."""
+
+    values: Any
+    model: SurfaceModel | None
+    criteria: tuple[str, ...]
+    top: int
+
+
+def _surface_chunk(work: _SurfaceWork, wb: FloatArray
+                   ) -> tuple[IntArray, FloatArray, IntArray]:
+    """One chunk of samples: per valid cell the samples putting it in the top, and per
+    sample the threshold score and the number of cells in the top."""
+    block = (wlc_scores(work.values, wb) if work.model is None
+             else _method_block(work.model, work.criteria, wb))
+    counts = np.zeros(block.shape[1], dtype=np.int64)
+    thresholds = np.empty(wb.shape[0], dtype=np.float64)
+    in_top = np.empty(wb.shape[0], dtype=np.int64)
+    _count_top(block, work.top, counts, thresholds, in_top)
+    return counts, thresholds, in_top
+
+
 def surface_robustness(model: SurfaceModel, samples: int = 1000, *, top_q: float = 5.0,
                        sampling: str = "uniform", concentration: float = 50.0,
                        bounds: Mapping[str, Sequence[float]] | None = None,
                        seed: int | None = 42, chunk: int | None = None,
                        n_hotspots: int = 10, min_spacing_km: float = 25.0,
-                       pack: Pack | None = None) -> SurfaceRobustness:
+                       pack: Pack | None = None,
+                       scheduler: str = DEFAULT_SCHEDULER) -> SurfaceRobustness:
     """How often each valid cell is in the top ``top_q`` % when the weights are sampled.
 
     Parameters
@@ -317,6 +348,12 @@ def surface_robustness(model: SurfaceModel, samples: int = 1000, *, top_q: float
     n_hotspots, min_spacing_km, pack
         The robust hotspots: how many, their minimum spacing (km) and the pack whose
         towns name them, as in :func:`~siteplan.analyses.surface.model.hotspots`.
+    scheduler
+        Where the chunks are scored (:mod:`siteplan.analyses.scheduling`): ``"sync"``
+        (this process, no dask), ``"threads"``, ``"processes"`` or a dask.distributed
+        address. The chunks are fixed by ``chunk`` and their counts are integers, so the
+        result is bitwise the same whichever scheduler; each running chunk holds its own
+        block of scores (memory grows with the number of chunks run at once).
 
     Returns
     -------
@@ -329,6 +366,7 @@ def surface_robustness(model: SurfaceModel, samples: int = 1000, *, top_q: float
         scenario with fewer than two weighted criteria.
     """
     t_start = time.perf_counter()
+    scheduler = check_scheduler(scheduler)
     q, used_bounds = check_options(model.scenario, samples, top_q=top_q, sampling=sampling,
                                    concentration=concentration, bounds=bounds, seed=seed)
     method = model.scenario.method
@@ -337,15 +375,14 @@ def surface_robustness(model: SurfaceModel, samples: int = 1000, *, top_q: float
     wlc = method == "wlc"
     step = _check_chunk(chunk, n, s, 4 if wlc else 8)
     top = top_count(n, q)
+    work = _SurfaceWork(model.values if wlc else None, None if wlc else model, criteria, top)
+    results = run_chunks(_surface_chunk, work, [ws[a:b] for a, b in chunk_bounds(s, step)],
+                         scheduler)
     counts_valid = np.zeros(n, dtype=np.int64)
-    thresholds = np.empty(s, dtype=np.float64)
-    in_top = np.empty(s, dtype=np.int64)
-    for start in range(0, s, step):
-        stop = min(s, start + step)
-        block = (wlc_scores(model.values, ws[start:stop]) if wlc
-                 else _method_block(model, criteria, ws[start:stop]))
-        _count_top(block, top, counts_valid, thresholds[start:stop], in_top[start:stop])
-        del block
+    for res in results:  # integer counts: the sum is exact, whatever the order
+        counts_valid += res[0]
+    thresholds = np.concatenate([res[1] for res in results]).astype(np.float64)
+    in_top = np.concatenate([res[2] for res in results]).astype(np.int64)
     counts = np.zeros(model.n_cells, dtype=np.int64)
     counts[model.valid] = counts_valid
     share = np.full(model.n_cells, np.nan)

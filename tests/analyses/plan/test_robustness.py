@@ -272,3 +272,62 @@ def test_morocco_default_plans_meet_every_constraint(morocco: tuple[Ranking, Pac
     d = rob.to_dict()
     assert d["kind"] == "siteplan-plan-robustness" and len(d["top_sets"]) <= 10
     assert sum(x["selection_frequency"] for x in d["sites"]) == pytest.approx(5)
+
+
+# ----------------------------------------------------------------------------- schedulers
+
+
+def assert_bitwise_same(a: PlanRobustness, b: PlanRobustness) -> None:
+    """Everything but the timings is the same, to the bit."""
+    assert a.counts.tobytes() == b.counts.tobytes()
+    assert a.mean_scores.tobytes() == b.mean_scores.tobytes()
+    assert a.weight_samples.tobytes() == b.weight_samples.tobytes()
+    assert a.sets == b.sets and a.statuses == b.statuses
+    assert a.robust_plan == b.robust_plan and a.single_weight_plan == b.single_weight_plan
+    assert a.table().equals(b.table()) and a.regions_table().equals(b.regions_table())
+
+
+@pytest.mark.parametrize("scheduler", ["threads", "processes"])
+def test_local_dask_schedulers_give_the_sync_result(tiny: tuple[Ranking, Pack],
+                                                    scheduler: str) -> None:
+    r, pack = tiny
+    ref = plan_robustness(r, pack, k=2, max_per_region=1, samples=30, seed=5, chunk_samples=7)
+    got = plan_robustness(r, pack, k=2, max_per_region=1, samples=30, seed=5, chunk_samples=7,
+                          scheduler=scheduler)
+    assert_bitwise_same(ref, got)
+    sites, _ = brute_force(r, pack, ref, k=2, max_per_region=1)
+    assert ref.counts.tolist() == [sites.get(s, 0) for s in ref.site_ids]
+
+
+@pytest.mark.slow
+def test_a_local_cluster_gives_the_sync_result_on_the_morocco_default(
+        morocco: tuple[Ranking, Pack]) -> None:
+    from distributed import LocalCluster
+
+    r, pack = morocco
+    ref = plan_robustness(r, pack, 5, samples=50, seed=42, chunk_samples=10)
+    cold = plan_robustness(r, pack, 5, samples=50, seed=42, chunk_samples=10,
+                           warm_start=False)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                      dashboard_address=None) as cluster:
+        got = plan_robustness(r, pack, 5, samples=50, seed=42, chunk_samples=10,
+                              scheduler=cluster.scheduler_address)
+        got_cold = plan_robustness(r, pack, 5, samples=50, seed=42, chunk_samples=10,
+                                   warm_start=False, scheduler=cluster.scheduler_address)
+    assert_bitwise_same(ref, got)
+    assert_bitwise_same(cold, got_cold)
+    assert ref.frequency.tobytes() == got.frequency.tobytes()
+    # the cold-started plans are those of the brute-force loop over the public make_plan
+    # (the warm-started ones are not: a known defect of the warm start, see the report)
+    sites, sets = brute_force(r, pack, cold, k=5)
+    assert got_cold.counts.tolist() == [sites.get(s, 0) for s in got_cold.site_ids]
+    assert as_id_sets(got_cold) == sets
+
+
+def test_a_bad_scheduler_or_chunk_size_is_refused_before_any_work(
+        tiny: tuple[Ranking, Pack]) -> None:
+    r, pack = tiny
+    with pytest.raises(UsageError, match="--scheduler 'nowhere'"):
+        plan_robustness(r, pack, k=2, scheduler="nowhere")
+    with pytest.raises(UsageError, match="chunk size 0"):
+        plan_robustness(r, pack, k=2, chunk_samples=0)

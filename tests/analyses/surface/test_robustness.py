@@ -288,3 +288,48 @@ def test_package_exports() -> None:
     assert surface.SurfaceRobustness is SurfaceRobustness
     with pytest.raises(AttributeError):
         _ = surface.nope
+
+
+# --------------------------------------------------------------------------- schedulers
+
+
+def _assert_bitwise_same(a, b) -> None:  # type: ignore[no-untyped-def]
+    for name in ("counts", "share", "thresholds", "cells_in_top", "weight_samples"):
+        assert getattr(a, name).tobytes() == getattr(b, name).tobytes(), name
+    assert a.hotspots.drop(columns="geometry").equals(b.hotspots.drop(columns="geometry"))
+
+
+@pytest.mark.parametrize(("method", "scheduler"), [
+    ("wlc", "threads"), ("wlc", "processes"), ("topsis", "threads"),
+])
+def test_dask_schedulers_give_the_sync_result(tiny_model, method, scheduler) -> None:  # type: ignore[no-untyped-def]
+    from siteplan.analyses.surface.robustness import surface_robustness
+
+    model = replace(tiny_model, scenario=tiny_model.scenario.with_method(method))
+    ref = surface_robustness(model, 40, top_q=10.0, chunk=6, seed=4)
+    got = surface_robustness(model, 40, top_q=10.0, chunk=6, seed=4, scheduler=scheduler)
+    _assert_bitwise_same(ref, got)
+    counts, per_sample = _brute_force(model, got.weight_samples, got.criteria, 10.0)
+    np.testing.assert_array_equal(got.counts, counts)
+    np.testing.assert_array_equal(got.cells_in_top, per_sample)
+
+
+@pytest.mark.slow
+def test_a_local_cluster_gives_the_sync_result(tiny_model) -> None:  # type: ignore[no-untyped-def]
+    from distributed import LocalCluster
+
+    from siteplan.analyses.surface.robustness import surface_robustness
+
+    ref = surface_robustness(tiny_model, 50, top_q=5.0, chunk=8, seed=11)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                      dashboard_address=None) as cluster:
+        got = surface_robustness(tiny_model, 50, top_q=5.0, chunk=8, seed=11,
+                                 scheduler=cluster.scheduler_address)
+    _assert_bitwise_same(ref, got)
+
+
+def test_a_bad_scheduler_is_refused(tiny_model) -> None:  # type: ignore[no-untyped-def]
+    from siteplan.analyses.surface.robustness import surface_robustness
+
+    with pytest.raises(UsageError, match="--scheduler 'everywhere'"):
+        surface_robustness(tiny_model, 10, scheduler="everywhere")
