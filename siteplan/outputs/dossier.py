@@ -360,13 +360,15 @@ def _sec_cover(ctx: _Ctx) -> str:
     title = ctx.title
     date = ctx.date
     pack_version = ctx.pack_version
+    colon = "\u00a0: " if lang == "fr" else ": "
     return (
         f'<div class="cover"><h1>{esc(t(lang, "doc_title"))}</h1>'
         f'<div class="subtitle">{esc(t(lang, "subtitle"))}</div>'
-        f'<p><b>{esc(t(lang, "scenario"))}</b>: {esc(title)} (<code>{esc(scen.name)}</code>)</p>'
-        f'<p><b>{esc(t(lang, "date"))}</b>: {esc(date)}</p>'
-        f'<p><b>{esc(t(lang, "version"))}</b>: {esc(__version__)}</p>'
-        f'<p><b>{esc(t(lang, "pack"))}</b>: {esc(pack.manifest.title or pack.manifest.name)}'
+        f'<p><b>{esc(t(lang, "scenario"))}</b>{colon}{esc(title)} '
+        f'(<code>{esc(scen.name)}</code>)</p>'
+        f'<p><b>{esc(t(lang, "date"))}</b>{colon}{esc(date)}</p>'
+        f'<p><b>{esc(t(lang, "version"))}</b>{colon}{esc(__version__)}</p>'
+        f'<p><b>{esc(t(lang, "pack"))}</b>{colon}{esc(pack.manifest.title or pack.manifest.name)}'
         f' {esc(pack_version)}</p></div>')
 
 
@@ -702,12 +704,13 @@ def _sec_reproducibility(ctx: _Ctx) -> str:
     command = ctx.command
     seed = ctx.seed
     digest = _scenario_digest(scen)
+    colon = "\u00a0: " if lang == "fr" else ": "
     return (_section("repro", lang, (
-        f"<p><b>{esc(t(lang, 'repro_command'))}</b>: <code>{esc(command)}</code></p>"
-        f"<p><b>{esc(t(lang, 'repro_seed'))}</b>: {esc(seed)}</p>"
-        f"<p><b>{esc(t(lang, 'repro_hash'))}</b>: <code>{esc(digest)}</code></p>"
-        f"<p><b>{esc(t(lang, 'version'))}</b>: {esc(__version__)} &middot; "
-        f"<b>{esc(t(lang, 'pack'))}</b>: {esc(pack.manifest.name)} {esc(pack_version)}</p>"
+        f"<p><b>{esc(t(lang, 'repro_command'))}</b>{colon}<code>{esc(command)}</code></p>"
+        f"<p><b>{esc(t(lang, 'repro_seed'))}</b>{colon}{esc(seed)}</p>"
+        f"<p><b>{esc(t(lang, 'repro_hash'))}</b>{colon}<code>{esc(digest)}</code></p>"
+        f"<p><b>{esc(t(lang, 'version'))}</b>{colon}{esc(__version__)} &middot; "
+        f"<b>{esc(t(lang, 'pack'))}</b>{colon}{esc(pack.manifest.name)} {esc(pack_version)}</p>"
         f'<p class="note">{esc(t(lang, "repro_note"))}</p>')))
     facts["scenario_sha256"] = digest
 
