@@ -45,7 +45,7 @@ add_candidates_option = click.option(
 
 def print_ranking(r: Any, top: int | None, to_file: bool = False, lang: str = "en") -> None:
     """The ranking table and the excluded sites, on stdout, in ``lang``."""
-    from siteplan.outputs.language import fmt_score, heading, reason_in, sheet_name
+    from siteplan.outputs.language import fmt_score, heading, labeller, reason_in, sheet_name
     from siteplan.scenario import LENSES, METHOD_INFO
 
     inc = r.included
@@ -82,7 +82,8 @@ def print_ranking(r: Any, top: int | None, to_file: bool = False, lang: str = "e
     exc = r.sites[r.sites["excluded"]]
     if len(exc):
         listed = exc.head(top) if top else exc
-        reasons = ["; ".join(reason_in(x, r.scenario, lang) for x in xs)
+        label = labeller(r.scenario, lang)  # once: a 100,000-site run lists many reasons
+        reasons = ["; ".join(reason_in(x, r.scenario, lang, label) for x in xs)
                    for xs in listed["reasons"].tolist()]
         print_table(f"{sheet_name('Excluded', lang)} ({len(exc)})",
                     [heading(c, lang) for c in ("site", "province", "reasons")],

@@ -163,9 +163,17 @@ VALUES: dict[str, dict[str, str]] = {
 }
 
 
+def _say(table: dict[str, dict[str, str]], word: str, lang: str, values: dict[str, object]
+         ) -> str:
+    """``word`` looked up in one of the word tables, in ``lang``, filled with ``values``; a
+    word the table does not know is shown as it is. Every lookup below goes through here."""
+    text = table.get(word, {}).get(lang, word)
+    return text.format(**values) if values else text
+
+
 def value_word(word: str, lang: str) -> str:
     """A coded value people read (``benefit``, ``cost``) in ``lang``."""
-    return VALUES.get(word, {}).get(lang, word)
+    return _say(VALUES, word, lang, {})
 
 
 #: sheet names of the ranking workbook, and the rows of its method sheet
@@ -320,14 +328,12 @@ PLAN_WORDS: dict[str, dict[str, str]] = {
 
 def plan_word(word: str, lang: str, **values: object) -> str:
     """A word or heading of the printed plan in ``lang`` (filled with ``values``)."""
-    text = PLAN_WORDS.get(word, {}).get(lang, word)
-    return text.format(**values) if values else text
+    return _say(PLAN_WORDS, word, lang, values)
 
 
 def map_word(word: str, lang: str, **values: object) -> str:
     """A word or phrase of the maps in ``lang`` (filled with ``values``); unknown: as is."""
-    text = MAP_WORDS.get(word, {}).get(lang, word)
-    return text.format(**values) if values else text
+    return _say(MAP_WORDS, word, lang, values)
 
 
 assert all(v.keys() == {*LANGUAGES}
@@ -337,12 +343,12 @@ assert all(v.keys() == {*LANGUAGES}
 
 def heading(code: str, lang: str) -> str:
     """The heading of column ``code`` in ``lang`` (a code it does not know: as it is)."""
-    return HEADINGS.get(code, {}).get(lang, code)
+    return _say(HEADINGS, code, lang, {})
 
 
 def sheet_name(word: str, lang: str) -> str:
     """A sheet name, method-sheet row or fixed word of the ranking outputs in ``lang``."""
-    return SHEETS.get(word, {}).get(lang, word)
+    return _say(SHEETS, word, lang, {})
 
 
 def labeller(scenario: Scenario, lang: str) -> Callable[[str], str]:
@@ -358,11 +364,13 @@ def labeller(scenario: Scenario, lang: str) -> Callable[[str], str]:
     return lambda text: table.get(text, text)
 
 
-def reason_in(text: str, scenario: Scenario, lang: str) -> str:
-    """A stored (English) reason or note shown in ``lang``."""
+def reason_in(text: str, scenario: Scenario, lang: str,
+              label: Callable[[str], str] | None = None) -> str:
+    """A stored (English) reason or note shown in ``lang``; ``label`` (from
+    :func:`labeller`) saves rebuilding the scenario's label table for every reason."""
     if lang == "en":
         return text
-    return translate(text, lang, labeller(scenario, lang))
+    return translate(text, lang, label or labeller(scenario, lang))
 
 
 def localise_table(df: pd.DataFrame, lang: str, scenario: Scenario) -> pd.DataFrame:
