@@ -35,6 +35,12 @@ def check_writable(path: str | os.PathLike[str], overwrite: bool) -> Path:
         why = "read-only file system" if _read_only(folder) else "permission denied"
         raise OutputError(f"{p}: cannot write in '{folder}' ({why}); choose a folder you can "
                           "write to")
+    try:  # what os.access cannot tell: a folder that refuses new files (/proc, some mounts)
+        with tempfile.TemporaryFile(dir=folder):  # unnamed where the OS allows: nothing left
+            pass
+    except OSError as exc:
+        raise OutputError(f"{p}: cannot create a file in '{folder}' ({exc.strerror or exc}); "
+                          "choose a folder you can write to") from None
     if p.exists() and not os.access(p, os.W_OK) and _read_only(folder):
         raise OutputError(f"{p}: cannot replace it (read-only file system); choose another "
                           "path")
@@ -161,7 +167,11 @@ def atomic_path(path: str | os.PathLike[str], overwrite: bool = True) -> Iterato
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.",
                                         suffix=".tmp" + target.suffix, dir=target.parent)
     except OSError as exc:
-        raise (write_failure(target, exc) or exc) from None
+        # no file can be made there (a full or read-only disk, or a folder such as /proc
+        # that refuses new files): always one line, whatever the errno
+        raise (write_failure(target, exc) or OutputError(
+            f"{target}: cannot create a file in '{target.parent}' ({exc.strerror or exc}); "
+            "choose a folder you can write to")) from None
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()  # writers such as pyogrio refuse to write over an existing file

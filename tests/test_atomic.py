@@ -64,3 +64,11 @@ def test_an_existing_output_that_is_not_a_regular_file_is_never_replaced(tmp_pat
         assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
         with pytest.raises(OutputError, match="device"):
             check_writable("/dev/null", overwrite=True)
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+def test_a_folder_that_refuses_new_files_gives_one_line() -> None:
+    """/proc passes the writable check (as root) but refuses to create files: the error is
+    an OutputError naming the path and the folder, not an internal error."""
+    with pytest.raises(OutputError, match=r"/proc/x\.json: cannot create a file in '/proc'"):
+        write_text_atomic(Path("/proc/x.json"), "{}")

@@ -190,3 +190,11 @@ def test_french_plan_workbook_has_french_sheets_and_the_jsons_figures(tmp_path: 
     assert eq.loc["gini", "plan 2030"] == pytest.approx(d["equity"]["plan"]["gini"])
     assert eq.loc["gini", "libellé"] == "Gini (régions)"
     assert regions["emplois 2030 (plan)"].sum() == pytest.approx(d["targets"]["target_jobs"])
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+def test_a_folder_that_refuses_files_is_found_before_the_work() -> None:
+    res = CliRunner().invoke(cli, ["plan", "-k", "3", "-o", "/proc/x.xlsx"])
+    assert res.exit_code == 1
+    assert "cannot create a file in '/proc'" in res.output
+    assert "Marrakech" not in res.output  # refused before the plan was solved and printed
