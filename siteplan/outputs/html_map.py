@@ -907,8 +907,8 @@ def _add_sites(m: folium.Map, ranking: Ranking, lon: NDArray[np.float64], lat: N
                    f'<div class="sp-hint">{map_word("larger circle", lang)}'
                    + (map_word("number = rank", lang, n=top_n) if top_n else "") + "</div>"]
     if excluded_mask.any():
-        site_legend.append(_swatch("#616161", map_word("excluded (see popup)", lang), circle=True, dashed=True,
-                                   fill=EXCLUDED_COLOUR))
+        site_legend.append(_swatch("#616161", map_word("excluded (see popup)", lang),
+                                   circle=True, dashed=True, fill=EXCLUDED_COLOUR))
     return site_legend
 
 
