@@ -211,6 +211,21 @@ def add_graduates(out: Path) -> None:
         tmp.replace(path)
 
 
+def _basemap(out: Path) -> dict[str, Any]:
+    """The basemap layer: rebuilt when NATURAL_EARTH_DIR names the Natural Earth GeoJSON
+    directory (see basemap.py), else the file in the pack is kept as built."""
+    import os
+
+    module = _load("basemap")
+    source = os.environ.get("NATURAL_EARTH_DIR")
+    if source:
+        module.build(Path(source), out)
+    elif not (out / "basemap.geojson").exists():
+        raise SystemExit("basemap.geojson is missing: set NATURAL_EARTH_DIR to the Natural "
+                         "Earth GeoJSON directory (see geodata/build/basemap.py)")
+    return dict(module.SPEC)
+
+
 def write_manifest(out: Path, sections: dict[str, dict[str, Any]]) -> Path:
     import tomli_w
 
@@ -229,6 +244,7 @@ def build(out: Path = DEFAULT_OUT) -> Path:
     sections.update(_load("admin").build(out))
     sections.update(_load("points").build(out))
     sections.update(_load("settlements").build(out))
+    sections["basemap"] = _basemap(out)
     extra = add_offshoring_presence(out)
     add_graduates(out)
     extra.update(add_offshoring_jobs(out))

@@ -107,9 +107,21 @@ CONTEXT_LAYERS: tuple[tuple[str, str, str, str | None, bool, tuple[tuple[str, st
      (("city", "city"), ("kind", "kind"), ("opening_year", "opened"), ("jobs", "jobs"))),
 )
 RAIL_CONVENTIONAL = "#737373"
+#: context points stay smaller than the smallest ranked candidate circle (SITE_MIN_RADIUS)
+CONTEXT_MAX_RADIUS, SITE_MIN_RADIUS = 6.0, 8.0
 #: map panes below Leaflet's overlay pane (z 400, where the sites are): zones, then
 #: raster/polygon overlays, then context points; toggling a layer keeps this order
-PANES = (("sp-zones", 380), ("sp-raster", 385), ("sp-context", 390), ("sp-picks", 450))
+PANES = (("sp-base", 370), ("sp-zones", 380), ("sp-raster", 385), ("sp-lines", 388),
+         ("sp-context", 410),
+         ("sp-picks", 450), ("sp-labels", 460))
+# sp-base: the pack's offline basemap (land, borders) under everything; sp-context sits
+# above the candidate circles (their points are smaller), so that a university or a park
+# at a town's centre stays visible and clickable over that town's candidate site;
+# sp-labels: city names and rank labels, which never take clicks
+#: colours of the offline basemap: sea (the page), land, coastline, borders
+SEA_COLOUR, LAND_COLOUR, COAST_COLOUR, BORDER_COLOUR = "#c6dcec", "#f4f1ea", "#7a9cb8", "#6e6e6e"
+#: the layer of a pack that holds its basemap (kind = land | boundary | place)
+BASEMAP_LAYER = "basemap"
 # sp-picks: points of analysis overlays (a plan's chosen sites, hotspots), drawn above the
 # candidate sites (Leaflet's overlay pane, 400) so that the result of an analysis stands out
 
@@ -377,7 +389,9 @@ def _point_layer(m: folium.Map, pack: Pack, spec: tuple[Any, ...],
     if size_col and size_col in gdf.columns:
         vals = gdf[size_col].to_numpy(dtype=np.float64)
         top = np.nanmax(vals) if np.isfinite(vals).any() else np.nan
-        sizes = np.where(np.isfinite(vals) & (top > 0), 3.0 + 9.0 * np.sqrt(
+        # at most CONTEXT_MAX_RADIUS px, below the smallest candidate circle, so that a
+        # context point drawn over a town's candidate leaves that circle's ring clickable
+        sizes = np.where(np.isfinite(vals) & (top > 0), 2.5 + (CONTEXT_MAX_RADIUS - 2.5) * np.sqrt(
             np.clip(np.nan_to_num(vals) / (top if top > 0 else 1.0), 0, 1)), 3.0)
     css = "sp-" + {"universities": "university", "airports": "airport", "rail_stations": "rail",
                    "ports": "port", "motorway_access": "motorway", "parks": "park"}[name]
@@ -596,8 +610,13 @@ html body .leaflet-container { background: %(bg)s; }
 .leaflet-container .sp-ramp { height: 10px; border: 1px solid #999; }
 .leaflet-container .sp-ramp-labels { display: flex; justify-content: space-between;
   font-size: 11px; }
-.leaflet-container .sp-rank-label { background: transparent; border: 0; }
-.leaflet-container .sp-rank-label span { display: block; width: 20px; height: 20px;
+.leaflet-container .sp-rank-label, .leaflet-container .sp-place { background: transparent;
+  border: 0; }
+.leaflet-container .sp-place span { position: absolute; transform: translate(-50%%, -50%%);
+  white-space: nowrap; font-size: 11px; color: #333; font-style: italic;
+  text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; pointer-events: none; }
+.leaflet-container .sp-rank-label span { display: block; position: absolute; left: -10px;
+  top: -10px; width: 20px; height: 20px;
   line-height: 20px; text-align: center; font-weight: 700; font-size: 11px; color: #111;
   text-shadow: 0 0 3px #fff, 0 0 3px #fff; }
 .leaflet-container .sp-popup h4 { margin: 0 0 2px; font-size: 14px; }
@@ -693,6 +712,7 @@ def render_map(ranking: Ranking, *, pack: Pack | None = None, indicator: str | N
         render with every resource inline.
     """
     import folium
+    from branca.element import Element
     from folium.plugins import Fullscreen
 
     html_control, _ = _macro_classes()
@@ -703,11 +723,15 @@ def render_map(ranking: Ranking, *, pack: Pack | None = None, indicator: str | N
     m = _base_map(ranking, self_contained, tiles, lang)
 
     legend: list[str] = []
+    if _add_basemap(m, pack, zones) and not tiles:
+        m.get_root().header.add_child(Element(  # type: ignore[attr-defined]
+            f"<style>html body .leaflet-container {{ background: {SEA_COLOUR}; }}</style>"),
+            name="siteplan_sea")
     if ch is not None:
         _add_zones(m, ch, pack, show_zones, legend, lang)
     if pack is not None:
         _add_context(m, pack, legend)
-    legend[:0] = _add_sites(m, ranking, lon, lat, top_n, lang)
+    legend[:0] = _add_sites(m, ranking, lon, lat, top_n, lang, _basemap_places(pack))
     for ov in overlays:
         _add_overlay(m, ov, legend)
 
@@ -860,7 +884,8 @@ def _add_context(m: folium.Map, pack: Pack, legend: list[str]) -> None:
 
 
 def _add_sites(m: folium.Map, ranking: Ranking, lon: NDArray[np.float64], lat: NDArray[np.float64],
-               top_n: int, lang: str = "en") -> list[str]:
+               top_n: int, lang: str = "en",
+               places: Sequence[tuple[str, float, float, int]] = ()) -> list[str]:
     """The candidate circles (best drawn last, on top) and rank labels; returns their legend."""
     import folium
 
@@ -870,7 +895,7 @@ def _add_sites(m: folium.Map, ranking: Ranking, lon: NDArray[np.float64], lat: N
     vmin, vmax = score_range(ranking)
     colours = score_colours(sites["score"].to_numpy(dtype=np.float64), vmin, vmax)
     group = folium.FeatureGroup(name="Candidate sites", show=True)
-    labels = folium.FeatureGroup(name=f"Rank labels (top {top_n})", show=True)
+    ranks: dict[str, int] = {}
     order = np.concatenate([np.flatnonzero(excluded_mask),
                             np.flatnonzero(~excluded_mask)[::-1]])
     for i in order.tolist():
@@ -886,23 +911,19 @@ def _add_sites(m: folium.Map, ranking: Ranking, lon: NDArray[np.float64], lat: N
             ).add_to(group)
             continue
         rnk = int(row["rank"])
-        radius = round(6.0 + 8.0 * (1.0 - (rnk - 1) / max(n_ranked - 1, 1)), 1)
+        radius = round(SITE_MIN_RADIUS + 7.0 * (1.0 - (rnk - 1) / max(n_ranked - 1, 1)), 1)
         tip = (f"<b>{esc(row['name'])}</b><br>{map_word('rank', lang)} {rnk} &middot; score "
                f"{fmt_num(float(row['score']), lang, 3)}")
-        folium.CircleMarker(
+        marker = folium.CircleMarker(
             location=[lat[i], lon[i]], radius=radius, color="#252525", weight=1, fill=True,
             fill_color=colours[i], fill_opacity=0.92, class_name=f"sp-site sp-rank-{rnk}",
             tooltip=folium.Tooltip(tip), popup=popup,
-        ).add_to(group)
-        if rnk <= top_n:
-            folium.Marker(
-                location=[lat[i], lon[i]], interactive=False, keyboard=False,
-                icon=folium.DivIcon(html=f"<span>{rnk}</span>", class_name="sp-rank-label",
-                                    icon_size=(20, 20), icon_anchor=(10, 10)),
-            ).add_to(labels)
+        )
+        marker.options["siteplanId"] = str(row["id"])
+        marker.add_to(group)
+        ranks[str(row["id"])] = rnk
     group.add_to(m)
-    if top_n and n_ranked:
-        labels.add_to(m)
+    _add_label_script(m, ranks, top_n, places)
     site_legend = [_ramp_html(map_word("Candidate sites: score", lang), vmin, vmax, SCORE_CMAP),
                    f'<div class="sp-hint">{map_word("larger circle", lang)}'
                    + (map_word("number = rank", lang, n=top_n) if top_n else "") + "</div>"]
@@ -910,6 +931,164 @@ def _add_sites(m: folium.Map, ranking: Ranking, lon: NDArray[np.float64], lat: N
         site_legend.append(_swatch("#616161", map_word("excluded (see popup)", lang),
                                    circle=True, dashed=True, fill=EXCLUDED_COLOUR))
     return site_legend
+
+
+#: labels: rank labels first (best rank first), then place names by population, each shown
+#: only where its box overlaps no label kept before it; places below a zoom's population
+#: floor are hidden (PLACE_FLOORS: zoom -> smallest population named from that zoom on)
+PLACE_FLOORS = ((0, 10**9), (5, 500_000), (6, 150_000), (7, 60_000), (8, 25_000), (9, 0))
+_LABEL_JS = """
+(function (map, ranks, topN, places, floors) {
+    window.siteplanRanks = ranks;
+    var sites = [], rankLabels = {}, placeLabels = [];
+    map.eachLayer(function (l) {
+        if (l.options && l.options.siteplanId !== undefined && l.getLatLng) { sites.push(l); }
+    });
+    function label(ll, cls) {
+        var mk = L.marker(ll, {pane: "sp-labels", interactive: false, keyboard: false,
+            icon: L.divIcon({className: cls, html: "<span></span>", iconSize: [0, 0]})});
+        mk.addTo(map);
+        return mk;
+    }
+    sites.forEach(function (s) { rankLabels[s.options.siteplanId] = label(s.getLatLng(),
+                                                                       "sp-rank-label"); });
+    places.forEach(function (p) {
+        var mk = label([p[1], p[2]], "sp-place");
+        mk.getElement().firstChild.textContent = p[0];
+        placeLabels.push({mk: mk, pop: p[3]});
+    });
+    function hits(a, b) {
+        return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    }
+    window.siteplanSiteMarkers = sites;
+    window.siteplanDeclutter = function () {
+        var r = window.siteplanRanks || {}, items = [], kept = [], z = map.getZoom(), floor = 0;
+        floors.forEach(function (f) { if (z >= f[0]) { floor = f[1]; } });
+        Object.keys(rankLabels).forEach(function (id) {
+            var el = rankLabels[id].getElement(), k = r[id];
+            if (k >= 1 && k <= topN) { el.firstChild.textContent = String(k);
+                                       items.push({el: el, order: k}); }
+            else { el.style.display = "none"; }
+        });
+        items.sort(function (a, b) { return a.order - b.order; });
+        placeLabels.forEach(function (p) {
+            if (p.pop >= floor) { items.push({el: p.mk.getElement()}); }
+            else { p.mk.getElement().style.display = "none"; }
+        });
+        items.forEach(function (it) {
+            it.el.style.display = "";
+            var b = it.el.firstChild.getBoundingClientRect();
+            for (var i = 0; i < kept.length; i++) {
+                if (hits(b, kept[i])) { it.el.style.display = "none"; return; }
+            }
+            kept.push({left: b.left - 2, right: b.right + 2, top: b.top - 1,
+                       bottom: b.bottom + 1});
+        });
+    };
+    map.on("zoomend", window.siteplanDeclutter);
+    map.whenReady(function () { setTimeout(window.siteplanDeclutter, 0); });
+})(%(map)s, %(ranks)s, %(top_n)d, %(places)s, %(floors)s);
+"""
+
+
+def _js_json(value: Any) -> str:
+    """JSON for an inline script: ``<``, ``>`` and ``&`` as \\u escapes (no tag breaks out)."""
+    import json
+
+    return (json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def _add_label_script(m: folium.Map, ranks: Mapping[str, int], top_n: int,
+                      places: Sequence[tuple[str, float, float, int]] = ()) -> None:
+    """Rank labels and place names drawn and decluttered in the browser (see _LABEL_JS).
+
+    The labels are text nodes set by ``textContent`` (never HTML); ``window.siteplanRanks``
+    and ``window.siteplanDeclutter()`` let other scripts (the weight sliders) re-rank.
+    """
+    from branca.element import MacroElement
+    from jinja2 import Template
+
+    code = _LABEL_JS % {"map": m.get_name(), "ranks": _js_json(ranks), "top_n": top_n,
+                        "places": _js_json([list(p) for p in places]),
+                        "floors": _js_json([list(f) for f in PLACE_FLOORS])}
+    el = MacroElement()
+    el._template = Template("{% macro script(this, kwargs) %}{{ this.sp_code }}{% endmacro %}")
+    el.sp_code = code  # type: ignore[attr-defined]
+    m.add_child(el, name="sp_labels")
+
+
+def _basemap_places(pack: Pack | None) -> list[tuple[str, float, float, int]]:
+    """(name, lat, lon, population) of the basemap's places, largest first."""
+    if pack is None or BASEMAP_LAYER not in pack.layer_names:
+        return []
+    gdf = _basemap(pack)
+    if gdf is None or "kind" not in gdf.columns:
+        return []
+    pts = gdf[gdf["kind"] == "place"]
+    pop = pts["population"].to_numpy(dtype=np.float64) if "population" in pts.columns else \
+        np.zeros(len(pts))
+    rows = [(str(n), round(float(g.y), 4), round(float(g.x), 4),
+             int(p) if math.isfinite(p) else 0)
+            for n, g, p in zip(pts["name"], pts.geometry, pop, strict=True)
+            if g is not None and g.geom_type == "Point"]
+    return sorted(rows, key=lambda r: -r[3])
+
+
+def _basemap(pack: Pack) -> Any:
+    """The pack's basemap layer, or None (with a warning) when it cannot be read."""
+    try:
+        return pack.layer(BASEMAP_LAYER)
+    except (LayerError, OSError) as exc:
+        log.warning("map: basemap skipped (%s)", exc)
+        return None
+
+
+def _add_basemap(m: folium.Map, pack: Pack | None, zones: str) -> bool:
+    """Land, coastline and borders of the pack's basemap, and province outlines; True if drawn.
+
+    A pack without a basemap layer still maps (the zones are then the only background).
+    """
+    import folium
+    import shapely
+
+    if pack is None or BASEMAP_LAYER not in pack.layer_names:
+        return False
+    gdf = _basemap(pack)
+    if gdf is None or "kind" not in gdf.columns:
+        return False
+    group = folium.FeatureGroup(name="Basemap: land, coastline, borders", show=True)
+
+    def coll(kind: str) -> dict[str, Any]:
+        part = gdf[gdf["kind"] == kind]
+        return {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(g)}
+            for g in part.geometry if g is not None and not g.is_empty]}
+
+    folium.GeoJson(coll("land"), pane="sp-base", interactive=False, control=False,
+                   style_function=lambda f: {"fillColor": LAND_COLOUR, "fillOpacity": 1,
+                                             "color": COAST_COLOUR, "weight": 1,
+                                             "className": "sp-land"}).add_to(group)
+    folium.GeoJson(coll("boundary"), pane="sp-base", interactive=False, control=False,
+                   style_function=lambda f: {"color": BORDER_COLOUR, "weight": 1.2,
+                                             "dashArray": "5 3", "fill": False,
+                                             "className": "sp-border"}).add_to(group)
+    group.add_to(m)
+    if zones != "provinces" and "provinces" in pack.layer_names:
+        try:
+            prov = simplify_zones(pack.layer("provinces")[["geometry"]])
+        except (LayerError, OSError) as exc:
+            log.warning("map: province outlines skipped (%s)", exc)
+            return True
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": [
+                {"type": "Feature", "properties": {}, "geometry": g.__geo_interface__}
+                for g in prov.geometry]},
+            name="Province boundaries", pane="sp-lines", interactive=False,
+            style_function=lambda f: {"fill": False, "color": "#ffffff", "weight": 0.6,
+                                      "opacity": 0.9, "className": "sp-province-line"},
+        ).add_to(m)
+    return True
 
 
 def _map_bounds(ch: Choropleth | None, lon: NDArray[np.float64],

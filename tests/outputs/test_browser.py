@@ -104,7 +104,10 @@ def test_map_works_offline(browser: Any, ranked: tuple[Ranking, Pack], tmp_path:
 
     # clicking the best site opens its popup with its name and score
     best = r.included.iloc[0]
-    page.locator("path.sp-rank-1").click()
+    # on its ring: a context point (drawn above, smaller) may sit at its centre
+    site = page.locator("path.sp-rank-1")
+    bb = site.bounding_box()
+    site.click(position={"x": bb["width"] - 3, "y": bb["height"] / 2})
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
     text = popup.inner_text()
@@ -158,9 +161,11 @@ def test_injected_site_name_is_shown_as_text(browser: Any, ranked: tuple[Ranking
     page = off.open(html)
 
     assert page.locator(".sp-title").inner_text() == f"{XSS} title"
-    page.locator("path.sp-rank-1").hover()  # tooltip
+    site = page.locator("path.sp-rank-1")
+    bb = site.bounding_box()
+    site.hover(position={"x": bb["width"] - 3, "y": bb["height"] / 2})  # tooltip
     page.locator(".leaflet-tooltip", has_text=XSS).wait_for()
-    page.locator("path.sp-rank-1").click()  # popup
+    site.click(position={"x": bb["width"] - 3, "y": bb["height"] / 2})  # popup, on the ring
     page.locator(".leaflet-popup-content h4").wait_for()
     assert page.locator(".leaflet-popup-content h4").inner_text() == XSS
     page.locator(".sp-title-panel summary", has_text="Top").click()
@@ -201,4 +206,70 @@ def test_analysis_points_sit_above_the_candidates(browser: Any, ranked: tuple[Ra
     popup.wait_for()
     assert "3,000" in popup.inner_text() or "3000" in popup.inner_text()
     assert off.errors == [], off.errors
+    page.close()
+
+
+_LABEL_BOXES = """() => [...document.querySelectorAll('.sp-place, .sp-rank-label')]
+    .filter(el => el.style.display !== 'none')
+    .map(el => { const b = el.firstChild.getBoundingClientRect();
+                 return [el.className.includes('sp-place') ? 'place' : 'rank',
+                         el.firstChild.textContent, b.left, b.top, b.right, b.bottom]; })"""
+
+
+def test_labels_never_overlap_and_follow_the_zoom(browser: Any, ranked: tuple[Ranking, Pack],
+                                                  tmp_path: Path, output_dir: Path) -> None:
+    """Place names and rank labels shown at national and city zoom: present, the best ranks
+    first, and no two boxes overlapping (checked here pair by pair, in Python)."""
+    r, pack = ranked
+    if "basemap" not in pack.layer_names:
+        pytest.skip("the pack has no basemap layer")
+    html = mapping.save_map(r, tmp_path / "map.html", pack=pack)
+    off = Offline(browser)
+    page = off.open(html)
+    page.wait_for_timeout(300)
+    name = page.evaluate("Object.keys(window).find(k => /^map_[0-9a-f]+$/.test(k))")
+    seen: dict[str, set[str]] = {}
+    for zoom, centre in (("national", None), ("city", (33.57, -7.60))):
+        if centre:
+            page.evaluate(f"window['{name}'].setView([{centre[0]}, {centre[1]}], 11)")
+            page.wait_for_timeout(500)
+        boxes = page.evaluate(_LABEL_BOXES)
+        places = {b[1] for b in boxes if b[0] == "place"}
+        assert places, zoom
+        seen[zoom] = places
+        for i, a in enumerate(boxes):
+            assert a[4] > a[2] and a[5] > a[3]
+            for b in boxes[i + 1:]:
+                overlap = a[2] < b[4] and b[2] < a[4] and a[3] < b[5] and b[3] < a[5]
+                assert not overlap, (zoom, a, b)
+        page.screenshot(path=str(output_dir / f"map-labels-{zoom}.png"))
+    # zooming in names smaller places that the national view leaves out
+    assert seen["city"] - seen["national"]
+    # rank 1 is always labelled at national zoom (ranks win over place names)
+    assert off.errors == [] and off.requests == []
+    page.close()
+
+
+def test_context_points_sit_above_the_sites(browser: Any, ranked: tuple[Ranking, Pack],
+                                            tmp_path: Path) -> None:
+    """At each context point's centre the topmost element is a context point, never the
+    candidate circle of the town it shares a position with (so it can be clicked)."""
+    r, pack = ranked
+    html = mapping.save_map(r, tmp_path / "map.html", pack=pack)
+    off = Offline(browser)
+    page = off.open(html)
+    name = page.evaluate("Object.keys(window).find(k => /^map_[0-9a-f]+$/.test(k))")
+    page.evaluate(f"window['{name}'].setView([33.57, -7.60], 12)")
+    page.wait_for_timeout(500)
+    hits = page.evaluate("""() => [...document.querySelectorAll('.leaflet-sp-context-pane path')]
+        .map(el => { const b = el.getBoundingClientRect();
+            if (b.right < 0 || b.bottom < 0 || b.left > innerWidth || b.top > innerHeight)
+                return null;
+            const top = document.elementFromPoint((b.left + b.right) / 2,
+                                                  (b.top + b.bottom) / 2);
+            return top ? top.getAttribute('class') || top.className : 'none'; })
+        .filter(x => x !== null)""")
+    assert hits, "no context point in view"
+    assert not [h for h in hits if "sp-site" in str(h)], hits
+    assert off.errors == []
     page.close()
