@@ -627,7 +627,7 @@ def render_map(ranking: Ranking, *, pack: Pack | None = None, indicator: str | N
                zones: str = "regions", scheme: str = "quantiles", k: int = 5,
                overlays: Sequence[Overlay] = (), self_contained: bool = True,
                tiles: str | None = None, top_n: int = 10,
-               show_zones: bool = True) -> folium.Map:
+               show_zones: bool = True, sliders: bool = True) -> folium.Map:
     """Draw a ranking on an interactive Leaflet map.
 
     Parameters
@@ -660,6 +660,9 @@ def render_map(ranking: Ranking, *, pack: Pack | None = None, indicator: str | N
         Whether the choropleth is ticked when the map opens (a surface map hides it, so
         that the cells' colours are not blended with the zones'; it stays in the layer
         list).
+    sliders
+        Add the weight-slider panel (:mod:`siteplan.outputs.map_sliders`): re-score and
+        re-rank in the browser.
 
     Returns
     -------
@@ -695,6 +698,9 @@ def render_map(ranking: Ranking, *, pack: Pack | None = None, indicator: str | N
     html_control("".join(legend), "bottomright", "sp-panel sp-legend").add_to(m)
     Fullscreen(position="topleft", title="Full screen", title_cancel="Exit full screen").add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    if sliders:
+        from siteplan.outputs.map_sliders import add_slider_panel
+        add_slider_panel(m, ranking)
     m.fit_bounds(_map_bounds(ch, lon, lat))
     return m
 
@@ -904,7 +910,7 @@ def save_map(ranking: Ranking, path: str | os.PathLike[str], *, overwrite: bool 
              pack: Pack | None = None, indicator: str | None = None, zones: str = "regions",
              scheme: str = "quantiles", k: int = 5, overlays: Sequence[Overlay] = (),
              self_contained: bool = True, tiles: str | None = None, top_n: int = 10,
-             show_zones: bool = True) -> Path:
+             show_zones: bool = True, sliders: bool = True) -> Path:
     """Render the map (see :func:`render_map`) and write it as one HTML file, atomically.
 
     The page is rendered completely before anything is written, so a failure leaves
@@ -915,7 +921,7 @@ def save_map(ranking: Ranking, path: str | os.PathLike[str], *, overwrite: bool 
         raise OutputError(f"{p}: a map is written as HTML; give a path ending in .html")
     m = render_map(ranking, pack=pack, indicator=indicator, zones=zones, scheme=scheme, k=k,
                    overlays=overlays, self_contained=self_contained, tiles=tiles, top_n=top_n,
-                   show_zones=show_zones)
+                   show_zones=show_zones, sliders=sliders)
     page = map_html(m)
     if self_contained:
         inline_resources(page)  # asserts nothing outside is referenced
