@@ -9,6 +9,7 @@ other.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from collections.abc import Iterable, Sequence
@@ -51,9 +52,25 @@ SIMPLIFY_DEG = 0.01
 COORD_DECIMALS = 4
 ZONE_CMAP = "PuBu"
 SCORE_CMAP = "YlOrRd"
+#: a ranked site's circle radius in px: (worst rank, extra for the best); the best is the sum
+SITE_RADIUS = (8.0, 7.0)
 NO_DATA_COLOUR = "#d9d9d9"
 EXCLUDED_COLOUR = "#9e9e9e"
 BACKGROUND = "#eef2f5"
+
+
+
+#: characters written as ``\\uXXXX`` in the embedded JSON: ``<`` (so no ``</script>`` or
+#: ``<!--`` can end the block), ``>`` and ``&``, the template-literal characters `` ` `` and
+#: ``$`` (no user string appears raw anywhere in the page), and the line separators
+_JSON_ESCAPES = {c: f"\\u{ord(c):04x}" for c in "<>&`$\u2028\u2029"}
+
+
+def script_json(data: Any) -> str:
+    """JSON safe inside a ``<script>`` element (see :data:`_JSON_ESCAPES`): no user string
+    can close the script or appear raw in the page; NaN is refused (give None)."""
+    text = json.dumps(data, ensure_ascii=False, allow_nan=False)
+    return "".join(_JSON_ESCAPES.get(ch, ch) for ch in text)
 
 
 def fmt_number(value: Any, unit: str = "", digits: int = 3) -> str:

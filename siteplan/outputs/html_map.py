@@ -53,6 +53,7 @@ from siteplan.outputs.cartography import (
     SCHEME_TITLES,
     SCHEMES,
     SCORE_CMAP,
+    SITE_RADIUS,
     ZONE_LAYERS,
     Choropleth,
     _colormap,
@@ -62,6 +63,7 @@ from siteplan.outputs.cartography import (
     ramp_colours,
     score_colours,
     score_range,
+    script_json,
     simplify_zones,
     zone_choropleth,
 )
@@ -107,8 +109,8 @@ CONTEXT_LAYERS: tuple[tuple[str, str, str, str | None, bool, tuple[tuple[str, st
      (("city", "city"), ("kind", "kind"), ("opening_year", "opened"), ("jobs", "jobs"))),
 )
 RAIL_CONVENTIONAL = "#737373"
-#: context points stay smaller than the smallest ranked candidate circle (SITE_MIN_RADIUS)
-CONTEXT_MAX_RADIUS, SITE_MIN_RADIUS = 6.0, 8.0
+#: context points stay smaller than the smallest ranked candidate circle (SITE_RADIUS[0])
+CONTEXT_MAX_RADIUS = 6.0
 #: map panes below Leaflet's overlay pane (z 400, where the sites are): zones, then
 #: raster/polygon overlays, then context points; toggling a layer keeps this order
 PANES = (("sp-base", 370), ("sp-zones", 380), ("sp-raster", 385), ("sp-lines", 388),
@@ -669,7 +671,8 @@ def render_map(ranking: Ranking, *, pack: Pack | None = None, indicator: str | N
                zones: str = "regions", scheme: str = "quantiles", k: int = 5,
                overlays: Sequence[Overlay] = (), self_contained: bool = True,
                tiles: str | None = None, top_n: int = 10,
-               show_zones: bool = True, lang: str = "en") -> folium.Map:
+               show_zones: bool = True, lang: str = "en",
+               sliders: bool = True) -> folium.Map:
     """Draw a ranking on an interactive Leaflet map.
 
     Parameters
@@ -704,6 +707,9 @@ def render_map(ranking: Ranking, *, pack: Pack | None = None, indicator: str | N
         list).
     lang
         Language of the panels, popups and legends (one of ``LANGUAGES``).
+    sliders
+        Add the weight-slider panel (:mod:`siteplan.outputs.map_sliders`): re-score and
+        re-rank in the browser.
 
     Returns
     -------
@@ -744,6 +750,9 @@ def render_map(ranking: Ranking, *, pack: Pack | None = None, indicator: str | N
     html_control("".join(legend), "bottomright", "sp-panel sp-legend").add_to(m)
     Fullscreen(position="topleft", title="Full screen", title_cancel="Exit full screen").add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    if sliders:
+        from siteplan.outputs.map_sliders import add_slider_panel
+        add_slider_panel(m, ranking)
     m.fit_bounds(_map_bounds(ch, lon, lat))
     return m
 
@@ -911,7 +920,8 @@ def _add_sites(m: folium.Map, ranking: Ranking, lon: NDArray[np.float64], lat: N
             ).add_to(group)
             continue
         rnk = int(row["rank"])
-        radius = round(SITE_MIN_RADIUS + 7.0 * (1.0 - (rnk - 1) / max(n_ranked - 1, 1)), 1)
+        lo, span = SITE_RADIUS
+        radius = round(lo + span * (1.0 - (rnk - 1) / max(n_ranked - 1, 1)), 1)
         tip = (f"<b>{esc(row['name'])}</b><br>{map_word('rank', lang)} {rnk} &middot; score "
                f"{fmt_num(float(row['score']), lang, 3)}")
         marker = folium.CircleMarker(
@@ -991,14 +1001,6 @@ _LABEL_JS = """
 """
 
 
-def _js_json(value: Any) -> str:
-    """JSON for an inline script: ``<``, ``>`` and ``&`` as \\u escapes (no tag breaks out)."""
-    import json
-
-    return (json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
-
-
 def _add_label_script(m: folium.Map, ranks: Mapping[str, int], top_n: int,
                       places: Sequence[tuple[str, float, float, int]] = ()) -> None:
     """Rank labels and place names drawn and decluttered in the browser (see _LABEL_JS).
@@ -1009,9 +1011,9 @@ def _add_label_script(m: folium.Map, ranks: Mapping[str, int], top_n: int,
     from branca.element import MacroElement
     from jinja2 import Template
 
-    code = _LABEL_JS % {"map": m.get_name(), "ranks": _js_json(ranks), "top_n": top_n,
-                        "places": _js_json([list(p) for p in places]),
-                        "floors": _js_json([list(f) for f in PLACE_FLOORS])}
+    code = _LABEL_JS % {"map": m.get_name(), "ranks": script_json(ranks), "top_n": top_n,
+                        "places": script_json([list(p) for p in places]),
+                        "floors": script_json([list(f) for f in PLACE_FLOORS])}
     el = MacroElement()
     el._template = Template("{% macro script(this, kwargs) %}{{ this.sp_code }}{% endmacro %}")
     el.sp_code = code  # type: ignore[attr-defined]
@@ -1113,7 +1115,8 @@ def save_map(ranking: Ranking, path: str | os.PathLike[str], *, overwrite: bool 
              pack: Pack | None = None, indicator: str | None = None, zones: str = "regions",
              scheme: str = "quantiles", k: int = 5, overlays: Sequence[Overlay] = (),
              self_contained: bool = True, tiles: str | None = None, top_n: int = 10,
-             show_zones: bool = True, lang: str = "en") -> Path:
+             show_zones: bool = True, lang: str = "en",
+             sliders: bool = True) -> Path:
     """Render the map (see :func:`render_map`) and write it as one HTML file, atomically.
 
     The page is rendered completely before anything is written, so a failure leaves
@@ -1124,7 +1127,7 @@ def save_map(ranking: Ranking, path: str | os.PathLike[str], *, overwrite: bool 
         raise OutputError(f"{p}: a map is written as HTML; give a path ending in .html")
     m = render_map(ranking, pack=pack, indicator=indicator, zones=zones, scheme=scheme, k=k,
                    overlays=overlays, self_contained=self_contained, tiles=tiles, top_n=top_n,
-                   show_zones=show_zones, lang=lang)
+                   show_zones=show_zones, lang=lang, sliders=sliders)
     page = map_html(m)
     if self_contained:
         inline_resources(page)  # asserts nothing outside is referenced

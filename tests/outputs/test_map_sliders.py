@@ -1,0 +1,208 @@
+"""The weight sliders of the HTML map in chromium, offline, against Python's rescore.
+
+For random weight vectors set through the sliders themselves, the scores the page
+computes must equal :meth:`Ranking.rescore` to 1e-9 and the order must be the same,
+on the default scenario (two lenses, a viability floor) and on market-led, for the
+weighted sum, the weighted product and TOPSIS. Runs on the embedded Morocco pack
+(skipped when it is not installed).
+"""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from siteplan.errors import LayerError
+from siteplan.outputs import html_map as mapping
+from siteplan.outputs.cartography import score_colours, score_range
+from siteplan.scoring.ranking import Ranking, rank
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+XSS = "<img src=x onerror=alert(1)>"
+
+if CHROMIUM is None:
+    pytest.skip("chromium is not installed; the browser tests need Debian's chromium",
+                allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module", params=["balanced-2030", "market-led"])
+def ranked(request: pytest.FixtureRequest) -> Ranking:
+    try:
+        return rank(request.param)
+    except LayerError:
+        pytest.skip("the embedded Morocco pack is not installed")
+
+
+class Page:
+    """A map opened with the network cut; records outside requests, errors and dialogs."""
+
+    def __init__(self, browser: Any, path: Path) -> None:
+        self.page = browser.new_page(viewport={"width": 1280, "height": 900})
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error"
+                     else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.route("**/*", self._route)
+        self.page.goto(path.resolve().as_uri())
+        self.page.wait_for_function("window.siteplanSliders !== undefined")
+        self.page.locator(".sp-sliders summary").click()  # the panel opens closed
+        assert self.page.locator(".sp-sl-reset").is_visible()
+
+    def _route(self, route: Any) -> None:
+        url = route.request.url
+        if url.startswith(("file:", "data:", "blob:", "about:")):
+            route.continue_()
+        else:
+            self.requests.append(url)
+            route.abort()
+
+    def set_weights(self, weights: dict[str, float]) -> None:
+        """Move each slider as a person would (an input event per slider)."""
+        for name, value in weights.items():
+            self.page.evaluate(
+                """([name, value]) => {
+                    const el = document.querySelector(`input[data-criterion="${name}"]`);
+                    el.value = value;
+                    el.dispatchEvent(new Event('input', {bubbles: true}));
+                }""", [name, str(value)])
+
+    def state(self) -> dict[str, Any]:
+        return dict(self.page.evaluate("window.siteplanSliders.state()"))
+
+    def copy_text(self) -> str:
+        return str(self.page.locator(".sp-sl-copy").input_value())
+
+
+def _random_weights(r: Ranking, seed: int) -> dict[str, float]:
+    rng = np.random.default_rng(seed)
+    w = rng.integers(0, 100_000, size=len(r.weights)) / 1000  # the sliders keep 3 decimals
+    w[rng.integers(len(w))] += 1.0  # never all zero
+    return {n: float(x) for n, x in zip(r.weights.index, w, strict=True)}
+
+
+def _assert_same(state: dict[str, Any], expected: Ranking) -> None:
+    inc = expected.included
+    ids = inc["id"].astype(str).tolist()
+    assert state["ids"] == ids
+    got = np.array([state["score"][i] for i in ids])
+    want = inc["score"].to_numpy(dtype=np.float64)
+    assert np.max(np.abs(got - want)) <= 1e-9
+    assert [state["rank"][i] for i in ids] == [int(x) for x in inc["rank"]]
+    lo, hi = score_range(expected)
+    assert [state["colour"][i] for i in ids] == score_colours(want, lo, hi)
+
+
+def _assert_label_one_on(page: Page, site_id: str) -> None:
+    """The map's rank label "1" sits on the circle of the site ranked first (within 2 px)."""
+    gap = page.page.evaluate("""(id) => {
+        const mk = window.siteplanSiteMarkers.find(m => m.options.siteplanId === id);
+        const c = mk._map.latLngToContainerPoint(mk.getLatLng());
+        const box = mk._map.getContainer().getBoundingClientRect();
+        const one = [...document.querySelectorAll('.sp-rank-label span')]
+            .filter(s => s.textContent === '1' && s.offsetParent !== null);
+        if (one.length !== 1) { return -one.length; }
+        const b = one[0].getBoundingClientRect();
+        return Math.hypot(b.left + b.width / 2 - box.left - c.x,
+                          b.top + b.height / 2 - box.top - c.y);
+    }""", site_id)
+    assert 0 <= gap <= 2.0, gap
+
+
+def test_sliders_rescore_as_python(browser: Any, ranked: Ranking, tmp_path: Path) -> None:
+    r = ranked
+    html = mapping.save_map(r, tmp_path / "map.html")
+    page = Page(browser, html)
+    assert page.page.evaluate("window.siteplanSliders.markers()") == len(r.included)
+    start = page.state()
+    _assert_same(start, r)
+    first_text = page.copy_text()
+    labels = page.page.locator(".sp-sliders tr td:first-child").all_inner_texts()
+    assert labels == [r.info[n].label for n in r.weights.index]
+    for seed in (1, 2, 3):
+        weights = _random_weights(r, seed)
+        page.set_weights(weights)
+        for method in ("wlc", "wp", "topsis"):
+            page.page.locator(".sp-sl-select").select_option(method)
+            _assert_same(page.state(), r.rescore(weights, method=method))
+        page.page.locator(".sp-sl-select").select_option(r.method)
+        # the "copy these weights" options reproduce the view in Python
+        opts = shlex.split(page.copy_text())
+        given = {k: float(v) for k, v in (o.split("=") for o in opts[1::2])}
+        assert opts[0::2] == ["-w"] * len(r.weights) and given == weights
+        expected = r.rescore(given)
+        _assert_same(page.state(), expected)
+        top = page.page.locator(".sp-sl-top li .sp-sl-name").all_inner_texts()
+        assert top == expected.included["name"].head(10).tolist()
+        _assert_label_one_on(page, str(expected.included["id"].iloc[0]))
+    # weights that put another site first: its circle gets the label "1"
+    first = str(r.included["id"].iloc[0])
+    for name in r.weights.index:
+        solo = {n: (100.0 if n == name else 0.0) for n in r.weights.index}
+        other = r.rescore(solo)
+        if str(other.included["id"].iloc[0]) != first:
+            break
+    else:
+        raise AssertionError("no single criterion changes the first site")
+    page.set_weights(solo)
+    _assert_same(page.state(), other)
+    _assert_label_one_on(page, str(other.included["id"].iloc[0]))
+    page.page.locator(".sp-sl-reset").click()
+    _assert_label_one_on(page, first)
+    back = page.state()
+    assert back == start
+    assert page.copy_text() == first_text
+    assert page.errors == [] and page.requests == [] and page.dialogs == []
+    page.page.close()
+
+
+def test_hostile_site_name_is_text(browser: Any, tmp_path: Path) -> None:
+    import geopandas as gpd
+
+    own = gpd.GeoDataFrame({"id": ["xss"], "name": [XSS]},
+                           geometry=gpd.points_from_xy([-7.62], [33.59]), crs="EPSG:4326")
+    try:
+        r = rank(add_candidates=own)
+    except LayerError:
+        pytest.skip("the embedded Morocco pack is not installed")
+    assert "xss" in r.included["id"].tolist()
+    html = mapping.save_map(r, tmp_path / "xss.html")
+    page = Page(browser, html)
+    weights = {n: 1.0 for n in r.weights.index}
+    page.set_weights(weights)
+    expected = r.rescore(weights)
+    _assert_same(page.state(), expected)
+    pos = expected.included["id"].tolist().index("xss")
+    assert pos < 10  # at Casablanca: in the top-10 list of the panel
+    assert XSS in page.page.locator(".sp-sl-top .sp-sl-name").all_inner_texts()
+    rnk = int(expected.included["rank"].iloc[pos])
+    # it sits under Casablanca's circle: hover it by event rather than by the pointer
+    page.page.dispatch_event(f"path.sp-site.sp-rank-{int(r.site('xss')['rank'])}", "mouseover")
+    tip = page.page.locator(".leaflet-tooltip", has_text=XSS)
+    tip.wait_for()
+    assert f"rank {rnk} " in tip.inner_text()
+    page.page.wait_for_timeout(200)
+    assert page.page.locator("img[src='x']").count() == 0
+    assert page.dialogs == [] and page.errors == [] and page.requests == []
+    page.page.close()
