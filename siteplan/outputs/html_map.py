@@ -11,6 +11,8 @@
   motorway access, existing parks) as toggleable layers;
 * any :class:`siteplan.outputs.overlay.Overlay` (sensitivity, plan, surface results) as
   its own toggleable layer;
+* the pack's offline basemap (land, coastline, borders, place names: see
+  :mod:`siteplan.outputs.basemap`), with place names and rank labels decluttered;
 * a title panel, a legend, a layer control, a scale bar and a full-screen button.
 
 Self-contained maps (the default) embed every JavaScript and CSS resource inline,
@@ -45,6 +47,7 @@ import numpy as np
 from siteplan import __version__
 from siteplan._atomic import check_writable, write_text_atomic
 from siteplan.errors import DataError, LayerError, OutputError, UsageError
+from siteplan.outputs.basemap import SEA_COLOUR, add_basemap, add_label_script, basemap_places
 from siteplan.outputs.cartography import (
     BACKGROUND,
     COORD_DECIMALS,
@@ -63,7 +66,6 @@ from siteplan.outputs.cartography import (
     ramp_colours,
     score_colours,
     score_range,
-    script_json,
     simplify_zones,
     zone_choropleth,
 )
@@ -120,10 +122,6 @@ PANES = (("sp-base", 370), ("sp-zones", 380), ("sp-raster", 385), ("sp-lines", 3
 # above the candidate circles (their points are smaller), so that a university or a park
 # at a town's centre stays visible and clickable over that town's candidate site;
 # sp-labels: city names and rank labels, which never take clicks
-#: colours of the offline basemap: sea (the page), land, coastline, borders
-SEA_COLOUR, LAND_COLOUR, COAST_COLOUR, BORDER_COLOUR = "#c6dcec", "#f4f1ea", "#7a9cb8", "#6e6e6e"
-#: the layer of a pack that holds its basemap (kind = land | boundary | place)
-BASEMAP_LAYER = "basemap"
 # sp-picks: points of analysis overlays (a plan's chosen sites, hotspots), drawn above the
 # candidate sites (Leaflet's overlay pane, 400) so that the result of an analysis stands out
 
@@ -729,7 +727,7 @@ def render_map(ranking: Ranking, *, pack: Pack | None = None, indicator: str | N
     m = _base_map(ranking, self_contained, tiles, lang)
 
     legend: list[str] = []
-    if _add_basemap(m, pack, zones) and not tiles:
+    if add_basemap(m, pack, zones) and not tiles:
         m.get_root().header.add_child(Element(  # type: ignore[attr-defined]
             f"<style>html body .leaflet-container {{ background: {SEA_COLOUR}; }}</style>"),
             name="siteplan_sea")
@@ -737,7 +735,7 @@ def render_map(ranking: Ranking, *, pack: Pack | None = None, indicator: str | N
         _add_zones(m, ch, pack, show_zones, legend, lang)
     if pack is not None:
         _add_context(m, pack, legend)
-    legend[:0] = _add_sites(m, ranking, lon, lat, top_n, lang, _basemap_places(pack))
+    legend[:0] = _add_sites(m, ranking, lon, lat, top_n, lang, basemap_places(pack))
     for ov in overlays:
         _add_overlay(m, ov, legend)
 
@@ -933,7 +931,7 @@ def _add_sites(m: folium.Map, ranking: Ranking, lon: NDArray[np.float64], lat: N
         marker.add_to(group)
         ranks[str(row["id"])] = rnk
     group.add_to(m)
-    _add_label_script(m, ranks, top_n, places)
+    add_label_script(m, ranks, top_n, places)
     site_legend = [_ramp_html(map_word("Candidate sites: score", lang), vmin, vmax, SCORE_CMAP),
                    f'<div class="sp-hint">{map_word("larger circle", lang)}'
                    + (map_word("number = rank", lang, n=top_n) if top_n else "") + "</div>"]
@@ -941,156 +939,6 @@ def _add_sites(m: folium.Map, ranking: Ranking, lon: NDArray[np.float64], lat: N
         site_legend.append(_swatch("#616161", map_word("excluded (see popup)", lang),
                                    circle=True, dashed=True, fill=EXCLUDED_COLOUR))
     return site_legend
-
-
-#: labels: rank labels first (best rank first), then place names by population, each shown
-#: only where its box overlaps no label kept before it; places below a zoom's population
-#: floor are hidden (PLACE_FLOORS: zoom -> smallest population named from that zoom on)
-PLACE_FLOORS = ((0, 10**9), (5, 500_000), (6, 150_000), (7, 60_000), (8, 25_000), (9, 0))
-_LABEL_JS = """
-(function (map, ranks, topN, places, floors) {
-    window.siteplanRanks = ranks;
-    var sites = [], rankLabels = {}, placeLabels = [];
-    map.eachLayer(function (l) {
-        if (l.options && l.options.siteplanId !== undefined && l.getLatLng) { sites.push(l); }
-    });
-    function label(ll, cls) {
-        var mk = L.marker(ll, {pane: "sp-labels", interactive: false, keyboard: false,
-            icon: L.divIcon({className: cls, html: "<span></span>", iconSize: [0, 0]})});
-        mk.addTo(map);
-        return mk;
-    }
-    sites.forEach(function (s) { rankLabels[s.options.siteplanId] = label(s.getLatLng(),
-                                                                       "sp-rank-label"); });
-    places.forEach(function (p) {
-        var mk = label([p[1], p[2]], "sp-place");
-        mk.getElement().firstChild.textContent = p[0];
-        placeLabels.push({mk: mk, pop: p[3]});
-    });
-    function hits(a, b) {
-        return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
-    }
-    window.siteplanSiteMarkers = sites;
-    window.siteplanDeclutter = function () {
-        var r = window.siteplanRanks || {}, items = [], kept = [], z = map.getZoom(), floor = 0;
-        floors.forEach(function (f) { if (z >= f[0]) { floor = f[1]; } });
-        Object.keys(rankLabels).forEach(function (id) {
-            var el = rankLabels[id].getElement(), k = r[id];
-            if (k >= 1 && k <= topN) { el.firstChild.textContent = String(k);
-                                       items.push({el: el, order: k}); }
-            else { el.style.display = "none"; }
-        });
-        items.sort(function (a, b) { return a.order - b.order; });
-        placeLabels.forEach(function (p) {
-            if (p.pop >= floor) { items.push({el: p.mk.getElement()}); }
-            else { p.mk.getElement().style.display = "none"; }
-        });
-        items.forEach(function (it) {
-            it.el.style.display = "";
-            var b = it.el.firstChild.getBoundingClientRect();
-            for (var i = 0; i < kept.length; i++) {
-                if (hits(b, kept[i])) { it.el.style.display = "none"; return; }
-            }
-            kept.push({left: b.left - 2, right: b.right + 2, top: b.top - 1,
-                       bottom: b.bottom + 1});
-        });
-    };
-    map.on("zoomend", window.siteplanDeclutter);
-    map.whenReady(function () { setTimeout(window.siteplanDeclutter, 0); });
-})(%(map)s, %(ranks)s, %(top_n)d, %(places)s, %(floors)s);
-"""
-
-
-def _add_label_script(m: folium.Map, ranks: Mapping[str, int], top_n: int,
-                      places: Sequence[tuple[str, float, float, int]] = ()) -> None:
-    """Rank labels and place names drawn and decluttered in the browser (see _LABEL_JS).
-
-    The labels are text nodes set by ``textContent`` (never HTML); ``window.siteplanRanks``
-    and ``window.siteplanDeclutter()`` let other scripts (the weight sliders) re-rank.
-    """
-    from branca.element import MacroElement
-    from jinja2 import Template
-
-    code = _LABEL_JS % {"map": m.get_name(), "ranks": script_json(ranks), "top_n": top_n,
-                        "places": script_json([list(p) for p in places]),
-                        "floors": script_json([list(f) for f in PLACE_FLOORS])}
-    el = MacroElement()
-    el._template = Template("{% macro script(this, kwargs) %}{{ this.sp_code }}{% endmacro %}")
-    el.sp_code = code  # type: ignore[attr-defined]
-    m.add_child(el, name="sp_labels")
-
-
-def _basemap_places(pack: Pack | None) -> list[tuple[str, float, float, int]]:
-    """(name, lat, lon, population) of the basemap's places, largest first."""
-    if pack is None or BASEMAP_LAYER not in pack.layer_names:
-        return []
-    gdf = _basemap(pack)
-    if gdf is None or "kind" not in gdf.columns:
-        return []
-    pts = gdf[gdf["kind"] == "place"]
-    pop = pts["population"].to_numpy(dtype=np.float64) if "population" in pts.columns else \
-        np.zeros(len(pts))
-    rows = [(str(n), round(float(g.y), 4), round(float(g.x), 4),
-             int(p) if math.isfinite(p) else 0)
-            for n, g, p in zip(pts["name"], pts.geometry, pop, strict=True)
-            if g is not None and g.geom_type == "Point"]
-    return sorted(rows, key=lambda r: -r[3])
-
-
-def _basemap(pack: Pack) -> Any:
-    """The pack's basemap layer, or None (with a warning) when it cannot be read."""
-    try:
-        return pack.layer(BASEMAP_LAYER)
-    except (LayerError, OSError) as exc:
-        log.warning("map: basemap skipped (%s)", exc)
-        return None
-
-
-def _add_basemap(m: folium.Map, pack: Pack | None, zones: str) -> bool:
-    """Land, coastline and borders of the pack's basemap, and province outlines; True if drawn.
-
-    A pack without a basemap layer still maps (the zones are then the only background).
-    """
-    import folium
-    import shapely
-
-    if pack is None or BASEMAP_LAYER not in pack.layer_names:
-        return False
-    gdf = _basemap(pack)
-    if gdf is None or "kind" not in gdf.columns:
-        return False
-    group = folium.FeatureGroup(name="Basemap: land, coastline, borders", show=True)
-
-    def coll(kind: str) -> dict[str, Any]:
-        part = gdf[gdf["kind"] == kind]
-        return {"type": "FeatureCollection", "features": [
-            {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(g)}
-            for g in part.geometry if g is not None and not g.is_empty]}
-
-    folium.GeoJson(coll("land"), pane="sp-base", interactive=False, control=False,
-                   style_function=lambda f: {"fillColor": LAND_COLOUR, "fillOpacity": 1,
-                                             "color": COAST_COLOUR, "weight": 1,
-                                             "className": "sp-land"}).add_to(group)
-    folium.GeoJson(coll("boundary"), pane="sp-base", interactive=False, control=False,
-                   style_function=lambda f: {"color": BORDER_COLOUR, "weight": 1.2,
-                                             "dashArray": "5 3", "fill": False,
-                                             "className": "sp-border"}).add_to(group)
-    group.add_to(m)
-    if zones != "provinces" and "provinces" in pack.layer_names:
-        try:
-            prov = simplify_zones(pack.layer("provinces")[["geometry"]])
-        except (LayerError, OSError) as exc:
-            log.warning("map: province outlines skipped (%s)", exc)
-            return True
-        folium.GeoJson(
-            {"type": "FeatureCollection", "features": [
-                {"type": "Feature", "properties": {}, "geometry": g.__geo_interface__}
-                for g in prov.geometry]},
-            name="Province boundaries", pane="sp-lines", interactive=False,
-            style_function=lambda f: {"fill": False, "color": "#ffffff", "weight": 0.6,
-                                      "opacity": 0.9, "className": "sp-province-line"},
-        ).add_to(m)
-    return True
 
 
 def _map_bounds(ch: Choropleth | None, lon: NDArray[np.float64],

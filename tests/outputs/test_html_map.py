@@ -430,28 +430,6 @@ def test_a_french_map_speaks_french_and_an_english_one_english() -> None:
     assert "Diplômés du supérieur à portée de trajet" in fr
 
 
-def test_basemap_has_no_line_inside_morocco() -> None:
-    """Official Moroccan maps show no boundary inside the country: no basemap border line
-    runs inside the pack's regions (shapely, on the shipped file). The regions are eroded
-    by 0.15 degree (~15 km): Natural Earth's land borders differ from the pack's by up to
-    ~10 km along the edge; Natural Earth's Western Sahara/Morocco line, left out, would run
-    9.3 degrees inside that eroded area."""
-    import shapely
-
-    pack = Pack(None)
-    base = pack.layer("basemap")
-    inside = shapely.union_all(pack.layer("regions").geometry.array).buffer(-0.15)
-    lines = base[base["kind"] == "boundary"]
-    assert len(lines) >= 5  # the neighbours' borders are there
-    crossing = {b: shapely.intersection(g, inside).length
-                for b, g in zip(lines["between"], lines.geometry, strict=True)}
-    assert max(crossing.values()) == 0.0, crossing
-    # and the land and the places are there: Casablanca the largest place
-    places = base[base["kind"] == "place"].sort_values("population", ascending=False)
-    assert places["name"].iloc[0] == "Casablanca"
-    assert (base["kind"] == "land").sum() == 1
-
-
 def test_map_without_a_basemap_layer_still_maps(tiny: tuple[Ranking, Pack]) -> None:
     r, pack = tiny
     assert "basemap" not in pack.layer_names
