@@ -37,7 +37,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE.parent / "morocco"
-MARGIN = 3.0
+MARGIN = 12.0
 TOLERANCE = 0.01
 DECIMALS = 3
 LAND = "50m/physical/ne_50m_land.json"

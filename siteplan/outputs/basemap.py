@@ -21,6 +21,7 @@ import numpy as np
 
 from siteplan.errors import LayerError
 from siteplan.outputs.cartography import script_json, simplify_zones
+from siteplan.outputs.language import map_word
 
 if TYPE_CHECKING:
     import folium
@@ -53,8 +54,14 @@ _LABEL_JS = """
     }
     sites.forEach(function (s) { rankLabels[s.options.siteplanId] = label(s.getLatLng(),
                                                                        "sp-rank-label"); });
+    // a place that has a candidate site (within 0.03 degree, ~3 km) is named to the right
+    // of the site's circle, so that the site's rank label and the name can both be kept
+    function beside(p) {
+        return sites.some(function (s) { var ll = s.getLatLng();
+            return Math.abs(ll.lat - p[1]) < 0.03 && Math.abs(ll.lng - p[2]) < 0.03; });
+    }
     places.forEach(function (p) {
-        var mk = label([p[1], p[2]], "sp-place");
+        var mk = label([p[1], p[2]], beside(p) ? "sp-place sp-beside" : "sp-place");
         mk.getElement().firstChild.textContent = p[0];
         placeLabels.push({mk: mk, pop: p[3]});
     });
@@ -99,16 +106,21 @@ def add_label_script(m: folium.Map, ranks: Mapping[str, int], top_n: int,
     The labels are text nodes set by ``textContent`` (never HTML); ``window.siteplanRanks``
     and ``window.siteplanDeclutter()`` let other scripts (the weight sliders) re-rank.
     """
-    from branca.element import MacroElement
-    from jinja2 import Template
-
     code = _LABEL_JS % {"map": m.get_name(), "ranks": script_json(ranks), "top_n": top_n,
                         "places": script_json([list(p) for p in places]),
                         "floors": script_json([list(f) for f in PLACE_FLOORS])}
+    add_script(m, code, "sp_labels")
+
+
+def add_script(m: folium.Map, code: str, name: str) -> None:
+    """Add ``code`` (JavaScript, with its data already escaped) to the map's script."""
+    from branca.element import MacroElement
+    from jinja2 import Template
+
     el = MacroElement()
     el._template = Template("{% macro script(this, kwargs) %}{{ this.sp_code }}{% endmacro %}")
     el.sp_code = code  # type: ignore[attr-defined]
-    m.add_child(el, name="sp_labels")
+    m.add_child(el, name=name)
 
 
 def basemap_places(pack: Pack | None) -> list[tuple[str, float, float, int]]:
@@ -137,10 +149,26 @@ def _basemap(pack: Pack) -> Any:
         return None
 
 
-def add_basemap(m: folium.Map, pack: Pack | None, zones: str) -> bool:
+#: keeps the view inside the basemap's extent (the land is clipped to a box: beyond it the
+#: page would show sea where there is land): no panning out of the box, and no zooming out
+#: so far that the window is larger than the box (Leaflet's getBoundsZoom, ``inside``)
+_VIEW_LIMITS_JS = """
+(function (map, box) {
+    var b = L.latLngBounds(box);
+    function limit() { map.setMinZoom(Math.max(0, map.getBoundsZoom(b, true))); }
+    map.setMaxBounds(b);
+    map.options.maxBoundsViscosity = 1.0;
+    map.whenReady(limit);
+    map.on("resize", limit);
+})(%(map)s, %(box)s);
+"""
+
+
+def add_basemap(m: folium.Map, pack: Pack | None, zones: str, lang: str = "en") -> bool:
     """Land, coastline and borders of the pack's basemap, and province outlines; True if drawn.
 
     A pack without a basemap layer still maps (the zones are then the only background).
+    The view is kept inside the basemap's extent (see _VIEW_LIMITS_JS).
     """
     import folium
     import shapely
@@ -150,7 +178,7 @@ def add_basemap(m: folium.Map, pack: Pack | None, zones: str) -> bool:
     gdf = _basemap(pack)
     if gdf is None or "kind" not in gdf.columns:
         return False
-    group = folium.FeatureGroup(name="Basemap: land, coastline, borders", show=True)
+    group = folium.FeatureGroup(name=map_word("Basemap", lang), show=True)
 
     def coll(kind: str) -> dict[str, Any]:
         part = gdf[gdf["kind"] == kind]
@@ -167,6 +195,9 @@ def add_basemap(m: folium.Map, pack: Pack | None, zones: str) -> bool:
                                              "dashArray": "5 3", "fill": False,
                                              "className": "sp-border"}).add_to(group)
     group.add_to(m)
+    west, south, east, north = (float(x) for x in gdf.total_bounds)
+    add_script(m, _VIEW_LIMITS_JS % {"map": m.get_name(), "box": script_json(
+        [[south, west], [north, east]])}, "sp_view_limits")
     if zones != "provinces" and "provinces" in pack.layer_names:
         try:
             prov = simplify_zones(pack.layer("provinces")[["geometry"]])
@@ -177,7 +208,7 @@ def add_basemap(m: folium.Map, pack: Pack | None, zones: str) -> bool:
             {"type": "FeatureCollection", "features": [
                 {"type": "Feature", "properties": {}, "geometry": g.__geo_interface__}
                 for g in prov.geometry]},
-            name="Province boundaries", pane="sp-lines", interactive=False,
+            name=map_word("Province boundaries", lang), pane="sp-lines", interactive=False,
             style_function=lambda f: {"fill": False, "color": "#ffffff", "weight": 0.6,
                                       "opacity": 0.9, "className": "sp-province-line"},
         ).add_to(m)

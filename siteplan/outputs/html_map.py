@@ -95,22 +95,29 @@ log = logging.getLogger("siteplan")
 KEEP_JS = ("leaflet", "jquery")
 KEEP_CSS = ("leaflet_css",)
 
-# (layer, layer-control title, colour, size column, shown at start, tooltip fields)
-CONTEXT_LAYERS: tuple[tuple[str, str, str, str | None, bool, tuple[tuple[str, str], ...]], ...] = (
-    ("universities", "Universities (size: students)", "#1b9e77", "students", True,
+#: colours of the context layers: Okabe and Ito's colour-blind-safe qualitative palette
+#: (bluish green, black, sky blue, blue, orange, reddish purple) and a mid grey; under
+#: simulated deuteranopia, protanopia and tritanopia (colorspacious, severity 100) every
+#: pair stays at least 10 CAM02-UCS units apart (tests/outputs/test_html_map.py)
+CONTEXT_COLOURS = {"universities": "#009e73", "airports": "#000000", "rail_stations": "#56b4e9",
+                   "ports": "#0072b2", "motorway_access": "#e69f00", "parks": "#cc79a7"}
+RAIL_CONVENTIONAL = "#666666"
+# (layer, layer-control title, size column, shown at start, tooltip fields); titles and
+# field labels are map words (English keys, translated by map_word)
+CONTEXT_LAYERS: tuple[tuple[str, str, str | None, bool, tuple[tuple[str, str], ...]], ...] = (
+    ("universities", "Universities (size: students)", "students", True,
      (("city", "city"), ("type", "type"), ("students", "students"), ("ict", "ICT courses"))),
-    ("airports", "Airports (size: passengers 2024)", "#252525", "passengers_2024", True,
+    ("airports", "Airports (size: passengers 2024)", "passengers_2024", True,
      (("city", "city"), ("id", "IATA"), ("passengers_2024", "passengers 2024"),
       ("international", "international"))),
-    ("rail_stations", "Railway stations", "#7570b3", None, False,
+    ("rail_stations", "Railway stations", None, False,
      (("city", "city"), ("line", "line"), ("high_speed", "high speed"), ("planned", "planned"))),
-    ("ports", "Ports", "#1f78b4", None, False, (("city", "city"), ("kind", "kind"))),
-    ("motorway_access", "Motorway access", "#a6761d", None, False,
+    ("ports", "Ports", None, False, (("city", "city"), ("kind", "kind"))),
+    ("motorway_access", "Motorway access", None, False,
      (("city", "city"), ("motorway", "motorway"))),
-    ("parks", "Existing offshoring parks and technoparks", "#e7298a", None, True,
+    ("parks", "Existing offshoring parks and technoparks", None, True,
      (("city", "city"), ("kind", "kind"), ("opening_year", "opened"), ("jobs", "jobs"))),
 )
-RAIL_CONVENTIONAL = "#737373"
 #: context points stay smaller than the smallest ranked candidate circle (SITE_RADIUS[0])
 CONTEXT_MAX_RADIUS = 6.0
 #: map panes below Leaflet's overlay pane (z 400, where the sites are): zones, then
@@ -368,11 +375,26 @@ def _check_tiles(tiles: str) -> None:
                          "e.g. http://localhost:8080/{z}/{x}/{y}.png")
 
 
+def _context_value(column: str, v: Any, lang: str) -> str:
+    """A context attribute as text: years as they are (2008, not 2,008), numbers with the
+    language's separators."""
+    if isinstance(v, str):
+        return v
+    if column.endswith("year"):
+        return str(int(v))
+    if lang == "en":
+        return fmt_number(v)
+    return fmt_num(v, lang, 0 if float(v).is_integer() else 1)
+
+
 def _point_layer(m: folium.Map, pack: Pack, spec: tuple[Any, ...],
-                 legend: list[str]) -> None:
+                 legend: list[str], lang: str = "en") -> None:
+    """One context layer: a point per feature (tooltip and popup: its name and fields)."""
     import folium
 
-    name, title, colour, size_col, show, fields = spec
+    name, title, size_col, show, fields = spec
+    colour = CONTEXT_COLOURS[name]
+    title = map_word(title, lang)
     if name not in pack.layer_names:
         return
     try:
@@ -407,8 +429,8 @@ def _point_layer(m: folium.Map, pack: Pack, spec: tuple[Any, ...],
             if v is None or (isinstance(v, float) and math.isnan(v)) or v == "":
                 continue
             if isinstance(v, bool | np.bool_):
-                v = "yes" if v else "no"
-            extra.append(f"{esc(lab)}: {esc(fmt_number(v) if not isinstance(v, str) else v)}")
+                v = map_word("yes" if v else "no", lang)
+            extra.append(f"{esc(map_word(lab, lang))}: {esc(_context_value(col, v, lang))}")
         tip = f"<b>{esc(label)}</b>" + "".join(f"<br>{e}" for e in extra)
         fill, dash, radius = colour, None, 4.0
         if name == "rail_stations":
@@ -423,15 +445,16 @@ def _point_layer(m: folium.Map, pack: Pack, spec: tuple[Any, ...],
             location=[float(geom.y), float(geom.x)], radius=radius, color=fill,
             weight=1.5 if dash else 1, fill=True,
             fill_color="#ffffff" if dash else fill, fill_opacity=0.85, dash_array=dash,
-            class_name=css, tooltip=folium.Tooltip(tip))
+            class_name=css, tooltip=folium.Tooltip(tip),
+            popup=folium.Popup(f'<div class="sp-popup">{tip}</div>', max_width=300))
         marker.options["pane"] = "sp-context"
         marker.add_to(group)
     group.add_to(m)
     if name == "rail_stations":
-        legend.append(_swatch(colour, "high-speed station", circle=True))
-        legend.append(_swatch(RAIL_CONVENTIONAL, "other station", circle=True))
-        legend.append(_swatch(colour, "planned station", circle=True, dashed=True,
-                              fill="#ffffff"))
+        legend.append(_swatch(colour, map_word("high-speed station", lang), circle=True))
+        legend.append(_swatch(RAIL_CONVENTIONAL, map_word("other station", lang), circle=True))
+        legend.append(_swatch(colour, map_word("planned station", lang), circle=True,
+                              dashed=True, fill="#ffffff"))
     else:
         legend.append(_swatch(colour, esc(title), circle=True))
 
@@ -615,6 +638,7 @@ html body .leaflet-container { background: %(bg)s; }
 .leaflet-container .sp-place span { position: absolute; transform: translate(-50%%, -50%%);
   white-space: nowrap; font-size: 11px; color: #333; font-style: italic;
   text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; pointer-events: none; }
+.leaflet-container .sp-place.sp-beside span { transform: translate(%(beside)dpx, -50%%); }
 .leaflet-container .sp-rank-label span { display: block; position: absolute; left: -10px;
   top: -10px; width: 20px; height: 20px;
   line-height: 20px; text-align: center; font-weight: 700; font-size: 11px; color: #111;
@@ -656,7 +680,7 @@ def _title_panel(ranking: Ranking, top: Any, n_ranked: int, n_excluded: int,
     return (f'<h3 class="sp-title">{esc(title)}</h3>'
             f'<div class="sp-sub">{esc(w("method", method=method))}<br>'
             f'{w("ranked", n=n_ranked)}{excl}</div>'
-            f'<details open><summary>{w("Weights")}</summary><table>{wrows}</table></details>'
+            f'<details><summary>{w("Weights")}</summary><table>{wrows}</table></details>'
             + (f'<details><summary>{w("Top n", n=len(top))}</summary><ol>{tops}</ol></details>'
                if top_n and len(top) else "")
             + f'<div class="sp-hint">{w("click hint")} '
@@ -727,14 +751,14 @@ def render_map(ranking: Ranking, *, pack: Pack | None = None, indicator: str | N
     m = _base_map(ranking, self_contained, tiles, lang)
 
     legend: list[str] = []
-    if add_basemap(m, pack, zones) and not tiles:
+    if add_basemap(m, pack, zones, lang) and not tiles:
         m.get_root().header.add_child(Element(  # type: ignore[attr-defined]
             f"<style>html body .leaflet-container {{ background: {SEA_COLOUR}; }}</style>"),
             name="siteplan_sea")
     if ch is not None:
         _add_zones(m, ch, pack, show_zones, legend, lang)
     if pack is not None:
-        _add_context(m, pack, legend)
+        _add_context(m, pack, legend, lang)
     legend[:0] = _add_sites(m, ranking, lon, lat, top_n, lang, basemap_places(pack))
     for ov in overlays:
         _add_overlay(m, ov, legend)
@@ -747,11 +771,13 @@ def render_map(ranking: Ranking, *, pack: Pack | None = None, indicator: str | N
                  "topleft", "sp-panel sp-title-panel").add_to(m)
     html_control("".join(legend), "bottomright", "sp-panel sp-legend").add_to(m)
     Fullscreen(position="topleft", title="Full screen", title_cancel="Exit full screen").add_to(m)
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    # collapsed (an icon that opens on hover or tap): open, the list of layers would hide
+    # the north-east of the country (Tanger, Tétouan, Oujda) at the national view
+    folium.LayerControl(collapsed=True, position="topright").add_to(m)
     if sliders:
         from siteplan.outputs.map_sliders import add_slider_panel
-        add_slider_panel(m, ranking)
-    m.fit_bounds(_map_bounds(ch, lon, lat))
+        add_slider_panel(m, ranking, lang)
+    m.fit_bounds(_map_bounds(ch, lon, lat), padding=(24, 24))
     return m
 
 
@@ -823,12 +849,15 @@ def _base_map(ranking: Ranking, self_contained: bool, tiles: str | None,
 
     _, self_contained_figure = _macro_classes()
     scen_title = ranking.scenario.title_in(lang) or ranking.scenario.name
-    m = folium.Map(tiles=None, control_scale=True, prefer_canvas=False, zoom_control=True)
+    # zoomSnap 0.25: the first view fits the country as closely as the window allows
+    m = folium.Map(tiles=None, control_scale=True, prefer_canvas=False, zoom_control=True,
+                   zoom_snap=0.25)
     m.default_js = [(n, u) for n, u in m.default_js if n in KEEP_JS]
     m.default_css = [(n, u) for n, u in m.default_css if n in KEEP_CSS]
     fig = (self_contained_figure if self_contained else Figure)(title=esc(scen_title))
     fig.add_child(m)
-    fig.header.add_child(Element(_CSS % {"bg": BACKGROUND}), name="siteplan_css")
+    css = _CSS % {"bg": BACKGROUND, "beside": int(sum(SITE_RADIUS)) + 3}
+    fig.header.add_child(Element(css), name="siteplan_css")
     for pane, z in PANES:
         CustomPane(pane, z_index=z, pointer_events=True).add_to(m)
     clearance = MacroElement()
@@ -880,14 +909,18 @@ def _add_zones(m: folium.Map, ch: Choropleth, pack: Pack | None, show_zones: boo
         ).add_to(m)
 
 
-def _add_context(m: folium.Map, pack: Pack, legend: list[str]) -> None:
-    """The pack's context point layers (universities, parks, ...) and their legend rows."""
+def _add_context(m: folium.Map, pack: Pack, legend: list[str], lang: str = "en") -> None:
+    """The pack's context point layers (universities, parks, ...) and their legend rows;
+    points that share a position spread out on a click (:mod:`siteplan.outputs.map_stacks`)."""
+    from siteplan.outputs.map_stacks import add_stack_script
+
     ctx_legend: list[str] = []
     for spec in CONTEXT_LAYERS:
-        _point_layer(m, pack, spec, ctx_legend)
+        _point_layer(m, pack, spec, ctx_legend, lang)
     if ctx_legend:
-        legend.append('<div class="sp-legend-title">Context</div>')
+        legend.append(f'<div class="sp-legend-title">{map_word("Context", lang)}</div>')
         legend.extend(ctx_legend)
+        add_stack_script(m, "sp-context")
 
 
 def _add_sites(m: folium.Map, ranking: Ranking, lon: NDArray[np.float64], lat: NDArray[np.float64],
@@ -901,7 +934,7 @@ def _add_sites(m: folium.Map, ranking: Ranking, lon: NDArray[np.float64], lat: N
     excluded_mask = sites["excluded"].to_numpy(dtype=bool)
     vmin, vmax = score_range(ranking)
     colours = score_colours(sites["score"].to_numpy(dtype=np.float64), vmin, vmax)
-    group = folium.FeatureGroup(name="Candidate sites", show=True)
+    group = folium.FeatureGroup(name=map_word("Candidate sites", lang), show=True)
     ranks: dict[str, int] = {}
     order = np.concatenate([np.flatnonzero(excluded_mask),
                             np.flatnonzero(~excluded_mask)[::-1]])

@@ -203,6 +203,72 @@ SHEETS: dict[str, dict[str, str]] = {
 
 #: the words of the maps (static and HTML): legends, scales, indicator and scheme names
 MAP_WORDS: dict[str, dict[str, str]] = {
+    "Basemap": {"en": "Basemap: land, coastline, borders",
+                "fr": "Fond de carte : terres, côtes, frontières"},
+    "Province boundaries": {"en": "Province boundaries", "fr": "Limites des provinces"},
+    "Context": {"en": "Context", "fr": "Contexte"},
+    "Universities (size: students)": {"en": "Universities (size: students)",
+                                      "fr": "Établissements universitaires (taille : étudiants)"},
+    "Airports (size: passengers 2024)": {"en": "Airports (size: passengers 2024)",
+                                         "fr": "Aéroports (taille : passagers 2024)"},
+    "Railway stations": {"en": "Railway stations", "fr": "Gares ferroviaires"},
+    "Ports": {"en": "Ports", "fr": "Ports"},
+    "Motorway access": {"en": "Motorway access", "fr": "Accès autoroutiers"},
+    "Existing offshoring parks and technoparks": {
+        "en": "Existing offshoring parks and technoparks",
+        "fr": "Parcs offshoring et technoparcs existants"},
+    "high-speed station": {"en": "high-speed station", "fr": "gare à grande vitesse"},
+    "other station": {"en": "other station", "fr": "autre gare"},
+    "planned station": {"en": "planned station", "fr": "gare en projet"},
+    "yes": {"en": "yes", "fr": "oui"},
+    "no": {"en": "no", "fr": "non"},
+    "city": {"en": "city", "fr": "ville"},
+    "type": {"en": "type", "fr": "type"},
+    "students": {"en": "students", "fr": "étudiants"},
+    "ICT courses": {"en": "ICT courses", "fr": "filières TIC"},
+    "IATA": {"en": "IATA", "fr": "IATA"},
+    "passengers 2024": {"en": "passengers 2024", "fr": "passagers 2024"},
+    "international": {"en": "international", "fr": "international"},
+    "line": {"en": "line", "fr": "ligne"},
+    "high speed": {"en": "high speed", "fr": "grande vitesse"},
+    "planned": {"en": "planned", "fr": "en projet"},
+    "kind": {"en": "kind", "fr": "nature"},
+    "motorway": {"en": "motorway", "fr": "autoroute"},
+    "opened": {"en": "opened", "fr": "ouverture"},
+    "jobs": {"en": "jobs", "fr": "emplois"},
+    "Candidate sites": {"en": "Candidate sites", "fr": "Sites candidats"},
+    # the weight-slider panel (siteplan/outputs/map_sliders.py)
+    "sl summary": {"en": "Weights: what if? (re-rank here)",
+                   "fr": "Poids : et si ? (reclasser ici)"},
+    "sl method": {"en": "Method", "fr": "Méthode"},
+    "sl reset": {"en": "Reset to the file's weights", "fr": "Revenir aux poids du fichier"},
+    "sl copy": {"en": "Copy these weights (options of <code>siteplan rank</code>):",
+                "fr": "Copier ces poids (options de <code>siteplan rank</code>) :"},
+    "sl top": {"en": "Top 10 at these weights", "fr": "Les 10 premiers avec ces poids"},
+    "sl no weight": {"en": "Give at least one criterion a weight.",
+                     "fr": "Donnez un poids à au moins un critère."},
+    "sl needs python": {
+        "en": "Re-scoring with {method} needs Python: run siteplan rank with the options "
+              "below (or pick another method).",
+        "fr": "Recalculer avec {method} demande Python : lancez siteplan rank avec les "
+              "options ci-dessous (ou choisissez une autre méthode)."},
+    "sl excluded": {
+        "en": "{n} excluded site(s) stay excluded at any weights, as in Python's "
+              "Ranking.rescore.",
+        "fr": "{n} site(s) exclu(s) le restent quels que soient les poids, comme dans "
+              "Ranking.rescore en Python."},
+    "sl floor": {
+        "en": "siteplan rank with new weights applies the viability floor ({floor}) again; "
+              "\u26a0 marks the ranked sites it would exclude.",
+        "fr": "siteplan rank avec de nouveaux poids applique de nouveau le seuil de "
+              "viabilité ({floor}) ; \u26a0 signale les sites classés qu'il exclurait."},
+    "sl tip": {"en": "rank {rank} \u00b7 score {score}", "fr": "rang {rank} \u00b7 score {score}"},
+    "sl below floor": {"en": "below the viability floor", "fr": "sous le seuil de viabilité"},
+    "sl popup": {
+        "en": "At the slider weights ({method}): rank {rank} of {n}, score {score}; the "
+              "breakdown below is at the file's weights.",
+        "fr": "Avec les poids des curseurs ({method}) : rang {rank} sur {n}, score {score} ; "
+              "le détail ci-dessous est aux poids du fichier."},
     "no data": {"en": "no data", "fr": "pas de données"},
     "scale true": {"en": "scale true at {lat}", "fr": "échelle exacte à {lat}"},
     "excluded": {"en": "excluded", "fr": "exclu"},

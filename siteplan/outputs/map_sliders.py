@@ -38,7 +38,8 @@ from siteplan.outputs.cartography import (
     score_range,
     script_json,
 )
-from siteplan.scenario import METHOD_NAMES, METHOD_OPTIONS, RELATIVE_NORMALIZERS
+from siteplan.outputs.language import fmt_num, map_word
+from siteplan.scenario import METHOD_INFO, METHOD_OPTIONS, RELATIVE_NORMALIZERS
 
 if TYPE_CHECKING:
     import folium
@@ -47,6 +48,12 @@ if TYPE_CHECKING:
 
 #: the methods the browser re-scores (the others say they need Python)
 SLIDER_METHODS = ("wlc", "wp", "topsis")
+#: the map words (siteplan.outputs.language.MAP_WORDS) the panel's script says
+SLIDER_WORDS = ("sl no weight", "sl needs python", "sl excluded", "sl floor", "sl tip",
+                "sl below floor", "sl popup")
+#: the map words of the panel's own HTML (placeholder of _PANEL_HTML -> word)
+PANEL_WORDS = {"summary": "sl summary", "method": "sl method", "reset": "sl reset",
+               "copy": "sl copy", "top": "sl top"}
 
 
 def _finite(x: float) -> float | None:
@@ -76,8 +83,8 @@ def _viability_check(ranking: Ranking) -> dict[str, Any] | None:
     return {"floor": floor, "criteria": [names.index(c.name) for c in lens]}
 
 
-def slider_data(ranking: Ranking) -> dict[str, Any]:
-    """The JSON the panel's script works on (ranked sites in rank order)."""
+def slider_data(ranking: Ranking, lang: str = "en") -> dict[str, Any]:
+    """The JSON the panel's script works on (ranked sites in rank order; texts in ``lang``)."""
     inc = ranking.included
     values, matrix, directions = ranking.decision_matrix()
     info = ranking.info
@@ -85,13 +92,15 @@ def slider_data(ranking: Ranking) -> dict[str, Any]:
     vmin, vmax = score_range(ranking)
     cm = _colormap(SCORE_CMAP)
     n_excl = int(ranking.sites["excluded"].to_numpy(dtype=bool).sum())
+    labels = {c.name: c.display_in(lang) for c in ranking.scenario.criteria}
     return {
         "method": ranking.method,
-        "method_name": METHOD_NAMES.get(ranking.method, ranking.method),
-        "methods": {k: METHOD_NAMES[k] for k in SLIDER_METHODS},
+        "method_name": (METHOD_INFO[ranking.method].label_in(lang)
+                        if ranking.method in METHOD_INFO else ranking.method),
+        "methods": {k: METHOD_INFO[k].label_in(lang) for k in SLIDER_METHODS},
         "wp_floor": float(ranking.scenario.method_options.get(
             "wp_floor", METHOD_OPTIONS["wp_floor"][0])),
-        "criteria": [{"name": n, "label": info[n].label if n in info else n,
+        "criteria": [{"name": n, "label": labels.get(n, info[n].label if n in info else n),
                       "weight": float(ranking.weights[n]) * 100.0} for n in names],
         "ids": inc["id"].astype(str).tolist(),
         "names": inc["name"].astype(str).tolist(),
@@ -108,17 +117,19 @@ def slider_data(ranking: Ranking) -> dict[str, Any]:
         "excluded": n_excl,
         "viability": _viability_check(ranking),
         "floor": ranking.scenario.viability_floor,
+        "decimal": fmt_num(0.5, lang, 1)[1],
+        "words": {k: map_word(k, lang) for k in SLIDER_WORDS},
     }
 
 
-_PANEL_HTML = """<details class="sp-sliders"><summary>Weights: what if? (re-rank here)</summary>
-<div class="sp-sl-method"><label>Method <select class="sp-sl-select"></select></label></div>
+_PANEL_HTML = """<details class="sp-sliders"><summary>%(summary)s</summary>
+<div class="sp-sl-method"><label>%(method)s <select class="sp-sl-select"></select></label></div>
 <div class="sp-sl-note"></div>
 <table class="sp-sl-table"></table>
-<button type="button" class="sp-sl-reset">Reset to the file's weights</button>
-<div class="sp-sl-copy-label">Copy these weights (options of <code>siteplan rank</code>):</div>
+<button type="button" class="sp-sl-reset">%(reset)s</button>
+<div class="sp-sl-copy-label">%(copy)s</div>
 <textarea class="sp-sl-copy" rows="3" readonly></textarea>
-<div class="sp-sl-top-title">Top 10 at these weights</div>
+<div class="sp-sl-top-title">%(top)s</div>
 <ol class="sp-sl-top"></ol>
 <script type="application/json" class="sp-sl-data">%(data)s</script>
 </details>"""
@@ -332,6 +343,10 @@ function SP_SLIDERS(map, root) {
         update();
     });
     function fmt(x) { return String(Number(x.toFixed(3))); }
+    function num(x, d) { return x.toFixed(d).replace(".", D.decimal); }
+    function say(key, vals) {  // D.words[key] with its {name} fields filled
+        return D.words[key].replace(/\{(\w+)\}/g, function (_, k) { return String(vals[k]); });
+    }
     function atFile() {
         return method === D.method && w.every(function (x, j) { return x === init[j]; });
     }
@@ -343,14 +358,11 @@ function SP_SLIDERS(map, root) {
         if (method !== D.method) { opts.unshift("-m " + method); }
         root.querySelector(".sp-sl-copy").value = opts.join(" ");
         var fn = core.methods[method];
-        if (!sh) { msg.push("Give at least one criterion a weight."); }
-        if (!fn) { msg.push("Re-scoring with " + D.method_name + " needs Python: run " +
-                            "siteplan rank with the options below (or pick another method)."); }
+        if (!sh) { msg.push(say("sl no weight")); }
+        if (!fn) { msg.push(say("sl needs python", {method: D.method_name})); }
         if (D.excluded) {
-            msg.push(D.excluded + " excluded site(s) stay excluded at any weights, as in " +
-                     "Python's Ranking.rescore." + (D.floor === null ? "" : " siteplan rank " +
-                     "with new weights applies the viability floor (" + D.floor + ") again; " +
-                     "\u26a0 marks the ranked sites it would exclude."));
+            msg.push(say("sl excluded", {n: D.excluded}) + (D.floor === null ? "" :
+                     " " + say("sl floor", {floor: num(D.floor, 2)})));
         }
         note.textContent = msg.join(" ");
         if (!sh || !fn) { return; }
@@ -379,19 +391,18 @@ function SP_SLIDERS(map, root) {
             if (mk._map) { mk.bringToFront(); }
             var tip = el("div"), b = el("b", D.names[i]);
             tip.appendChild(b); tip.appendChild(el("br"));
-            tip.appendChild(document.createTextNode("rank " + r + " \u00b7 score " +
-                                                    scores[i].toFixed(3)));
+            tip.appendChild(document.createTextNode(say("sl tip", {rank: r,
+                                                                   score: num(scores[i], 3)})));
             if (mk.getTooltip()) { mk.setTooltipContent(tip); }
-            popupLine(mk, changed ? "At the slider weights (" + D.methods[method] + "): rank " +
-                      r + " of " + nr + ", score " + scores[i].toFixed(3) +
-                      "; the breakdown below is at the file's weights." : "");
+            popupLine(mk, changed ? say("sl popup", {method: D.methods[method], rank: r,
+                                                     n: nr, score: num(scores[i], 3)}) : "");
         }
         ord.slice(0, 10).forEach(function (i) {
             var li = el("li");
             li.appendChild(el("span", D.names[i], "sp-sl-name"));
-            li.appendChild(el("span", " (" + scores[i].toFixed(3) + ")", "sp-hint"));
+            li.appendChild(el("span", " (" + num(scores[i], 3) + ")", "sp-hint"));
             if (via && via[i] < D.viability.floor) {
-                li.appendChild(el("span", " \u26a0 below the viability floor", "sp-sl-warn"));
+                li.appendChild(el("span", " \u26a0 " + say("sl below floor", {}), "sp-sl-warn"));
             }
             top.appendChild(li);
         });
@@ -420,7 +431,7 @@ function SP_SLIDERS(map, root) {
 """
 
 
-def add_slider_panel(m: folium.Map, ranking: Ranking) -> None:
+def add_slider_panel(m: folium.Map, ranking: Ranking, lang: str = "en") -> None:
     """Add the weight-slider panel (bottom left) to a ranking map; see the module docstring.
 
     Nothing is added when no site is ranked (there is nothing to re-score).
@@ -444,6 +455,8 @@ def add_slider_panel(m: folium.Map, ranking: Ranking) -> None:
         "ctl.addTo({{ this._parent.get_name() }});\n"
         "SP_SLIDERS({{ this._parent.get_name() }}, div);\n})();\n{% endmacro %}")
     panel.css = _PANEL_CSS  # type: ignore[attr-defined]
-    panel.content = _PANEL_HTML % {"data": script_json(slider_data(ranking))}  # type: ignore[attr-defined]
+    words = {k: map_word(w, lang) for k, w in PANEL_WORDS.items()}  # trusted markup
+    panel.content = _PANEL_HTML % {  # type: ignore[attr-defined]
+        "data": script_json(slider_data(ranking, lang)), **words}
     panel.js = _CORE_JS + _UI_JS  # type: ignore[attr-defined]
     m.add_child(panel, name="sp_sliders")

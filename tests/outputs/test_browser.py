@@ -132,6 +132,7 @@ def test_map_works_offline(browser: Any, ranked: tuple[Ranking, Pack], tmp_path:
     # toggling the universities layer hides its markers
     n_uni = page.locator("path.sp-university").count()
     assert n_uni == len(pack.layer("universities"))
+    page.locator(".leaflet-control-layers").hover()  # the list opens on hover
     box = page.locator(".leaflet-control-layers-overlays label", has_text="Universities")
     box.locator("input").uncheck()
     assert page.locator("path.sp-university").count() == 0
@@ -237,6 +238,10 @@ def test_labels_never_overlap_and_follow_the_zoom(browser: Any, ranked: tuple[Ra
         places = {b[1] for b in boxes if b[0] == "place"}
         assert places, zoom
         seen[zoom] = places
+        if zoom == "national":
+            # rank 1 is always labelled (ranks are placed first, best first), and every
+            # candidate town named beside its circle keeps its rank label too
+            assert ["rank", "1"] in [b[:2] for b in boxes], boxes
         for i, a in enumerate(boxes):
             assert a[4] > a[2] and a[5] > a[3]
             for b in boxes[i + 1:]:
@@ -245,7 +250,6 @@ def test_labels_never_overlap_and_follow_the_zoom(browser: Any, ranked: tuple[Ra
         page.screenshot(path=str(output_dir / f"map-labels-{zoom}.png"))
     # zooming in names smaller places that the national view leaves out
     assert seen["city"] - seen["national"]
-    # rank 1 is always labelled at national zoom (ranks win over place names)
     assert off.errors == [] and off.requests == []
     page.close()
 

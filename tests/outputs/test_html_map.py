@@ -435,3 +435,33 @@ def test_map_without_a_basemap_layer_still_maps(tiny: tuple[Ranking, Pack]) -> N
     assert "basemap" not in pack.layer_names
     text = page(r, pack, top_n=2)
     assert "sp-land" not in text and "window.siteplanDeclutter" in text
+
+
+def _min_cvd_distance(colours: list[str]) -> float:
+    """The smallest CAM02-UCS distance between two of ``colours`` as seen with normal vision
+    and with simulated deuteranopia, protanopia and tritanopia (colorspacious, Machado et
+    al. 2009 at severity 100)."""
+    import itertools
+
+    import colorspacious  # the test extra
+    rgb = [np.array([int(c[i:i + 2], 16) for i in (1, 3, 5)]) / 255 for c in colours]
+    worst = np.inf
+    for cvd in (None, "deuteranomaly", "protanomaly", "tritanomaly"):
+        seen = rgb if cvd is None else [np.clip(colorspacious.cspace_convert(
+            c, {"name": "sRGB1+CVD", "cvd_type": cvd, "severity": 100}, "sRGB1"), 0, 1)
+            for c in rgb]
+        for a, b in itertools.combinations(seen, 2):
+            worst = min(worst, float(colorspacious.deltaE(a, b, input_space="sRGB1",
+                                                          uniform_space="CAM02-UCS")))
+    return worst
+
+
+def test_context_colours_stay_apart_for_colour_blind_readers() -> None:
+    """Every two context colours stay >= 10 CAM02-UCS units apart under each simulated
+    colour-vision deficiency. The Dark2-based palette used before fails the same test
+    (high-speed stations and ports merge under protanopia: 0.3 units)."""
+    now = [*mapping.CONTEXT_COLOURS.values(), mapping.RAIL_CONVENTIONAL]
+    assert len(set(now)) == len(mapping.CONTEXT_LAYERS) + 1
+    assert _min_cvd_distance(now) >= 10.0
+    before = ["#1b9e77", "#252525", "#7570b3", "#737373", "#1f78b4", "#a6761d", "#e7298a"]
+    assert _min_cvd_distance(before) < 10.0

@@ -206,3 +206,27 @@ def test_hostile_site_name_is_text(browser: Any, tmp_path: Path) -> None:
     assert page.page.locator("img[src='x']").count() == 0
     assert page.dialogs == [] and page.errors == [] and page.requests == []
     page.page.close()
+
+
+def test_a_french_map_has_a_french_panel(browser: Any, tmp_path: Path) -> None:
+    """--lang fr: the panel's words, the criterion labels (label_fr) and the scores of the
+    top-10 list in French (decimal comma, the same figures as Ranking.rescore)."""
+    r = rank("balanced-2030")
+    html = mapping.save_map(r, tmp_path / "fr.html", lang="fr")
+    page = Page(browser, html)
+    panel = page.page.locator(".sp-sliders").inner_text()
+    assert "Poids : et si ?" in panel and "Revenir aux poids du fichier" in panel
+    assert "what if" not in panel and "Reset" not in panel
+    labels = page.page.locator(".sp-sliders tr td:first-child").all_inner_texts()
+    assert labels == [next(c for c in r.scenario.criteria if c.name == n).display_in("fr")
+                      for n in r.weights.index]
+    assert labels != [r.info[n].label for n in r.weights.index]  # not the English ones
+    weights = _random_weights(r, 7)
+    page.set_weights(weights)
+    expected = r.rescore(weights)
+    _assert_same(page.state(), expected)
+    shown = page.page.locator(".sp-sl-top li .sp-hint").all_inner_texts()
+    want = [f" ({s:.3f})".replace(".", ",") for s in expected.included["score"].head(10)]
+    assert [t.strip() for t in shown] == [w.strip() for w in want]
+    assert page.errors == [] and page.requests == []
+    page.page.close()
