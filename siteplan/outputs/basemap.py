@@ -93,7 +93,19 @@ _LABEL_JS = """
                        bottom: b.bottom + 1});
         });
     };
-    map.on("zoomend", window.siteplanDeclutter);
+    // after every view change (a zoom the view limits impose ends with a moveend too),
+    // once the browser has drawn it: boxes measured in the same task as the change can
+    // still be those of the old view
+    var pending = false;
+    function later() {
+        if (pending) { return; }
+        pending = true;
+        requestAnimationFrame(function () { requestAnimationFrame(function () {
+            pending = false;
+            if (!map._animatingZoom) { window.siteplanDeclutter(); }
+        }); });
+    }
+    map.on("zoomend moveend resize", later);
     map.whenReady(function () { setTimeout(window.siteplanDeclutter, 0); });
 })(%(map)s, %(ranks)s, %(top_n)d, %(places)s, %(floors)s);
 """

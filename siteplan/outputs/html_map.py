@@ -445,8 +445,7 @@ def _point_layer(m: folium.Map, pack: Pack, spec: tuple[Any, ...],
             location=[float(geom.y), float(geom.x)], radius=radius, color=fill,
             weight=1.5 if dash else 1, fill=True,
             fill_color="#ffffff" if dash else fill, fill_opacity=0.85, dash_array=dash,
-            class_name=css, tooltip=folium.Tooltip(tip),
-            popup=folium.Popup(f'<div class="sp-popup">{tip}</div>', max_width=300))
+            class_name=css, tooltip=folium.Tooltip(tip))
         marker.options["pane"] = "sp-context"
         marker.add_to(group)
     group.add_to(m)

@@ -10,6 +10,8 @@ as they are, only the topmost of a stack can be hovered or clicked.
 * at every zoom, context points whose screen centres are within ``STACK_PX`` pixels of
   each other form a stack; a stacked point gets a thicker white outline, so the stack
   can be told from a single point;
+* a point's popup shows what its tooltip shows (for a click, or a tap where there is no
+  hover);
 * clicking a stack spreads its points on a circle (up to 8) or a spiral around their
   common position, each joined to it by a thin line, and each can then be hovered or
   clicked for its own popup; clicking the map elsewhere or zooming puts them back.
@@ -81,6 +83,13 @@ _STACK_JS = """
         if (!inPane(l) || l._spHooked) { return; }
         l._spHooked = true;
         l._spWeight = l.options.weight; l._spColour = l.options.color;
+        // a click (or a tap, where there is no hover) shows what the tooltip shows; bound
+        // here rather than as one folium Popup per point, which costs ~5 ms each to render
+        var tip = l.getTooltip();
+        if (!l.getPopup() && tip) {
+            l.bindPopup('<div class="sp-popup">' + tip.getContent() + '</div>',
+                        {maxWidth: 300});
+        }
         l.on("click", open);
         hooked.push(l);
     }
