@@ -58,6 +58,67 @@ PHRASES: dict[str, Phrase] = {
          "fr": "sort des {k} premiers quand le poids de « {criterion} » sort de "
                "{low}..{high} (aujourd'hui {weight})"},
         numbers=("low", "high", "weight"), labels=("criterion",)),
+    # the verdict rule of the ranking's sensitivity (analyses.sensitivity.report)
+    "verdict_rule": Phrase(
+        {"en": "robust: in the top {k} in >= {threshold} of the weight samples AND still in "
+               "the top {k} when any one criterion weight moves by +-{margin} (others "
+               "rescaled); fragile otherwise",
+         "fr": "robuste : dans les {k} premiers pour au moins {threshold} des tirages de "
+               "poids ET encore dans les {k} premiers quand un seul poids de critère varie de "
+               "±{margin} (les autres remis à l'échelle) ; fragile sinon"},
+        numbers=("k", "threshold", "margin")),
+    # the rule behind the robust plan (analyses.plan.robustness)
+    "wlc_rule": Phrase(
+        {"en": "robust plan = the K-set with the largest expected total score over the weight "
+               "samples; the WLC score is linear in the weights, so a set's expected score is "
+               "its score under the mean sampled weights, and the robust plan is the plan "
+               "solved once under the mean weights (same constraints)",
+         "fr": "plan robuste = l'ensemble de K sites au plus grand score total espéré sur les "
+               "tirages de poids ; le score WLC est linéaire en les poids : le score espéré "
+               "d'un ensemble est son score sous les poids moyens tirés, et le plan robuste est "
+               "le plan résolu une fois sous les poids moyens (mêmes contraintes)"}),
+    "consensus_rule": Phrase(
+        {"en": "robust plan = the consensus plan: the feasible K-set with the largest sum of "
+               "selection frequencies (the largest expected number of sites shared with the "
+               "sampled plans): the sites chosen in most samples, completed or trimmed to K by "
+               "frequency under the constraints (ties: the higher mean sampled score); "
+               "{method} scores are not linear in the weights, so the plan under the mean "
+               "weights is not the plan of the expected score",
+         "fr": "plan robuste = le plan de consensus : l'ensemble réalisable de K sites à la "
+               "plus grande somme des fréquences de sélection (le plus grand nombre espéré de "
+               "sites communs avec les plans tirés) : les sites choisis dans le plus de "
+               "tirages, complétés ou réduits à K par fréquence sous les contraintes (égalités "
+               ": le score moyen tiré le plus haut) ; les scores {method} ne sont pas "
+               "linéaires en les poids, donc le plan sous les poids moyens n'est pas celui du "
+               "score espéré"}),
+    # why a candidate cannot be chosen by a plan (analyses.plan.select)
+    "in_exclude_list": Phrase({"en": "in the exclude list", "fr": "dans la liste d'exclusion"}),
+    "no_score": Phrase({"en": "no score", "fr": "sans score"}),
+    "near_park": Phrase(
+        {"en": "within {km} km of an existing park",
+         "fr": "à moins de {km} km d'un parc existant"}, numbers=("km",)),
+    "near_include": Phrase(
+        {"en": "within {km} km of a must-include site",
+         "fr": "à moins de {km} km d'un site imposé"}, numbers=("km",)),
+    # the settings line of the surface's robustness (analyses.surface.robustness)
+    "surface_robustness": Phrase(
+        {"en": "robustness: {samples} {sampling} weight samples{extra} ({seed}); share of the "
+               "samples placing a cell in the top {q} % of the {valid} valid cells ({cells} "
+               "cells per sample, ties at the threshold included); {time} s",
+         "fr": "robustesse : {samples} tirages de poids ({sampling}){extra} ({seed}) ; part "
+               "des tirages qui placent une cellule dans les {q} % premiers des {valid} "
+               "cellules valides ({cells} cellules par tirage, ex aequo au seuil compris) ; "
+               "{time} s"}),
+    "seed": Phrase({"en": "seed {seed}", "fr": "graine {seed}"}),
+    "no_seed": Phrase({"en": "no seed", "fr": "sans graine"}),
+    # the weight sampling schemes (scoring.sampling), in the sentences above
+    "sampling_uniform": Phrase({"en": "uniform", "fr": "uniforme"}),
+    "sampling_dirichlet": Phrase({"en": "dirichlet", "fr": "Dirichlet"}),
+    "sampling_bounds": Phrase({"en": "bounds", "fr": "bornes"}),
+    # why H3 cells are excluded (analyses.surface.model)
+    "cells_below_floor": Phrase(
+        {"en": "viability index below the scenario's floor {floor}",
+         "fr": "indice de viabilité sous le seuil {floor} du scénario"}, numbers=("floor",)),
 }
 
 
@@ -76,10 +137,14 @@ def _pattern(key: str) -> re.Pattern[str]:
     numbers = PHRASES[key].numbers
     parts = re.split(r"\{(\w+)\}", PHRASES[key].text["en"])
     out = []
+    seen: set[str] = set()
     for i, part in enumerate(parts):
         if i % 2 == 0:
             out.append(re.escape(part))
+        elif part in seen:  # a field used twice matches the same text twice
+            out.append(f"(?P={part})")
         else:
+            seen.add(part)
             out.append(f"(?P<{part}>{_NUMBER if part in numbers else '.*?'})")
     return re.compile("".join(out) + r"\Z", re.DOTALL)
 
