@@ -115,6 +115,8 @@ PHRASES: dict[str, Phrase] = {
     "sampling_uniform": Phrase({"en": "uniform", "fr": "uniforme"}),
     "sampling_dirichlet": Phrase({"en": "dirichlet", "fr": "Dirichlet"}),
     "sampling_bounds": Phrase({"en": "bounds", "fr": "bornes"}),
+    # the name of a hotspot (analyses.surface.model.hotspots)
+    "near_town": Phrase({"en": "near {town}", "fr": "près de {town}"}),
     # why H3 cells are excluded (analyses.surface.model)
     "cells_below_floor": Phrase(
         {"en": "viability index below the scenario's floor {floor}",
@@ -163,8 +165,9 @@ def translate(text: str, lang: str,
     """A sentence stored in English, in ``lang``.
 
     ``label`` gives a criterion label or a scenario's own reason in the language (the
-    scenario knows its French labels). A sentence that matches no template (a note a
-    user wrote) is returned as it is.
+    scenario knows its French labels). A sentence that matches no template is given to
+    ``label`` (a constraint's own reason has its ``reason_fr``), and a text neither knows
+    (a note a user wrote) is returned as it is.
     """
     if lang == "en":
         return text
@@ -180,4 +183,4 @@ def translate(text: str, lang: str,
         if key == "fails_constraint":
             values["reason"] = translate(values["reason"], lang, label)
         return phrase.text[lang].format(**values)
-    return text
+    return label(text)

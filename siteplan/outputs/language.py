@@ -561,11 +561,14 @@ ANALYSIS_WORDS: dict[str, dict[str, str]] = {
                                    "scénario ; à poids unique : lequel des {n} premiers points "
                                    "chauds à poids unique (poids du scénario) est à moins de "
                                    "l'espacement, et à quelle distance ; « - » : aucun"},
+    "robust share layer": {"en": "Robust share (top {q} %)", "fr": "Part robuste ({q} % "
+                                                                   "premiers)"},
+    "robust hotspots layer": {"en": "Robust hotspots", "fr": "Points chauds robustes"},
     # backcast
     "backcast line": {"en": "{name}{dropped}: {index} concordance {c} over {pairs} (host, other) "
                             "pairs ({hosts} hosts, {others} other candidates)",
-                      "fr": "{name}{dropped} : concordance de l'indice {index} {c} sur {pairs} "
-                            "paires (hôte, autre) ({hosts} hôtes, {others} autres candidats)"},
+                      "fr": "{name}{dropped} : concordance ({index}) {c} sur {pairs} paires (hôte, "
+                            "autre) ({hosts} hôtes, {others} autres candidats)"},
     "without": {"en": " without {names}", "fr": " sans {names}"},
     "Misordered": {"en": "Misordered", "fr": "Mal ordonnés"},
     "why": {"en": "why", "fr": "motif"},
@@ -607,8 +610,12 @@ ANALYSIS_WORDS: dict[str, dict[str, str]] = {
     "order title": {"en": "{label} weights (most important first)",
                     "fr": "Poids {label} (le plus important d'abord)"},
     "objective title": {"en": "{label} weights over {n} ranked sites ({scenario})",
-                        "fr": "Poids {label} sur {n} sites classés ({scenario})"},
+                        "fr": "Poids ({label}) sur {n} sites classés ({scenario})"},
     "objective weight": {"en": "objective weight", "fr": "poids objectif"},
+    "roc": {"en": "rank-order centroid", "fr": "centroïde des rangs (ROC)"},
+    "rank-sum": {"en": "rank-sum", "fr": "somme des rangs"},
+    "entropy": {"en": "Shannon entropy", "fr": "entropie de Shannon"},
+    "critic": {"en": "CRITIC", "fr": "CRITIC"},
     "scenario weight": {"en": "scenario weight", "fr": "poids du scénario"},
     # compare
     "Chosen sites": {"en": "Chosen sites", "fr": "Sites choisis"},
@@ -639,6 +646,14 @@ HEADINGS.update({code: {"en": code, **{lang: ANALYSIS_WORDS[word][lang] for lang
 def analysis_word(word: str, lang: str, **values: object) -> str:
     """A word, heading or line of an analysis's printed tables and reports in ``lang``."""
     return _say(ANALYSIS_WORDS, word, lang, values)
+
+
+#: the equity measures' file columns take their printed names above (defined once)
+HEADINGS.update({code: {"en": code, **{lang: PLAN_WORDS[code][lang] for lang in LANGUAGES
+                                       if lang != "en"}}
+                 for code in ("national_per_thousand", "gini", "theil_t", "cv", "top2_share",
+                              "province_gini", "province_theil_t", "theil_between",
+                              "theil_within")})
 
 
 def plan_word(word: str, lang: str, **values: object) -> str:

@@ -198,3 +198,32 @@ def test_a_folder_that_refuses_files_is_found_before_the_work() -> None:
     assert res.exit_code == 1
     assert "cannot create a file in '/proc'" in res.output
     assert "Marrakech" not in res.output  # refused before the plan was solved and printed
+
+
+def test_compare_in_french_prints_and_writes_french_with_the_jsons_figures(
+        tmp_path: Path) -> None:
+    args = ["compare", "balanced-2030", "market-led", "--sites", "3", "--lang", "fr"]
+    res = run(*args, "-o", str(tmp_path / "c.json"))
+    assert res.exit_code == 0, res.output
+    ref = json.loads((tmp_path / "c.json").read_text(encoding="utf-8"))
+    out = res.output
+    for word in ("Sites choisis", "Équité entre régions", "Gini (régions)", "aujourd'hui",
+                 "référence", "Tau de Kendall", "valeur p", "solveur"):
+        assert word in out, word
+    for word in ("Chosen sites", "Equity across", "baseline", "Kendall's", "solver "):
+        assert word not in out, word
+    gini = ref["items"][0]["equity"]["plan"]["gini"]
+    row = next(line for line in out.splitlines() if line.startswith("balanced-2030 ")
+               and "," in line)
+    assert f"{gini:.3f}".replace(".", ",") in row, row
+    assert res.exit_code == 0
+    res = run(*args, "-o", str(tmp_path / "c.xlsx"))
+    assert res.exit_code == 0, res.output
+    with pd.ExcelFile(tmp_path / "c.xlsx") as xl:
+        assert xl.sheet_names == ["choisis", "régions", "équité", "kendall"]
+        chosen = pd.read_excel(xl, "choisis")
+        equity = pd.read_excel(xl, "équité")
+    assert {"élément", "identifiant", "rang", "emplois créés d'ici 2030"} <= set(chosen)
+    assert {"Gini (régions)", "répartition"} <= set(equity) and "gini" not in equity
+    plan = equity[equity["élément"] == "balanced-2030"]
+    assert plan["Gini (régions)"].iloc[0] == pytest.approx(gini)

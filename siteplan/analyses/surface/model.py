@@ -902,7 +902,7 @@ def _town_names(lon: NDArray[np.float64], lat: NDArray[np.float64], pack: Pack |
     out: list[str] = []
     seen: dict[str, int] = {}
     for t in np.atleast_1d(j):
-        base = f"near {names[t]}"
+        base = render("near_town", town=names[t])
         seen[base] = seen.get(base, 0) + 1
         out.append(base if seen[base] == 1 else f"{base} ({seen[base]})")
     return out, np.atleast_1d(d)
