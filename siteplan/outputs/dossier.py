@@ -368,7 +368,8 @@ def _sec_cover(ctx: _Ctx) -> str:
         f'(<code>{esc(scen.name)}</code>)</p>'
         f'<p><b>{esc(t(lang, "date"))}</b>{colon}{esc(date)}</p>'
         f'<p><b>{esc(t(lang, "version"))}</b>{colon}{esc(__version__)}</p>'
-        f'<p><b>{esc(t(lang, "pack"))}</b>{colon}{esc(pack.manifest.title or pack.manifest.name)}'
+        f'<p><b>{esc(t(lang, "pack"))}</b>{colon}'
+        f'{esc(pack.manifest.title_in(lang) or pack.manifest.name)}'
         f' {esc(pack_version)}</p></div>')
 
 
@@ -683,8 +684,8 @@ def _sec_data(ctx: _Ctx) -> str:
     for name, spec in pack.manifest.layers.items():
         srcs = "<br>".join(esc(s) for s in spec.sources[:4])
         more = f" (+{len(spec.sources) - 4})" if len(spec.sources) > 4 else ""
-        layer_rows.append([f"<b>{esc(name)}</b><br>{esc(spec.title)}", esc(spec.date),
-                           esc(spec.licence), srcs + more, esc(spec.method)])
+        layer_rows.append([f"<b>{esc(name)}</b><br>{esc(spec.title_in(lang))}", esc(spec.date),
+                           esc(spec.licence_in(lang)), srcs + more, esc(spec.method)])
     est = "".join(f"<li>{esc(e.get('what'))}: {esc(e.get('method'))}</li>"
                   for e in d.get("estimates", []))
     return (_section("data", lang, _table(

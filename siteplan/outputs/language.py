@@ -156,6 +156,14 @@ HEADINGS: dict[str, dict[str, str]] = {
     "what": {"en": "what", "fr": "quoi"},
     "estimate": {"en": "estimate", "fr": "estimation"},
     "method": {"en": "method", "fr": "méthode"},
+    # the layer listing (siteplan layers: Pack.describe)
+    "layer": {"en": "layer", "fr": "couche"},
+    "title": {"en": "title", "fr": "titre"},
+    "rows": {"en": "rows", "fr": "lignes"},
+    "geometry": {"en": "geometry", "fr": "géométrie"},
+    "source": {"en": "source", "fr": "source"},
+    "licence": {"en": "licence", "fr": "licence"},
+    "date": {"en": "date", "fr": "date"},
     # the sensitivity report's tables (analyses.sensitivity.report)
     "confidence": {"en": "confidence", "fr": "confiance"},
     "why": {"en": "why", "fr": "motifs"},
@@ -225,6 +233,10 @@ _PATTERNED = [(re.compile(r"top_(?P<k>\d+)_membership"), "top_k_membership"),
 VALUES: dict[str, dict[str, str]] = {
     "benefit": {"en": "benefit", "fr": "à maximiser"},
     "cost": {"en": "cost", "fr": "à minimiser"},
+    # layer geometries (siteplan layers)
+    "Point": {"en": "Point", "fr": "point"},
+    "Polygon": {"en": "Polygon", "fr": "polygone"},
+    "road graph (nodes)": {"en": "road graph (nodes)", "fr": "graphe routier (nœuds)"},
     # sensitivity verdicts, AHP verdicts and Goepel's consensus words
     "robust": {"en": "robust", "fr": "robuste"},
     "fragile": {"en": "fragile", "fr": "fragile"},
