@@ -383,14 +383,17 @@ def plan(k: int, scenario: str, method: str | None, weights: dict[str, float],
                                       runtime_s=d["runtime_s"],
                                       lang=resolve_language(lang, scen), scenario=scen):
             echo_written(path)
+    chart_lang = resolve_language(lang, scen)
+    chart_d = {**d, "scenario_title": scen.title_in(chart_lang)}  # the charts' heading
     if png_path:
         from siteplan.outputs.plan_charts import jobs_by_region_png
 
-        echo_written(jobs_by_region_png(d, png_path, overwrite=overwrite))
+        echo_written(jobs_by_region_png(chart_d, png_path, overwrite=overwrite,
+                                        lang=chart_lang))
     if lorenz_path:
         from siteplan.outputs.plan_charts import lorenz_png
 
-        echo_written(lorenz_png(d, lorenz_path, overwrite=overwrite))
+        echo_written(lorenz_png(chart_d, lorenz_path, overwrite=overwrite, lang=chart_lang))
     if map_file is not None:
         from siteplan.outputs.html_map import save_map
         from siteplan.outputs.overlay import plan_overlay

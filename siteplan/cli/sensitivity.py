@@ -290,7 +290,9 @@ def plan_robustness_command(
     if png_path:
         from siteplan.outputs.plan_robustness_chart import selection_frequency_png
 
-        echo_written(selection_frequency_png(rep, png_path, overwrite=overwrite,
+        chart = rep if language == "en" else {**rep.to_dict(),
+                                               "scenario_title": scen.title_in(language)}
+        echo_written(selection_frequency_png(chart, png_path, overwrite=overwrite,
                                              lang=language))
 
 
@@ -438,16 +440,21 @@ def sensitivity(scenario: str, method: str | None, weights: dict[str, float],
         echo_written(write_sensitivity_report(rep, output, None if fmt == "table" else fmt,
                                               overwrite=overwrite, lang=language,
                                               scenario=scen))
-    if png_path:
-        from siteplan.outputs.sensitivity_charts import tornado_png
+    if png_path or heatmap_path:
+        from siteplan.outputs.sensitivity_charts import (
+            acceptability_heatmap_png,
+            report_in,
+            tornado_png,
+        )
 
-        echo_written(tornado_png(rep, png_path, metric=tornado_metric,  # type: ignore[arg-type]
-                                 overwrite=overwrite, lang=language))
-    if heatmap_path:
-        from siteplan.outputs.sensitivity_charts import acceptability_heatmap_png
-
-        echo_written(acceptability_heatmap_png(rep, heatmap_path, overwrite=overwrite,
-                                               lang=language))
+        labelled = report_in(rep, scen, language) if language != "en" else rep
+        if png_path:
+            echo_written(tornado_png(labelled, png_path,
+                                     metric=tornado_metric,  # type: ignore[arg-type]
+                                     overwrite=overwrite, lang=language))
+        if heatmap_path:
+            echo_written(acceptability_heatmap_png(labelled, heatmap_path,
+                                                   overwrite=overwrite, lang=language))
     if map_path:
         from siteplan.outputs.html_map import save_map
         from siteplan.outputs.overlay import stability_overlay

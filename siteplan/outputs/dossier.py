@@ -586,12 +586,14 @@ def _sec_robustness(ctx: _Ctx) -> str:
     rob = ctx.rob
     lang = ctx.lang
     # criterion labels in the dossier's language
-    import dataclasses
 
-    from siteplan.outputs.sensitivity_charts import acceptability_heatmap_png, tornado_png
+    from siteplan.outputs.sensitivity_charts import (
+        acceptability_heatmap_png,
+        report_in,
+        tornado_png,
+    )
 
-    rob_l = dataclasses.replace(rob, criterion_labels={
-        **dict(rob.criterion_labels), **{c.name: c.display_in(lang) for c in ctx.scen.criteria}})
+    rob_l = report_in(rob, ctx.scen, lang)
     heat = _png_of(lambda p: acceptability_heatmap_png(rob_l, p, max_sites=12, max_rank=15,
                                                        overwrite=True, ever_first=True,
                                                        lang=lang))

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from siteplan.errors import UsageError
-from siteplan.phrases import translate
+from siteplan.phrases import number_in, translate
 from siteplan.scenario import LANGUAGES
 
 if TYPE_CHECKING:
@@ -28,9 +28,9 @@ if TYPE_CHECKING:
     from siteplan.scenario import Scenario
 
 __all__ = ["ANALYSIS_WORDS", "HEADINGS", "MAP_WORDS", "PLAN_WORDS", "SHEETS", "VALUES",
-           "analysis_word", "fmt_int", "fmt_num", "fmt_pct", "fmt_score", "heading", "labeller",
-           "localise_table", "map_word", "plan_word", "reason_in", "resolve_language",
-           "sheet_name", "value_word"]
+           "analysis_word", "axis_numbers", "fmt_int", "fmt_num", "fmt_pct", "fmt_score",
+           "heading", "labeller", "localise_table", "map_word", "plan_word", "reason_in",
+           "resolve_language", "sheet_name", "value_word"]
 
 #: thousands separator and decimal mark per language (U+202F: narrow no-break space)
 _SEPARATORS = {"en": (",", "."), "fr": ("\u202f", ",")}
@@ -71,6 +71,15 @@ def fmt_pct(x: Any, lang: str, digits: int = 0) -> str:
     if math.isnan(v):
         return ""
     return fmt_num(v, lang, digits) + ("\u202f%" if lang == "fr" else "%")
+
+
+def axis_numbers(lang: str) -> Any:
+    """A matplotlib tick formatter writing each tick with the language's separators (0,2
+    and 25 000 in French): every chart's axes in French take it."""
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda x, _pos: number_in(f"{x:,g}" if abs(x) >= 1000
+                                                   else f"{x:g}", lang))
 
 
 def fmt_score(x: Any, lang: str) -> str:
