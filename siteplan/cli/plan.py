@@ -322,14 +322,10 @@ def plan(k: int, scenario: str, method: str | None, weights: dict[str, float],
     $ siteplan plan --sites 5 --include guelmim --exclude marrakesh --map --png jobs.png
     $ siteplan plan --sites 5 --objective coverage --coverage-km 50 --lorenz lorenz.png
     $ siteplan plan --sites 5 --jobs-today my_regional_jobs.csv
+    $ siteplan plan --sites 5 --lang fr -o plan.md
     """
     from siteplan.analyses.plan.steps import make_plan, read_today_jobs
-    from siteplan.outputs.reports import (
-        PLAN_TABLES,
-        plan_title,
-        tables_markdown,
-        write_plan_report,
-    )
+    from siteplan.outputs.reports import PLAN_TABLES, plan_markdown, write_plan_report
     from siteplan.scenario import load_scenario
     from siteplan.scoring.ranking import rank as rank_api
 
@@ -374,7 +370,7 @@ def plan(k: int, scenario: str, method: str | None, weights: dict[str, float],
         elif kind == "csv":
             _echo_csv(report.tables())
         else:
-            click.echo(tables_markdown(plan_title(d), report.tables()))
+            click.echo(plan_markdown(report, resolve_language(lang, scen), scen))
     else:
         language = resolve_language(lang, scen)
         print_plan(d, language, scen.title_in(language))

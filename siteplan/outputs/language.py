@@ -485,6 +485,15 @@ ANALYSIS_WORDS: dict[str, dict[str, str]] = {
     "Verdict rule": {"en": "Verdict rule: {rule}.", "fr": "Règle du verdict : {rule}."},
     "Sites": {"en": "Sites", "fr": "Sites"},
     "One weight at a time": {"en": "One weight at a time", "fr": "Un poids à la fois"},
+    # plan reports (Markdown)
+    "plan heading": {"en": "Plan: {scenario}, K={k}", "fr": "Plan : {scenario}, K={k}"},
+    "plan intro": {"en": "Scenario **{scenario}** ({method}), K = {k}; solver {solver}, status "
+                         "{status}, gap {gap}.",
+                   "fr": "Scénario **{scenario}** ({method}), K = {k} ; solveur {solver}, "
+                         "statut {status}, écart {gap}."},
+    "plan targets": {"en": "Targets {year}: {jobs} jobs, {exports} bn MAD (sources: {sources}).",
+                     "fr": "Objectifs {year} : {jobs} emplois, {exports} Md MAD (sources : "
+                           "{sources})."},
     # sensitivity --plan: plan robustness
     "plan rob title": {"en": "{title} ({method}): plan robustness, K={k}, {samples} {sampling} "
                              "weight samples{extra}, seed {seed} (site: selection frequency)",

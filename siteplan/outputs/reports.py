@@ -171,24 +171,32 @@ def write_tables(tables: Mapping[str, pd.DataFrame], output: str | os.PathLike[s
 # --------------------------------------------------------------------------- plans
 
 
-def plan_title(d: Mapping[str, Any]) -> str:
-    """The heading of a plan report."""
-    return f"Plan: {d['scenario']}, K={d['k']}"
+def plan_title(d: Mapping[str, Any], lang: str = "en") -> str:
+    """The heading of a plan report in ``lang``."""
+    from siteplan.outputs.language import analysis_word
+
+    return analysis_word("plan heading", lang, scenario=d["scenario"], k=d["k"])
 
 
-def plan_intro(d: Mapping[str, Any]) -> str:
+def plan_intro(d: Mapping[str, Any], lang: str = "en") -> str:
     """The Markdown lines above a plan's tables: settings, targets and their sources, the
-    estimates the plan rests on (every text from the data escaped)."""
+    estimates the plan rests on (every text from the data escaped), in ``lang`` (the
+    estimates' own descriptions stay as the analysis wrote them)."""
+    from siteplan.outputs.language import analysis_word, fmt_int
+    from siteplan.phrases import number_in
+
     esc = markdown_escape
     gap = d["gap"]
+    t = d["targets"]
     lines = [
-        f"Scenario **{esc(d['scenario'])}** ({esc(d['method'])}), K = {d['k']}; solver "
-        f"{esc(d['solver'])}, status {esc(d['status'])}, gap "
-        f"{'n/a' if gap is None else f'{gap:.2e}'}.",
+        analysis_word("plan intro", lang, scenario=esc(d["scenario"]), method=esc(d["method"]),
+                      k=d["k"], solver=esc(d["solver"]), status=esc(d["status"]),
+                      gap="n/a" if gap is None else number_in(f"{gap:.2e}", lang)),
         "",
-        f"Targets {esc(d['targets']['year'])}: {d['targets']['target_jobs']:,} jobs, "
-        f"{d['targets']['target_exports_mad_bn']:g} bn MAD (sources: "
-        f"{esc('; '.join(d['targets']['sources']))}).",
+        analysis_word("plan targets", lang, year=esc(t["year"]),
+                      jobs=fmt_int(t["target_jobs"], lang),
+                      exports=number_in(f"{t['target_exports_mad_bn']:g}", lang),
+                      sources=esc("; ".join(t["sources"]))),
         "",
     ]
     lines += [f"- **{esc(e['what'])}**: {esc(e['method'])}" for e in d["estimates"]]
@@ -211,10 +219,13 @@ def plan_info_tables(d: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
             "estimates": est}
 
 
-def plan_markdown(report: PlanReport) -> str:
-    """A plan as one Markdown document: settings, targets, estimates, then the tables."""
+def plan_markdown(report: PlanReport, lang: str = "en", scenario: Scenario | None = None
+                  ) -> str:
+    """A plan as one Markdown document in ``lang``: settings, targets, estimates, then the
+    tables (criterion labels and reasons from ``scenario`` when given)."""
     d = report.to_dict()
-    return tables_markdown(plan_title(d), report.tables(), plan_intro(d))
+    return tables_markdown(plan_title(d, lang), _localised(report.tables(), lang, scenario),
+                           plan_intro(d, lang), lang=lang)
 
 
 def write_plan_report(report: PlanReport, output: str | os.PathLike[str],
@@ -225,7 +236,7 @@ def write_plan_report(report: PlanReport, output: str | os.PathLike[str],
     (the tables plus solver, constraints, targets and estimates sheets) or Markdown.
 
     ``lang`` (with the ``scenario`` for its labels) is the language of the XLSX sheet
-    names and headings; JSON, CSV and Markdown keep the English codes.
+    names and headings and of the Markdown; JSON and CSV keep the English codes.
 
     ``runtime_s`` replaces the plan's own run time in the document (the CLI passes the time
     the user waited: ranking and plan). Returns the paths written.
@@ -237,11 +248,11 @@ def write_plan_report(report: PlanReport, output: str | os.PathLike[str],
     tables = dict(report.tables())
     if kind == "xlsx":
         tables |= plan_info_tables(d)
-        if lang != "en" and scenario is not None:
-            tables = {sheet_name(name, lang): localise_table(df, lang, scenario)
-                      for name, df in tables.items()}
-    return write_tables(tables, output, kind, document=d, title=plan_title(d),
-                        intro=plan_intro(d) if kind == "md" else "", overwrite=overwrite)
+    if kind in ("xlsx", "md"):
+        tables = _localised(tables, lang, scenario)
+    return write_tables(tables, output, kind, document=d, title=plan_title(d, lang),
+                        intro=plan_intro(d, lang) if kind == "md" else "", overwrite=overwrite,
+                        lang=lang)
 
 
 # --------------------------------------------------------------------------- comparisons

@@ -227,3 +227,27 @@ def test_compare_in_french_prints_and_writes_french_with_the_jsons_figures(
     assert {"Gini (régions)", "répartition"} <= set(equity) and "gini" not in equity
     plan = equity[equity["élément"] == "balanced-2030"]
     assert plan["Gini (régions)"].iloc[0] == pytest.approx(gini)
+
+
+def test_french_plan_markdown_has_french_headings_and_the_jsons_figures(tmp_path: Path
+                                                                        ) -> None:
+    for args in (["--lang", "fr", "-o", str(tmp_path / "p.md")],
+                 ["-o", str(tmp_path / "p.json")]):
+        res = CliRunner().invoke(cli, ["plan", "-k", "3", *args], catch_exceptions=False)
+        assert res.exit_code == 0, res.output
+    d = json.loads((tmp_path / "p.json").read_text(encoding="utf-8"))
+    md = (tmp_path / "p.md").read_text(encoding="utf-8")
+    assert md.startswith("# Plan : balanced-2030, K=3")
+    assert "## régions" in md and "## équité" in md and "Objectifs 2030 : 270" in md
+    assert "## regions" not in md and "Targets 2030" not in md
+    lines = md.splitlines()
+    head = next(ln for ln in lines if ln.startswith("| code région |"))
+    cells = [c.strip() for c in head.strip("|").split("|")]
+    col = cells.index("emplois 2030 (plan)")
+    total = 0.0
+    for ln in lines[lines.index(head) + 2:]:
+        if not ln.startswith("|"):
+            break
+        total += float(ln.strip("|").split("|")[col].strip().replace("\u202f", "")
+                       .replace(",", "."))
+    assert total == pytest.approx(sum(r["jobs_2030_plan"] for r in d["regions"]))
