@@ -173,6 +173,9 @@ HEADINGS: dict[str, dict[str, str]] = {
     "source": {"en": "source", "fr": "source"},
     "licence": {"en": "licence", "fr": "licence"},
     "date": {"en": "date", "fr": "date"},
+    # the scenario listing (siteplan scenario list)
+    "criteria": {"en": "criteria", "fr": "critères"},
+    "constraints": {"en": "constraints", "fr": "contraintes"},
     # the sensitivity report's tables (analyses.sensitivity.report)
     "confidence": {"en": "confidence", "fr": "confiance"},
     "why": {"en": "why", "fr": "motifs"},
@@ -647,6 +650,24 @@ ANALYSIS_WORDS: dict[str, dict[str, str]] = {
     "entropy": {"en": "Shannon entropy", "fr": "entropie de Shannon"},
     "critic": {"en": "CRITIC", "fr": "CRITIC"},
     "scenario weight": {"en": "scenario weight", "fr": "poids du scénario"},
+    "built-in scenarios": {"en": "built-in scenarios", "fr": "scénarios fournis"},
+    # siteplan network build / od
+    "network line": {"en": "{source}: {nodes} nodes, {edges} directed edges",
+                     "fr": "{source} : {nodes} nœuds, {edges} arcs orientés"},
+    "road km title": {"en": "Road km per class", "fr": "Km de route par classe"},
+    "class": {"en": "class", "fr": "classe"},
+    "dropped": {"en": "dropped {n} smaller components ({nodes} nodes, {edges} edges; sizes "
+                      "{sizes})",
+                "fr": "composantes plus petites écartées : {n} ({nodes} nœuds, {edges} arcs ; "
+                      "tailles {sizes})"},
+    "connected": {"en": "dropped 0 components: the network is connected",
+                  "fr": "0 composante écartée : le réseau est connexe"},
+    "reprojected": {"en": "reprojected from {crs} to EPSG:4326",
+                    "fr": "reprojeté de {crs} en EPSG:4326"},
+    "travel times": {"en": "Travel times ({source})", "fr": "Temps de trajet ({source})"},
+    "from": {"en": "from", "fr": "de"},
+    "to": {"en": "to", "fr": "vers"},
+    "road km": {"en": "road km", "fr": "km de route"},
     # compare
     "Chosen sites": {"en": "Chosen sites", "fr": "Sites choisis"},
     "compare jobs title": {"en": "Offshoring jobs per region in 2030 (today = ESTIMATE)",
