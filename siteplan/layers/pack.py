@@ -77,10 +77,11 @@ class LayerSpec:
     method: str = ""
     sources: tuple[str, ...] = ()
     columns: Mapping[str, ColumnSpec] = field(default_factory=dict)
-    #: the title and licence in French (``title_fr``, ``licence_fr`` of pack.toml); empty:
-    #: the English ones are shown
+    #: the title, licence and method in French (``title_fr``, ``licence_fr``,
+    #: ``method_fr`` of pack.toml); empty: the English ones are shown
     title_fr: str = ""
     licence_fr: str = ""
+    method_fr: str = ""
 
     def title_in(self, lang: str) -> str:
         """The layer's title for people in ``lang`` (French: ``title_fr``, else ``title``)."""
@@ -90,6 +91,11 @@ class LayerSpec:
         """The layer's licence for people in ``lang`` (French: ``licence_fr``, else
         ``licence``)."""
         return (self.licence_fr or self.licence) if lang == "fr" else self.licence
+
+    def method_in(self, lang: str) -> str:
+        """How the layer was made, for people in ``lang`` (French: ``method_fr``, else
+        ``method``)."""
+        return (self.method_fr or self.method) if lang == "fr" else self.method
 
     def relaxed(self, file: str, title: str = "", sources: tuple[str, ...] = (),
                 title_fr: str = "") -> LayerSpec:
@@ -104,7 +110,8 @@ class LayerSpec:
                          title=title or self.title, licence="user-supplied", date="",
                          method="user-supplied", sources=sources, columns=cols,
                          title_fr=title_fr or self.title_fr,
-                         licence_fr="fourni par l'utilisateur")
+                         licence_fr="fourni par l'utilisateur",
+                         method_fr="fourni par l'utilisateur")
 
     @property
     def required_columns(self) -> list[str]:
@@ -139,7 +146,7 @@ class Manifest:
 
 
 #: the text fields of a layer (and of [pack]) that a manifest may give in French
-TRANSLATED_FIELDS = ("title_fr", "licence_fr")
+TRANSLATED_FIELDS = ("title_fr", "licence_fr", "method_fr")
 
 
 def _french_text(table: Mapping[str, Any], key: str, where: str) -> str:

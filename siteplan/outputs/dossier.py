@@ -687,7 +687,7 @@ def _sec_data(ctx: _Ctx) -> str:
         srcs = "<br>".join(esc(s) for s in spec.sources[:4])
         more = f" (+{len(spec.sources) - 4})" if len(spec.sources) > 4 else ""
         layer_rows.append([f"<b>{esc(name)}</b><br>{esc(spec.title_in(lang))}", esc(spec.date),
-                           esc(spec.licence_in(lang)), srcs + more, esc(spec.method)])
+                           esc(spec.licence_in(lang)), srcs + more, esc(spec.method_in(lang))])
     est = "".join(f"<li>{esc(e.get('what'))}: {esc(e.get('method'))}</li>"
                   for e in d.get("estimates", []))
     return (_section("data", lang, _table(

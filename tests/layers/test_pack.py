@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -245,9 +246,16 @@ def test_every_morocco_layer_has_a_french_title_and_licence() -> None:
     pack = Pack()
     assert set(raw["layers"]) == set(pack.layer_names)
     for name, table in raw["layers"].items():
-        for key in ("title_fr", "licence_fr"):
+        for key in ("title_fr", "licence_fr", "method_fr"):
             assert isinstance(table.get(key), str) and table[key].strip(), (name, key)
         assert table["title_fr"] != table["title"], name
+        assert table["method_fr"] != table["method"], name
+        # the French method keeps the English one's figures (counts, distances, versions)
+        figures = re.compile(r"\d+")
+        assert (sorted(figures.findall(table["method_fr"].replace("\u202f", "")))
+                == sorted(figures.findall(table["method"].replace(",", "")))), name
+        assert spec_method_in(pack, name, "fr") == table["method_fr"]
+        assert spec_method_in(pack, name, "en") == table["method"]
         spec = pack.spec(name)
         assert spec.title_in("fr") == table["title_fr"]
         assert spec.licence_in("fr") == table["licence_fr"]
@@ -255,6 +263,10 @@ def test_every_morocco_layer_has_a_french_title_and_licence() -> None:
         assert spec.licence_in("en") == table["licence"]
     assert pack.manifest.title_in("fr") == raw["pack"]["title_fr"]
     assert pack.manifest.title_in("en") == raw["pack"]["title"]
+
+
+def spec_method_in(pack: Pack, name: str, lang: str) -> str:
+    return pack.spec(name).method_in(lang)
 
 
 def test_a_layer_without_a_french_title_shows_its_english_one(tiny_pack_dir: Path) -> None:

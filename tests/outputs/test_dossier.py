@@ -110,9 +110,9 @@ def test_french_data_section_gives_each_layers_french_title_and_licence(runs: di
     fr, en = html.unescape(runs["fr"][3].html), html.unescape(runs["en"][3].html)
     assert raw["pack"]["title_fr"] in fr and raw["pack"]["title"] in en
     for name, layer in raw["layers"].items():
-        assert layer["title_fr"] in fr and layer["licence_fr"] in fr, name
-        assert layer["title"] not in fr and layer["licence"] not in fr, name
-        assert layer["title"] in en and layer["licence"] in en, name
+        for key in ("title", "licence", "method"):
+            assert layer[f"{key}_fr"] in fr and layer[key] not in fr, (name, key)
+            assert layer[key] in en, (name, key)
 
 
 def test_hostile_names_are_text(tmp_path: Path, tiny_pack_dir: Path) -> None:
