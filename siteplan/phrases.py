@@ -29,6 +29,8 @@ class Phrase:
     text: Mapping[str, str]
     numbers: tuple[str, ...] = ()
     labels: tuple[str, ...] = ()
+    #: fields that hold a sentence of their own (translated in turn)
+    nested: tuple[str, ...] = ()
 
 
 PHRASES: dict[str, Phrase] = {
@@ -45,7 +47,7 @@ PHRASES: dict[str, Phrase] = {
     "fails_constraint": Phrase(
         {"en": "{reason} ({criterion} = {value}{unit})",
          "fr": "{reason} ({criterion} = {value}{unit})"},
-        numbers=("value",), labels=("reason", "criterion")),
+        numbers=("value",), labels=("reason", "criterion"), nested=("reason",)),
     "fails_bounds": Phrase(
         {"en": "fails {bounds}", "fr": "ne respecte pas {bounds}"}),
     "rarely_in_top": Phrase(
@@ -115,6 +117,63 @@ PHRASES: dict[str, Phrase] = {
     "sampling_uniform": Phrase({"en": "uniform", "fr": "uniforme"}),
     "sampling_dirichlet": Phrase({"en": "dirichlet", "fr": "Dirichlet"}),
     "sampling_bounds": Phrase({"en": "bounds", "fr": "bornes"}),
+    # the figures of a plan that are estimates, and how (analyses.plan.steps._estimates)
+    "est_jobs_what": Phrase(
+        {"en": "jobs today per park, province and region (and everything derived from them: "
+               "2030 jobs per region, per-1,000 rates, the baseline and the equity measures)",
+         "fr": "emplois actuels par parc, province et région (et tout ce qui en découle : "
+               "emplois 2030 par région, taux pour 1 000, scénario de référence et mesures "
+               "d'équité)"}),
+    "est_exports_what": Phrase({"en": "exports today per region",
+                                "fr": "exportations actuelles par région"}),
+    "est_exports_method": Phrase(
+        {"en": "today's national exports split like today's jobs (same export per job)",
+         "fr": "exportations nationales actuelles réparties comme les emplois actuels (même "
+               "exportation par emploi)"}),
+    "est_capacity_what": Phrase({"en": "capacity of existing parks",
+                                 "fr": "capacité des parcs existants"}),
+    "est_capacity_method": Phrase(
+        {"en": "talent value and score of the nearest scored candidate (capacity_from, "
+               "capacity_from_km in the parks table)",
+         "fr": "valeur de talents et score du candidat noté le plus proche (capacity_from, "
+               "capacity_from_km dans la table des parcs)"}),
+    "est_parks_method": Phrase(
+        {"en": "ESTIMATE, no official regional breakdown exists: the national total of "
+               "offshoring jobs today is split among the existing parks of the pack; a park "
+               "keeps its published job count (parks.jobs) where there is one, and the rest of "
+               "the national total is shared equally among the parks without one (park "
+               "counts); when every park has a published count they are scaled proportionally "
+               "to the national total. Parks are then summed by province and region. Exports "
+               "today are split like the jobs (same export per job everywhere).",
+         "fr": "ESTIMATION, aucune ventilation régionale officielle n'existe : le total "
+               "national des emplois offshoring actuels est réparti entre les parcs existants "
+               "du jeu de données ; un parc garde son effectif publié (parks.jobs) s'il en a "
+               "un, et le reste du total national est partagé à parts égales entre les parcs "
+               "qui n'en ont pas (nombre de parcs) ; quand chaque parc a un effectif publié, "
+               "ils sont mis à l'échelle du total national. Les parcs sont ensuite additionnés "
+               "par province et par région. Les exportations actuelles sont réparties comme les "
+               "emplois (même exportation par emploi partout)."}),
+    "est_regional_method": Phrase(
+        {"en": "ESTIMATE: today's jobs per region from {source}: the central value, with the "
+               "ends 'concentrated' and 'spread' where given (in the Morocco pack: published "
+               "counts by place kept as published, the rest of the national total shared like "
+               "the published figures, or like the regions' residents with higher education; "
+               "central = their mean; see the regions layer in pack.toml). A region's jobs are "
+               "split equally among its parks; in provinces, a region's jobs beyond its parks' "
+               "go to its provinces by working-age population. Exports today follow the jobs "
+               "(same export per job everywhere).",
+         "fr": "ESTIMATION : emplois actuels par région d'après {source} : la valeur centrale, "
+               "avec les bornes « concentrated » et « spread » quand elles sont données (dans "
+               "le jeu de données du Maroc : effectifs publiés par lieu gardés tels quels, le "
+               "reste du total national réparti comme les chiffres publiés, ou comme les "
+               "habitants diplômés du supérieur des régions ; centrale = leur moyenne ; voir la "
+               "couche des régions dans pack.toml). Les emplois d'une région sont partagés à "
+               "parts égales entre ses parcs ; dans les provinces, les emplois d'une région "
+               "au-delà de ceux de ses parcs vont à ses provinces selon la population en âge de "
+               "travailler. Les exportations actuelles suivent les emplois (même exportation "
+               "par emploi partout)."},
+        nested=("source",)),
+    "regions_layer": Phrase({"en": "the regions layer", "fr": "la couche des régions"}),
     # the name of a hotspot (analyses.surface.model.hotspots)
     "near_town": Phrase({"en": "near {town}", "fr": "près de {town}"}),
     # why H3 cells are excluded (analyses.surface.model)
@@ -180,7 +239,7 @@ def translate(text: str, lang: str,
             values[name] = number_in(values[name], lang)
         for name in phrase.labels:
             values[name] = label(values[name])
-        if key == "fails_constraint":
-            values["reason"] = translate(values["reason"], lang, label)
+        for name in phrase.nested:
+            values[name] = translate(values[name], lang, label)
         return phrase.text[lang].format(**values)
     return label(text)

@@ -36,6 +36,7 @@ from siteplan._atomic import check_writable, write_text_atomic, write_with
 from siteplan.errors import OutputError, SiteplanError, UsageError
 from siteplan.outputs.dossier_text import GROUP_LABELS, fmt_int, fmt_num, fmt_pct, t
 from siteplan.outputs.language import reason_in
+from siteplan.phrases import translate
 from siteplan.scenario import LANGUAGES, METHOD_INFO
 
 if TYPE_CHECKING:
@@ -688,7 +689,9 @@ def _sec_data(ctx: _Ctx) -> str:
         more = f" (+{len(spec.sources) - 4})" if len(spec.sources) > 4 else ""
         layer_rows.append([f"<b>{esc(name)}</b><br>{esc(spec.title_in(lang))}", esc(spec.date),
                            esc(spec.licence_in(lang)), srcs + more, esc(spec.method_in(lang))])
-    est = "".join(f"<li>{esc(e.get('what'))}: {esc(e.get('method'))}</li>"
+    colon = "\u00a0: " if lang == "fr" else ": "
+    est = "".join(f"<li>{esc(translate(str(e.get('what')), lang))}{colon}"
+                  f"{esc(translate(str(e.get('method')), lang))}</li>"
                   for e in d.get("estimates", []))
     return (_section("data", lang, _table(
         [esc(t(lang, "th_layer")), esc(t(lang, "date")), esc(t(lang, "th_licence")),

@@ -766,7 +766,8 @@ def reason_in(text: str, scenario: Scenario, lang: str,
 def localise_table(df: pd.DataFrame, lang: str, scenario: Scenario | None = None
                    ) -> pd.DataFrame:
     """A table for people in ``lang``: headings translated, the sentences of the
-    ``reasons``, ``why`` and ``why_not`` columns and the coded words of ``verdict`` and
+    ``reasons``, ``why`` and ``why_not`` columns (and ``what`` and ``method`` of a plan's
+    estimates) and the coded words of ``verdict`` and
     ``distribution`` in the language, criterion labels from ``scenario`` (when given);
     values are left as numbers (a spreadsheet or the caller formats them). English
     returns the table unchanged."""
@@ -774,7 +775,9 @@ def localise_table(df: pd.DataFrame, lang: str, scenario: Scenario | None = None
         return df
     out = df.copy()
     label = labeller(scenario, lang) if scenario is not None else (lambda text: text)
-    for col in ("reasons", "why", "why_not"):
+    sentences = ("reasons", "why", "why_not", *(("what", "method") if "what" in out.columns
+                                               else ()))  # a plan's estimates
+    for col in sentences:
         if col in out.columns:
             out[col] = ["; ".join(translate(part, lang, label) for part in str(v).split("; "))
                         if isinstance(v, str) and v else v for v in out[col]]

@@ -183,7 +183,7 @@ def plan_intro(d: Mapping[str, Any], lang: str = "en") -> str:
     estimates the plan rests on (every text from the data escaped), in ``lang`` (the
     estimates' own descriptions stay as the analysis wrote them)."""
     from siteplan.outputs.language import analysis_word, fmt_int
-    from siteplan.phrases import number_in
+    from siteplan.phrases import number_in, translate
 
     esc = markdown_escape
     gap = d["gap"]
@@ -199,7 +199,9 @@ def plan_intro(d: Mapping[str, Any], lang: str = "en") -> str:
                       sources=esc("; ".join(t["sources"]))),
         "",
     ]
-    lines += [f"- **{esc(e['what'])}**: {esc(e['method'])}" for e in d["estimates"]]
+    colon = " :" if lang == "fr" else ":"
+    lines += [f"- **{esc(translate(e['what'], lang))}**{colon} {esc(translate(e['method'], lang))}"
+              for e in d["estimates"]]
     return "\n".join(lines)
 
 

@@ -240,6 +240,9 @@ def test_french_plan_markdown_has_french_headings_and_the_jsons_figures(tmp_path
     assert md.startswith("# Plan : balanced-2030, K=3")
     assert "## régions" in md and "## équité" in md and "Objectifs 2030 : 270" in md
     assert "## regions" not in md and "Targets 2030" not in md
+    # the estimates the plan rests on, described in French
+    assert "**emplois actuels par parc, province et région" in md and "ESTIMATION : " in md
+    assert "jobs today per park" not in md and "ESTIMATE:" not in md
     lines = md.splitlines()
     head = next(ln for ln in lines if ln.startswith("| code région |"))
     cells = [c.strip() for c in head.strip("|").split("|")]

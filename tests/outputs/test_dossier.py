@@ -100,8 +100,8 @@ def test_french_dossier_uses_french_labels(runs: dict) -> None:
 
 
 def test_french_data_section_gives_each_layers_french_title_and_licence(runs: dict) -> None:
-    """The titles and licences of pack.toml (read with tomllib) in the French dossier, the
-    English ones in the English dossier."""
+    """The titles, licences and methods of pack.toml (read with tomllib) and the plan's
+    estimates in the French dossier, the English ones in the English dossier."""
     import html
     import tomllib
 
@@ -109,6 +109,8 @@ def test_french_data_section_gives_each_layers_french_title_and_licence(runs: di
                          / "pack.toml").read_text(encoding="utf-8"))
     fr, en = html.unescape(runs["fr"][3].html), html.unescape(runs["en"][3].html)
     assert raw["pack"]["title_fr"] in fr and raw["pack"]["title"] in en
+    assert "emplois actuels par parc" in fr and "jobs today per park" not in fr
+    assert "capacité des parcs existants" in fr and "jobs today per park" in en
     for name, layer in raw["layers"].items():
         for key in ("title", "licence", "method"):
             assert layer[f"{key}_fr"] in fr and layer[key] not in fr, (name, key)
