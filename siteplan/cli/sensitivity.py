@@ -128,7 +128,8 @@ def print_report(rep: Any, lang: str = "en", scenario: Any = None) -> None:
     click.echo(w("verdict rule", rule=rep.verdict_rule(lang)))
     for i in range(len(rep.site_ids)):
         if rep.verdicts[i] == "fragile":
-            click.echo(f"  {rep.site_names[i]}{' :' if lang == 'fr' else ':'} " + "; ".join(
+            click.echo(f"  {rep.site_names[i]}{' :' if lang == 'fr' else ':'} "
+                       + (" ; " if lang == "fr" else "; ").join(
                 reason_in(x, scenario, lang, label) if scenario is not None else x
                 for x in rep.why[i]))
 

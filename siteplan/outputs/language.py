@@ -779,7 +779,7 @@ def localise_table(df: pd.DataFrame, lang: str, scenario: Scenario | None = None
                                                else ()))  # a plan's estimates
     for col in sentences:
         if col in out.columns:
-            out[col] = ["; ".join(translate(part, lang, label) for part in str(v).split("; "))
+            out[col] = [" ; ".join(translate(part, lang, label) for part in str(v).split("; "))
                         if isinstance(v, str) and v else v for v in out[col]]
     if "verdict" in out.columns:
         out["verdict"] = [value_word(v, lang) if isinstance(v, str) else v
