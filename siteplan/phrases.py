@@ -110,7 +110,8 @@ PHRASES: dict[str, Phrase] = {
          "fr": "robustesse : {samples} tirages de poids ({sampling}){extra} ({seed}) ; part "
                "des tirages qui placent une cellule dans les {q} % premiers des {valid} "
                "cellules valides ({cells} cellules par tirage, ex aequo au seuil compris) ; "
-               "{time} s"}),
+               "{time} s"},
+        numbers=("samples", "q", "valid", "cells", "time")),
     "seed": Phrase({"en": "seed {seed}", "fr": "graine {seed}"}),
     "no_seed": Phrase({"en": "no seed", "fr": "sans graine"}),
     # the weight sampling schemes (scoring.sampling), in the sentences above
