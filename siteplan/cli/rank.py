@@ -232,7 +232,7 @@ def rank(scenario: str, method: str | None, weights: dict[str, float], candidate
     if quadrant_path:
         from siteplan.outputs.lens_charts import quadrant_png
 
-        echo_written(quadrant_png(r, quadrant_path, overwrite=overwrite))
+        echo_written(quadrant_png(r, quadrant_path, overwrite=overwrite, lang=language))
 
 
 @click.command()

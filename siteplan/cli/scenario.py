@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from siteplan.cli._render import echo_written, print_table
+from siteplan.cli.options import lang_option
 
 
 @click.group()
@@ -19,20 +20,26 @@ def scenario() -> None:
 
 
 @scenario.command("list")
-def list_cmd() -> None:
-    """List the built-in scenarios.
+@lang_option
+def list_cmd(lang: str | None) -> None:
+    """List the built-in scenarios (titles in French with --lang fr).
 
     \b
     $ siteplan scenario list
+    $ siteplan scenario list --lang fr
     """
+    from siteplan.outputs.language import analysis_word, heading, resolve_language
     from siteplan.scenario import builtin_names, load_scenario
 
+    language = resolve_language(lang)
     rows = []
     for name in builtin_names():
         s = load_scenario(name)
-        rows.append((name, s.title, s.method, len(s.weighted), len(s.constraints)))
-    print_table("built-in scenarios", ["name", "title", "method", "criteria", "constraints"],
-                rows)
+        rows.append((name, s.title_in(language) if language != "en" else s.title, s.method,
+                     len(s.weighted), len(s.constraints)))
+    print_table(analysis_word("built-in scenarios", language),
+                [heading(c, language) for c in ("name", "title", "method", "criteria",
+                                                "constraints")], rows)
 
 
 @scenario.command("show")

@@ -14,6 +14,7 @@ from siteplan.cli.options import (
     candidates_option,
     check_distinct,
     check_output,
+    lang_option,
     make_pack,
     method_option,
     pack_options,
@@ -24,6 +25,7 @@ from siteplan.cli.options import (
 from siteplan.errors import UsageError
 from siteplan.outputs.files import csv_text
 from siteplan.outputs.formats import SENSITIVITY, TABLE
+from siteplan.phrases import number_in, render
 
 FORMATS = (TABLE, *SENSITIVITY.formats)
 
@@ -51,49 +53,85 @@ def parse_bounds(ctx: click.Context | None, param: click.Parameter | None,
 
 
 
-def _pct(x: float) -> str:
-    return f"{x:.1%}"
+def _words(lang: str) -> Any:
+    """The lookups of the printed report in ``lang``: words, percentages, decimals."""
+    from siteplan.outputs.language import analysis_word, fmt_num, fmt_pct
+
+    def w(word: str, **values: object) -> str:
+        return analysis_word(word, lang, **values)
+
+    def pct(x: float) -> str:
+        return fmt_pct(x, lang, 1)
+
+    def num(x: float, digits: int = 3) -> str:
+        return fmt_num(x, lang, digits)
+
+    return w, pct, num
 
 
-def print_report(rep: Any) -> None:
-    """The per-site table, the OAT intervals and the fragile reasons, on stdout."""
+def _settings(rep: Any, lang: str) -> tuple[str, str, str]:
+    """The sampling word, the concentration (Dirichlet) and the sample count in ``lang``."""
+    from siteplan.outputs.language import analysis_word, fmt_int
+
+    extra = (analysis_word("concentration", lang, c=number_in(f"{rep.concentration:g}", lang))
+             if rep.sampling == "dirichlet" else "")
+    return render(f"sampling_{rep.sampling}", lang), extra, fmt_int(rep.samples, lang)
+
+
+def _title(rep: Any, lang: str, scenario: Any) -> str:
+    """The scenario's title in ``lang`` (its ``title_fr`` when given), else its name."""
+    return ((scenario.title_in(lang) if scenario is not None else rep.scenario_title)
+            or rep.scenario)
+
+
+def print_report(rep: Any, lang: str = "en", scenario: Any = None) -> None:
+    """The per-site table, the OAT intervals and the fragile reasons, on stdout, in
+    ``lang`` (criterion labels and reasons from ``scenario`` when given)."""
+    from siteplan.outputs.language import heading, labeller, reason_in, value_word
+
+    w, pct, num = _words(lang)
+    label = labeller(scenario, lang) if scenario is not None and lang != "en" else str
     k = rep.top_k
-    noise = f", values +-{rep.value_noise:.0%}" if rep.value_noise else ""
-    extra = f", concentration {rep.concentration:g}" if rep.sampling == "dirichlet" else ""
-    title = (f"{rep.scenario_title or rep.scenario} ({rep.method}): {rep.samples:,} "
-             f"{rep.sampling} weight samples{extra}{noise}, seed {rep.seed}")
+    sampling, extra, samples = _settings(rep, lang)
+    noise = (w("values noise", p=number_in(f"{rep.value_noise:.0%}", lang))
+             if rep.value_noise else "")
+    title = w("smaa title", title=_title(rep, lang, scenario), method=rep.method,
+              samples=samples, sampling=sampling, extra=extra, noise=noise, seed=rep.seed)
     first = rep.first_rank_acceptability
-    rows = [(int(rep.reference_rank[i]), rep.site_names[i], _pct(rep.rank_stability[i]),
-             _pct(rep.top_k_membership[i]), _pct(first[i]),
-             f"{rep.smaa.expected_rank[i]:.1f}", rep.verdicts[i] or "")
+    rows = [(int(rep.reference_rank[i]), rep.site_names[i], pct(rep.rank_stability[i]),
+             pct(rep.top_k_membership[i]), pct(first[i]),
+             num(rep.smaa.expected_rank[i], 1), value_word(rep.verdicts[i] or "", lang))
             for i in range(len(rep.site_ids))]
-    print_table(title, ["rank", "site", "rank stability (+-1)", f"top-{k} membership",
-                        "first-rank acceptability", "expected rank", "verdict"], rows,
+    print_table(title, [heading("rank", lang), heading("site", lang), w("rank stability (+-1)"),
+                        w("top-k membership", k=k), w("first-rank acceptability"),
+                        w("expected rank"), w("verdict")], rows,
                 ["right", "left", "right", "right", "right", "right", "left"])
     oat = rep.oat_table()
     names = dict(zip(rep.site_ids, rep.site_names, strict=True))
     orows = []
     for r in oat.itertuples(index=False):
         d = r._asdict()
-        flip = ("never" if d["min_change_to_flip_winner"] is None
-                or d["min_change_to_flip_winner"] != d["min_change_to_flip_winner"]
-                else f"{d['min_change_to_flip_winner']:.3f} -> "
-                f"{names.get(d['new_winner'], d['new_winner'])}")
+        change = d["min_change_to_flip_winner"]
+        flip = (w("never") if change is None or change != change
+                else f"{num(change)} -> {names.get(d['new_winner'], d['new_winner'])}")
         lo_k, hi_k = d[f"top_{k}_set_lo"], d[f"top_{k}_set_hi"]
-        kset = ("-" if lo_k is None or lo_k != lo_k else f"{lo_k:.3f} .. {hi_k:.3f}")
-        orows.append((d["criterion"], f"{d['weight']:.3f}",
-                      f"{d['winner_lo']:.3f} .. {d['winner_hi']:.3f}", flip, kset,
-                      f"{d['winner_score_low']:.3f} .. {d['winner_score_high']:.3f}"))
+        kset = ("-" if lo_k is None or lo_k != lo_k else f"{num(lo_k)} .. {num(hi_k)}")
+        orows.append((label(d["criterion"]), num(d["weight"]),
+                      f"{num(d['winner_lo'])} .. {num(d['winner_hi'])}", flip, kset,
+                      f"{num(d['winner_score_low'])} .. {num(d['winner_score_high'])}"))
     winner = rep.site_names[0]
-    print_table(f"One weight at a time (others rescaled in proportion); winner: {winner}",
-                ["criterion", "weight", f"{winner} stays first for w in",
-                 "smallest change flipping the winner", f"top-{k} set unchanged for w in",
-                 f"{winner}'s score over w = 0..1"], orows,
+    print_table(w("oat title", winner=winner),
+                [heading("criterion", lang), heading("weight", lang),
+                 w("stays first", winner=winner), w("smallest change"),
+                 w("top-k unchanged", k=k), w("score over w", winner=winner)], orows,
                 ["left", "right", "right", "left", "right", "right"])
-    click.echo(f"verdict rule: {rep.verdict_rule()}")
+    click.echo(w("verdict rule", rule=rep.verdict_rule(lang)))
     for i in range(len(rep.site_ids)):
         if rep.verdicts[i] == "fragile":
-            click.echo(f"  {rep.site_names[i]}: " + "; ".join(rep.why[i]))
+            click.echo(f"  {rep.site_names[i]}{' :' if lang == 'fr' else ':'} "
+                       + (" ; " if lang == "fr" else "; ").join(
+                reason_in(x, scenario, lang, label) if scenario is not None else x
+                for x in rep.why[i]))
 
 
 def _plan_label(rep: Any, i: int) -> str:
@@ -101,70 +139,77 @@ def _plan_label(rep: Any, i: int) -> str:
     return f"{rep.site_names[i]} ({region})" if region else rep.site_names[i]
 
 
-def print_plan_robustness(rep: Any) -> None:
+def print_plan_robustness(rep: Any, lang: str = "en", scenario: Any = None) -> None:
     """The two plans side by side, the sites by selection frequency, the most frequent
-    K-sets and the regions' expected new sites, on stdout."""
-    extra = f", concentration {rep.concentration:g}" if rep.sampling == "dirichlet" else ""
+    K-sets and the regions' expected new sites, on stdout, in ``lang``."""
+    from siteplan.outputs.language import fmt_int, heading, plan_word, reason_in
+
+    w, pct, num = _words(lang)
+    sampling, extra, samples = _settings(rep, lang)
     freq = rep.frequency
 
     def by_freq(plan: Sequence[int]) -> list[int]:
         return sorted(plan, key=lambda i: (-int(rep.counts[i]), int(rep.site_rank[i])))
 
     single, robust = by_freq(rep.single_weight_plan), by_freq(rep.robust_plan)
+    colon = " :" if lang == "fr" else ":"
     rows: list[tuple[Any, ...]] = [
-        (j + 1, f"{_plan_label(rep, a)}: {_pct(freq[a])}", f"{_plan_label(rep, b)}: "
-         f"{_pct(freq[b])}") for j, (a, b) in enumerate(zip(single, robust, strict=True))]
-    rows += [("set", f"chosen in {_pct(rep.set_share(single))} of the samples",
-              f"chosen in {_pct(rep.set_share(robust))} of the samples"),
-             ("expected score", f"{rep.expected_score(single):.4f}",
-              f"{rep.expected_score(robust):.4f}"),
-             ("scenario weights", f"{rep.score(single):.4f}", f"{rep.score(robust):.4f}")]
-    print_table(f"{rep.scenario_title or rep.scenario} ({rep.method}): plan robustness, "
-                f"K={rep.k}, {rep.samples:,} {rep.sampling} weight samples{extra}, seed "
-                f"{rep.seed} (site: selection frequency)",
-                ["", "single-weight plan (scenario weights)", "robust plan"], rows,
+        (j + 1, f"{_plan_label(rep, a)}{colon} {pct(freq[a])}", f"{_plan_label(rep, b)}{colon} "
+         f"{pct(freq[b])}") for j, (a, b) in enumerate(zip(single, robust, strict=True))]
+    rows += [(w("set"), w("chosen in", share=pct(rep.set_share(single))),
+              w("chosen in", share=pct(rep.set_share(robust)))),
+             (w("expected score"), num(rep.expected_score(single), 4),
+              num(rep.expected_score(robust), 4)),
+             (w("scenario weights"), num(rep.score(single), 4), num(rep.score(robust), 4))]
+    print_table(w("plan rob title", title=_title(rep, lang, scenario), method=rep.method,
+                  k=rep.k, samples=samples, sampling=sampling, extra=extra, seed=rep.seed),
+                ["", w("single-weight plan (scenario weights)"), w("robust plan")], rows,
                 ["left", "left", "left"])
-    click.echo(rep.robust_rule)
+    click.echo(reason_in(rep.robust_rule, scenario, lang) if scenario is not None
+               else rep.robust_rule)
     out_ = [rep.site_names[i] for i in single if i not in robust]
     in_ = [rep.site_names[i] for i in robust if i not in single]
-    click.echo("the robust plan is the single-weight plan" if not in_ else
-               f"robust plan vs single-weight plan: +{', +'.join(in_)}; -{', -'.join(out_)}")
+    click.echo(w("same plan") if not in_ else
+               w("plan vs plan", plus="+" + ", +".join(in_), minus="-" + ", -".join(out_)))
     s_set, r_set = set(single), set(robust)
-    rows = [(int(rep.site_rank[i]), rep.site_names[i], rep.site_regions[i], _pct(freq[i]),
-             "yes" if i in s_set else "", "yes" if i in r_set else "", rep.why_not[i])
+    yes = plan_word("yes", lang)
+    why_not = [reason_in(x, scenario, lang) if scenario is not None and x else x
+               for x in rep.why_not]
+    rows = [(int(rep.site_rank[i]), rep.site_names[i], rep.site_regions[i], pct(freq[i]),
+             yes if i in s_set else "", yes if i in r_set else "", why_not[i])
             for i in rep.order()]
-    print_table(f"Sites by selection frequency (share of the {rep.samples:,} sampled plans "
-                f"holding the site; they add up to K={rep.k})",
-                ["rank", "site", "region", "frequency", "single-weight plan", "robust plan",
-                 "cannot be chosen"], rows,
+    print_table(w("frequency title", samples=samples, k=rep.k),
+                [heading("rank", lang), heading("site", lang), heading("region", lang),
+                 w("frequency"), w("single-weight plan"), w("robust plan"),
+                 w("cannot be chosen")], rows,
                 ["right", "left", "left", "right", "left", "left", "left"])
     rows = []
     for j, (plan, count) in enumerate(rep.top_sets):
-        which = [w for w, p in (("single-weight", single), ("robust", robust))
+        which = [w(word) for word, p in (("single-weight", single), ("robust", robust))
                  if tuple(sorted(p)) == plan]
         rows.append((j + 1, ", ".join(rep.site_names[i] for i in by_freq(plan)),
-                     _pct(count / rep.samples), " and ".join(which)))
-    print_table(f"Most frequent {rep.k}-sets ({len(rep.sets)} distinct)",
-                ["#", "sites", "share of samples", "plan"], rows,
+                     pct(count / rep.samples), w("and").join(which)))
+    print_table(w("sets title", k=rep.k, n=len(rep.sets)),
+                ["#", w("sites"), w("share of samples"), w("plan")], rows,
                 ["right", "left", "right", "left"])
     reg = rep.regions_table()
     shown = reg[(reg["candidates"] > 0) | (reg["single_weight_plan"] > 0)]
     rows = [(r.region + (" *" if r.lagging else ""), r.candidates,
-             f"{r.expected_new_sites:.2f}", _pct(r.share_with_a_site), r.single_weight_plan,
+             num(r.expected_new_sites, 2), pct(r.share_with_a_site), r.single_weight_plan,
              r.robust_plan) for r in shown.itertuples(index=False)]
-    print_table("Expected number of new sites per region (* lagging)",
-                ["region", "candidates", "expected new sites", "samples with a site",
-                 "single-weight plan", "robust plan"], rows,
+    print_table(w("expected sites title"),
+                [heading("region", lang), w("candidates"), w("expected new sites"),
+                 w("samples with a site"), w("single-weight plan"), w("robust plan")], rows,
                 ["left", "right", "right", "right", "right", "right"])
     if len(shown) < len(reg):
-        click.echo(f"{len(reg) - len(shown)} other regions have no candidate the constraints "
-                   "allow (expected 0)")
-    statuses = ", ".join(f"{k} {v:,}" for k, v in rep.statuses.items())
-    click.echo(f"solver {rep.solver}: {rep.samples:,} plans solved, "
-               f"{rep.per_sample_solve_s * 1e3:.2f} ms per sample ({rep.solve_time_s:.2f} s "
-               f"solving, {rep.runtime_s:.2f} s in all); status {statuses}")
+        click.echo(w("other regions", n=len(reg) - len(shown)))
+    statuses = ", ".join(f"{k} {fmt_int(v, lang)}" for k, v in rep.statuses.items())
+    click.echo(w("solver line", solver=rep.solver, samples=samples,
+                 ms=num(rep.per_sample_solve_s * 1e3, 2), solve=num(rep.solve_time_s, 2),
+                 total=num(rep.runtime_s, 2), statuses=statuses))
     for note in rep.notes:
-        click.echo(f"note: {note}")
+        click.echo(w("note", text=reason_in(note, scenario, lang) if scenario is not None
+                     else note))
 
 
 def plan_robustness_command(
@@ -173,14 +218,17 @@ def plan_robustness_command(
         bounds: dict[str, tuple[float, float]], value_noise: float, fmt: str | None,
         output: str | None, overwrite: bool, png_path: str | None, heatmap_path: str | None,
         map_path: str | None, candidates: str | None, pack: str | None,
-        layer_overrides: tuple[str, ...], scheduler: str = "sync") -> None:
-    """``siteplan sensitivity --plan K``: plan robustness, printed and written."""
+        layer_overrides: tuple[str, ...], scheduler: str = "sync", lang: str | None = None
+        ) -> None:
+    """``siteplan sensitivity --plan K``: plan robustness, printed and written (what people
+    read in ``lang``)."""
     from click.core import ParameterSource
 
     from siteplan._atomic import check_writable
     from siteplan.analyses.plan.robustness import plan_robustness
     from siteplan.analyses.scheduling import check_scheduler
     from siteplan.outputs.formats import CHART, format_for
+    from siteplan.outputs.language import resolve_language
     from siteplan.outputs.reports import (
         PLAN_ROBUSTNESS_TABLES,
         plan_robustness_markdown,
@@ -219,6 +267,7 @@ def plan_robustness_command(
         raise UsageError(f"--bound is used with --sampling bounds, not {chosen}; drop "
                          "--sampling or the --bound options")
     scen = load_scenario(scenario)
+    language = resolve_language(lang, scen)
     p = make_pack(pack, layer_overrides, scen.layers)
     r = rank_api(scen, pack=p, candidates=candidates, weights=weights or None, method=method)
     rep = plan_robustness(r, p, k, samples=1000 if samples is None else samples, seed=seed,
@@ -226,7 +275,7 @@ def plan_robustness_command(
                           scheduler=scheduler)
 
     if fmt in (None, "table") or output:
-        print_plan_robustness(rep)
+        print_plan_robustness(rep, language, scen)
     elif fmt == "json":
         click.echo(json.dumps(rep.to_dict(), indent=2, ensure_ascii=False))
     elif fmt == "csv":
@@ -234,14 +283,18 @@ def plan_robustness_command(
             click.echo(f"# {name}")
             click.echo(csv_text(df), nl=False)
     elif fmt == "md":
-        click.echo(plan_robustness_markdown(rep), nl=False)
+        click.echo(plan_robustness_markdown(rep, language, scen), nl=False)
     if output:
-        for written in write_plan_robustness_report(rep, output, kind, overwrite=overwrite):
+        for written in write_plan_robustness_report(rep, output, kind, overwrite=overwrite,
+                                                    lang=language, scenario=scen):
             echo_written(written)
     if png_path:
         from siteplan.outputs.plan_robustness_chart import selection_frequency_png
 
-        echo_written(selection_frequency_png(rep, png_path, overwrite=overwrite))
+        chart = rep if language == "en" else {**rep.to_dict(),
+                                               "scenario_title": scen.title_in(language)}
+        echo_written(selection_frequency_png(chart, png_path, overwrite=overwrite,
+                                             lang=language))
 
 
 @click.command()
@@ -291,13 +344,14 @@ def plan_robustness_command(
 @scheduler_option
 @candidates_option
 @pack_options
+@lang_option
 def sensitivity(scenario: str, method: str | None, weights: dict[str, float],
                 samples: int | None, seed: int, sampling: str | None, concentration: float,
                 bounds: dict[str, tuple[float, float]], value_noise: float, top_k: int,
                 fmt: str | None, output: str | None, overwrite: bool, png_path: str | None,
                 tornado_metric: str, heatmap_path: str | None, map_path: str | None,
                 plan_k: int | None, scheduler: str, candidates: str | None, pack: str | None,
-                layer_overrides: tuple[str, ...]) -> None:
+                layer_overrides: tuple[str, ...], lang: str | None) -> None:
     """How robust is the ranking to the weights? One-at-a-time sweeps and SMAA.
 
     One at a time: each criterion's weight sweeps 0..1 (the others rescaled in
@@ -318,6 +372,7 @@ def sensitivity(scenario: str, method: str | None, weights: dict[str, float],
     $ siteplan sensitivity --bound talent=0.1:0.3 --bound unemployment=0.1:0.2
     $ siteplan sensitivity --value-noise 0.1 --png tornado.png --heatmap heat.png
     $ siteplan sensitivity -o sens.xlsx --map maps/stability.html
+    $ siteplan sensitivity --lang fr -o sensibilite.xlsx
 
     Plan robustness (--plan K): for every weight sample the plan of K new sites is solved
     under the scenario's [plan] constraints (as 'siteplan plan --sites K'). Per site: the
@@ -334,6 +389,7 @@ def sensitivity(scenario: str, method: str | None, weights: dict[str, float],
     """
     from siteplan.analyses.sensitivity.report import analyse
     from siteplan.outputs.formats import CHART
+    from siteplan.outputs.language import resolve_language
     from siteplan.outputs.reports import sensitivity_markdown, write_sensitivity_report
     from siteplan.scenario import load_scenario
     from siteplan.scoring.ranking import rank as rank_api
@@ -347,7 +403,7 @@ def sensitivity(scenario: str, method: str | None, weights: dict[str, float],
             value_noise=value_noise, fmt=fmt, output=output, overwrite=overwrite,
             png_path=png_path, heatmap_path=heatmap_path, map_path=map_path,
             candidates=candidates, pack=pack, layer_overrides=layer_overrides,
-            scheduler=scheduler)
+            scheduler=scheduler, lang=lang)
         return
     if scheduler != "sync":
         raise UsageError("--scheduler is used with --plan K (plan robustness); SMAA runs in "
@@ -367,34 +423,42 @@ def sensitivity(scenario: str, method: str | None, weights: dict[str, float],
         raise UsageError(f"--bound is used with --sampling bounds, not {chosen}; drop "
                          "--sampling or the --bound options")
     scen = load_scenario(scenario)
+    language = resolve_language(lang, scen)
     p = make_pack(pack, layer_overrides, scen.layers)
     r = rank_api(scen, pack=p, candidates=candidates, weights=weights or None, method=method)
     rep = analyse(r, samples=samples, seed=seed, sampling=chosen, concentration=concentration,
                   bounds=bounds or None, value_noise=value_noise, top_k=top_k)
 
     if fmt in (None, "table") or output:
-        print_report(rep)
+        print_report(rep, language, scen)
     elif fmt == "json":
         click.echo(json.dumps(rep.to_dict(), indent=2, ensure_ascii=False))
     elif fmt == "csv":
         click.echo(csv_text(rep.table()), nl=False)
     elif fmt == "md":
-        click.echo(sensitivity_markdown(rep), nl=False)
+        click.echo(sensitivity_markdown(rep, language, scen), nl=False)
     if output:
         echo_written(write_sensitivity_report(rep, output, None if fmt == "table" else fmt,
-                                              overwrite=overwrite))
-    if png_path:
-        from siteplan.outputs.sensitivity_charts import tornado_png
+                                              overwrite=overwrite, lang=language,
+                                              scenario=scen))
+    if png_path or heatmap_path:
+        from siteplan.outputs.sensitivity_charts import (
+            acceptability_heatmap_png,
+            report_in,
+            tornado_png,
+        )
 
-        echo_written(tornado_png(rep, png_path, metric=tornado_metric,  # type: ignore[arg-type]
-                                 overwrite=overwrite))
-    if heatmap_path:
-        from siteplan.outputs.sensitivity_charts import acceptability_heatmap_png
-
-        echo_written(acceptability_heatmap_png(rep, heatmap_path, overwrite=overwrite))
+        labelled = report_in(rep, scen, language) if language != "en" else rep
+        if png_path:
+            echo_written(tornado_png(labelled, png_path,
+                                     metric=tornado_metric,  # type: ignore[arg-type]
+                                     overwrite=overwrite, lang=language))
+        if heatmap_path:
+            echo_written(acceptability_heatmap_png(labelled, heatmap_path,
+                                                   overwrite=overwrite, lang=language))
     if map_path:
         from siteplan.outputs.html_map import save_map
         from siteplan.outputs.overlay import stability_overlay
 
         echo_written(save_map(r, map_path, overlays=[stability_overlay(rep)], overwrite=overwrite,
-                              pack=p))
+                              pack=p, lang=language))

@@ -11,6 +11,7 @@ from siteplan.cli.options import (
     HTML_SUFFIXES,
     check_distinct,
     check_output,
+    lang_option,
     make_pack,
     method_option,
     pack_options,
@@ -19,6 +20,7 @@ from siteplan.cli.options import (
     weight_option,
 )
 from siteplan.cli.sensitivity import parse_bounds
+from siteplan.phrases import translate
 
 
 @click.command()
@@ -73,13 +75,14 @@ from siteplan.cli.sensitivity import parse_bounds
               help="With --sampling bounds: weight share limits of a criterion, e.g. "
                    "talent=0.1:0.3 (repeatable; others range over 0..1).")
 @scheduler_option
+@lang_option
 def surface(scenario: str, resolution: int, weights: dict[str, float], method: str | None,
             pack: str | None, layer_overrides: tuple[str, ...], output: str | None,
             overwrite: bool, n_hotspots: int, spacing: float, hotspots_out: str | None,
             map_path: str | None, max_memory_mb: float | None, all_criteria: bool,
             samples: int | None, top_q: float | None, seed: int | None,
             sampling: str | None, concentration: float | None,
-            bounds: dict[str, tuple[float, float]], scheduler: str) -> None:
+            bounds: dict[str, tuple[float, float]], scheduler: str, lang: str | None) -> None:
     """Score every H3 cell of the study area under a scenario and report hotspots.
 
     Criteria are computed at the cell centres by the same code as for candidates;
@@ -101,9 +104,11 @@ def surface(scenario: str, resolution: int, weights: dict[str, float], method: s
     $ siteplan surface -r 6 --map maps/surface.html
     $ siteplan surface -r 8 --robustness 1000 --top-q 5 -o surface.parquet
     $ siteplan surface -r 8 --robustness 1000 --scheduler tcp://192.168.1.10:8786
+    $ siteplan surface -r 6 --lang fr
     """
     from siteplan.analyses.surface.model import SurfaceModel, check_resolution, hotspots
     from siteplan.outputs.formats import HOTSPOTS, SURFACE
+    from siteplan.outputs.language import resolve_language
     from siteplan.outputs.surface_files import write_hotspots, write_surface
     from siteplan.scenario import load_scenario
 
@@ -125,6 +130,7 @@ def surface(scenario: str, resolution: int, weights: dict[str, float], method: s
     check_output(map_path, overwrite, HTML_SUFFIXES, "--map", "a map")
     check_distinct((output, hotspots_out, map_path))
     scen = load_scenario(scenario)
+    language = resolve_language(lang, scen)
     if weights:
         scen = scen.with_weights(weights)
     if method:
@@ -145,14 +151,14 @@ def surface(scenario: str, resolution: int, weights: dict[str, float], method: s
         rob = surface_robustness(model, **robust, scheduler=scheduler, n_hotspots=n_hotspots,
                                  min_spacing_km=spacing, pack=p)
     spots = single if rob is None else rob.hotspots
-    _print_summary(model, scores, single, rob)
+    _print_summary(model, scores, single, rob, language)
     if output:
         extra = None if rob is None else {"robust_share": rob.share}
         echo_written(write_surface(model, scores, output, overwrite=overwrite, columns=extra))
     if hotspots_out:
         echo_written(write_hotspots(spots, hotspots_out, overwrite=overwrite))
     if map_path:
-        _write_map(model, scores, spots, rob, scen, p, map_path, overwrite)
+        _write_map(model, scores, spots, rob, scen, p, map_path, overwrite, language)
 
 
 def _robustness_options(samples: int | None, top_q: float | None, seed: int | None,
@@ -184,63 +190,90 @@ def _robustness_options(samples: int | None, top_q: float | None, seed: int | No
 
 
 def _write_map(model: Any, scores: Any, spots: Any, rob: Any, scen: Any, p: Any,
-               map_path: str, overwrite: bool) -> None:
+               map_path: str, overwrite: bool, lang: str = "en") -> None:
     from siteplan.outputs.html_map import save_map
+    from siteplan.outputs.language import analysis_word
     from siteplan.outputs.overlay import hotspot_overlay, surface_overlay
+    from siteplan.phrases import number_in
     from siteplan.scoring.ranking import rank
 
     ranking = rank(scen, pack=p)
     overlays = [surface_overlay(model, scores)]
     if rob is not None:
         overlays.append(surface_overlay(model, rob.share,
-                                        name=f"Robust share (top {rob.top_q:g} %)"))
+                                        name=analysis_word("robust share layer", lang,
+                                                           q=number_in(f"{rob.top_q:g}", lang))))
     if len(spots):
         overlays.append(hotspot_overlay(spots) if rob is None
-                        else hotspot_overlay(spots, name="Robust hotspots"))
+                        else hotspot_overlay(spots, name=analysis_word("robust hotspots layer",
+                                                                       lang)))
     echo_written(save_map(ranking, map_path, pack=p, overlays=overlays,
-                          overwrite=overwrite, show_zones=False))
+                          overwrite=overwrite, show_zones=False, lang=lang))
 
 
-def _print_summary(model: Any, scores: Any, spots: Any, rob: Any = None) -> None:
+def _print_summary(model: Any, scores: Any, spots: Any, rob: Any = None,
+                   lang: str = "en") -> None:
+    """The settings, cell counts, exclusions, score quantiles and hotspots, in ``lang``."""
     import numpy as np
 
-    from siteplan.scenario import METHOD_NAMES
+    from siteplan.outputs.language import (
+        analysis_word,
+        fmt_int,
+        fmt_num,
+        fmt_pct,
+        heading,
+        labeller,
+        reason_in,
+        sheet_name,
+    )
+    from siteplan.scenario import METHOD_INFO
+
+    def w(word: str, **values: object) -> str:
+        return analysis_word(word, lang, **values)
 
     scen = model.scenario
+    label = labeller(scen, lang)
     valid = scores[np.isfinite(scores)]
     q = np.quantile(valid, [0.0, 0.1, 0.5, 0.9, 1.0])
-    weights = ", ".join(f"{k} {v:.0%}" for k, v in scen.weights.items())
-    click.echo(f"{scen.title or scen.name} - {METHOD_NAMES[scen.method]}")
-    click.echo(f"weights: {weights}")
-    click.echo(f"H3 resolution {model.resolution}: {model.n_cells:,} cells, {model.n_valid:,} "
-               f"valid ({model.n_valid / model.n_cells:.1%}); values normalised over the "
-               "valid cells")
+    weights = ", ".join(f"{k} {fmt_pct(v, lang)}" for k, v in scen.weights.items())
+    click.echo(f"{scen.title_in(lang)} - {METHOD_INFO[scen.method].label_in(lang)}")
+    click.echo(f"{sheet_name('weights:', lang)} {weights}")
+    click.echo(w("cells line", res=model.resolution, cells=fmt_int(model.n_cells, lang),
+                 valid=fmt_int(model.n_valid, lang),
+                 share=fmt_pct(model.n_valid / model.n_cells, lang, 1)))
     for why, count in model.exclusions.items():
-        click.echo(f"  excluded: {count:,} cells {why}")
+        click.echo(w("cells excluded", n=fmt_int(count, lang),
+                     why=reason_in(why, scen, lang, label)))
     for note in model.notes:
-        click.echo(f"  note: {note}")
-    click.echo("score quantiles: " + ", ".join(
-        f"{lab} {v:.3f}" for lab, v in zip(("min", "p10", "median", "p90", "max"), q,
-                                          strict=True)))
+        click.echo("  " + w("note", text=reason_in(note, scen, lang, label)))
+    click.echo(w("quantiles", q=", ".join(
+        f"{w(lab)} {fmt_num(v, lang, 3)}"
+        for lab, v in zip(("min", "p10", "median", "p90", "max"), q, strict=True))))
     if rob is not None:
-        _print_robust(rob, spots)
+        _print_robust(rob, spots, lang)
     elif len(spots):
-        print_table(f"Top {len(spots)} hotspots (local maxima at least the spacing apart)",
-                    ["#", "hotspot", "score", "region", "lon", "lat", "h3"],
-                    [(i + 1, s["name"], f"{s['score']:.3f}", s["region_code"],
-                      f"{s['lon']:.4f}", f"{s['lat']:.4f}", s["h3"])
+        print_table(w("hotspots title", n=len(spots)),
+                    ["#", w("hotspot"), heading("score", lang), heading("region", lang),
+                     heading("lon", lang), heading("lat", lang), "h3"],
+                    [(i + 1, translate(s["name"], lang), fmt_num(s["score"], lang, 3),
+                      s["region_code"],
+                      fmt_num(s["lon"], lang, 4), fmt_num(s["lat"], lang, 4), s["h3"])
                      for i, s in enumerate(spots.to_dict("records"))],
                     ["right", "left", "right", "left", "right", "right", "left"])
 
 
-def _print_robust(rob: Any, single: Any) -> None:
+def _print_robust(rob: Any, single: Any, lang: str = "en") -> None:
     """The robustness line and the robust hotspots, each with the single-weight hotspot
-    within the spacing, if any (its rank and distance)."""
+    within the spacing, if any (its rank and distance), in ``lang``."""
     import numpy as np
 
     from siteplan.criteria.geodesy import geodesic_km
+    from siteplan.outputs.language import analysis_word, fmt_int, fmt_num, fmt_pct, heading
 
-    click.echo(rob.summary())
+    def w(word: str, **values: object) -> str:
+        return analysis_word(word, lang, **values)
+
+    click.echo(rob.summary(lang))
     spots = rob.hotspots
     if not len(spots):  # --hotspots 0 (every sample puts a cell in its top q %)
         return
@@ -252,15 +285,15 @@ def _print_robust(rob: Any, single: Any) -> None:
             d = np.atleast_1d(geodesic_km(s["lon"], s["lat"], slon, slat))
             j = int(np.argmin(d))
             if d[j] < rob.min_spacing_km or d[j] == 0:
-                match = f"#{j + 1} ({d[j]:.0f} km)"
-        rows.append((i + 1, s["name"], f"{s['robust_share']:.1%}", f"{s['score']:.3f}", match,
-                     s["region_code"], f"{s['lon']:.4f}", f"{s['lat']:.4f}", s["h3"]))
-    print_table(f"Top {len(spots)} robust hotspots (local maxima of the share of the "
-                f"{rob.samples:,} weight samples placing the cell in the top {rob.top_q:g} %, "
-                "at least the spacing apart)",
-                ["#", "hotspot", "share", "score", "single-weight", "region", "lon", "lat",
-                 "h3"], rows,
+                match = f"#{j + 1} ({fmt_num(d[j], lang, 0)} km)"
+        rows.append((i + 1, translate(s["name"], lang), fmt_pct(s["robust_share"], lang, 1),
+                     fmt_num(s["score"], lang, 3), match, s["region_code"],
+                     fmt_num(s["lon"], lang, 4), fmt_num(s["lat"], lang, 4), s["h3"]))
+    q = f"{rob.top_q:g}".replace(".", "," if lang == "fr" else ".")
+    print_table(w("robust hotspots title", n=len(spots), samples=fmt_int(rob.samples, lang),
+                  q=q),
+                ["#", w("hotspot"), w("share"), heading("score", lang), w("single-weight"),
+                 heading("region", lang), heading("lon", lang), heading("lat", lang), "h3"],
+                rows,
                 ["right", "left", "right", "right", "left", "left", "right", "right", "left"])
-    click.echo(f"share: of the weight samples; score: under the scenario weights; "
-               f"single-weight: which of the top {rob.n_hotspots} single-weight hotspots "
-               "(scenario weights) lies within the spacing, and how far; '-': none")
+    click.echo(w("robust hotspots note", n=rob.n_hotspots))

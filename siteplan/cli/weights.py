@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from siteplan.cli._render import echo_written, print_table
-from siteplan.cli.options import candidates_option, pack_options, scenario_option
+from siteplan.cli.options import candidates_option, lang_option, pack_options, scenario_option
 from siteplan.errors import SiteplanError, UsageError
 
 _PAIRWISE_SUFFIXES = (".csv", ".toml")
@@ -41,10 +41,12 @@ def _into_option(f: Any) -> Any:
 
 
 def _emit(result: Mapping[str, Any], table: Any, fmt: str, output: str | None,
-          overwrite: bool) -> None:
-    """JSON on stdout with --format json, and the -o file."""
+          overwrite: bool, lang: str = "en", scenario: Any = None) -> None:
+    """JSON on stdout with --format json, and the -o file (Markdown and XLSX headings in
+    ``lang``, criterion labels from ``scenario`` when given; JSON and CSV keep codes)."""
     from siteplan.outputs.files import write_json, write_table
     from siteplan.outputs.formats import WEIGHTS, format_for
+    from siteplan.outputs.language import localise_table
 
     if fmt == "json":
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
@@ -53,6 +55,8 @@ def _emit(result: Mapping[str, Any], table: Any, fmt: str, output: str | None,
         if kind == "json":
             echo_written(write_json(result, output, overwrite))
         else:
+            if kind in ("md", "xlsx"):
+                table = localise_table(table, lang, scenario)
             echo_written(write_table(table, output, kind, overwrite))
 
 
@@ -149,28 +153,48 @@ def _ahp_dict(res: Any, ri_table: str) -> dict[str, Any]:
     }
 
 
-def _print_ahp(res: Any, title: str, ri_table: str) -> None:
-    rows = [(n, f"{we:.4f}", f"{wg:.4f}")
+def _words(lang: str) -> Any:
+    """The word lookup and the number formats of the printed weights in ``lang``."""
+    from siteplan.outputs.language import analysis_word, fmt_num
+
+    def w(word: str, **values: object) -> str:
+        return analysis_word(word, lang, **values)
+
+    def num(x: float, digits: int = 4) -> str:
+        return fmt_num(x, lang, digits)
+
+    return w, num
+
+
+def _print_ahp(res: Any, title: str, ri_table: str, lang: str = "en") -> None:
+    from siteplan.outputs.language import fmt_pct, heading, value_word
+    from siteplan.phrases import number_in
+
+    w, num = _words(lang)
+    rows = [(n, num(we), num(wg))
             for n, we, wg in zip(res.names, res.weights_eigen, res.weights_geometric,
                                  strict=True)]
-    print_table(title, ["criterion", "weight (eigenvector)", "weight (geometric mean)"], rows,
-                ["left", "right", "right"])
+    print_table(title, [heading("criterion", lang), w("weight (eigenvector)"),
+                        w("weight (geometric mean)")], rows, ["left", "right", "right"])
     ri_name = "Saaty 1980" if ri_table == "saaty" else "Alonso & Lamata 2006"
-    n = len(res.names)
-    click.echo(f"lambda_max {res.lambda_max:.4f}   CI {res.ci:.4f}   RI({n}) {res.ri:.4f} "
-               f"({ri_name})   CR {res.cr:.4f}   -> {res.verdict}"
-               + (" (CR <= 0.10)" if res.verdict == "consistent" else " (CR > 0.10)"))
+    click.echo(w("consistency", lmax=num(res.lambda_max), ci=num(res.ci), n=len(res.names),
+                 ri=num(res.ri), table=ri_name, cr=num(res.cr),
+                 verdict=value_word(res.verdict, lang),
+                 rule=w("CR <= 0.10" if res.verdict == "consistent" else "CR > 0.10")))
     if res.worst_judgements:
-        print_table("Judgements contributing most to the inconsistency",
-                    ["judgement", "given", "consistent value", "suggested (1/9..9)",
-                     "share of inconsistency"],
-                    [(f"{j.row} vs {j.column}", _ratio(j.value), f"{j.consistent_value:.3g}",
-                      _ratio(j.suggested), f"{j.share:.0%}") for j in res.worst_judgements],
+        print_table(w("worst title"),
+                    [w("judgement"), w("given"), w("consistent value"), w("suggested"),
+                     w("share of inconsistency")],
+                    [(w("vs", a=j.row, b=j.column), _ratio(j.value, lang),
+                      number_in(f"{j.consistent_value:.3g}", lang), _ratio(j.suggested, lang),
+                      fmt_pct(j.share, lang)) for j in res.worst_judgements],
                     ["left", "right", "right", "right", "right"])
 
 
-def _ratio(x: float) -> str:
-    return f"{x:g}" if x >= 1 else f"1/{1 / x:.3g}"
+def _ratio(x: float, lang: str = "en") -> str:
+    from siteplan.phrases import number_in
+
+    return number_in(f"{x:g}" if x >= 1 else f"1/{1 / x:.3g}", lang)
 
 
 @weights.command("ahp")
@@ -182,8 +206,9 @@ def _ratio(x: float) -> str:
 @click.option("--ri-table", type=click.Choice(["saaty", "alonso-lamata"]), default="saaty",
               show_default=True, help="Random index table for the consistency ratio.")
 @_output_options
+@lang_option
 def ahp_cmd(files: tuple[str, ...], fmt: str, into: str | None, complete_from_upper: bool,
-            ri_table: str, output: str | None, overwrite: bool) -> None:
+            ri_table: str, output: str | None, overwrite: bool, lang: str | None) -> None:
     """Weights from pairwise comparison matrices (AHP, Saaty 1980).
 
     FILE is a CSV matrix (header row of names, one row per criterion, cells such as 3 or
@@ -201,10 +226,14 @@ def ahp_cmd(files: tuple[str, ...], fmt: str, into: str | None, complete_from_up
     $ siteplan weights ahp upper.csv --complete-from-upper --ri-table alonso-lamata
     $ siteplan weights ahp alice.toml bob.toml --format json
     $ siteplan weights ahp panel/ --into my-scenario.toml -o weights.json
+    $ siteplan weights ahp judgements.csv --lang fr -o poids.xlsx
     """
     import pandas as pd
 
     from siteplan.analyses.weights import ahp, group_ahp
+    from siteplan.outputs.language import analysis_word, resolve_language
+
+    language = resolve_language(lang)
 
     if output:
         from siteplan._atomic import check_writable
@@ -220,7 +249,8 @@ def ahp_cmd(files: tuple[str, ...], fmt: str, into: str | None, complete_from_up
         table = pd.DataFrame({"criterion": list(res.names), "weight": res.weights_eigen,
                               "weight_geometric": res.weights_geometric})
         if fmt == "table":
-            _print_ahp(res, f"AHP weights: {paths[0]}", ri_table)
+            _print_ahp(res, analysis_word("AHP weights", language, source=paths[0]), ri_table,
+                       language)
         final = res.weights
     else:
         names = [p.stem for p in paths]
@@ -242,58 +272,67 @@ def ahp_cmd(files: tuple[str, ...], fmt: str, into: str | None, complete_from_up
         for p, r in zip(g.participant_names, g.participants, strict=True):
             table[f"weight_{p}"] = r.weights_eigen
         if fmt == "table":
-            _print_group(g, ri_table)
+            _print_group(g, ri_table, language)
         final = g.group.weights
-    _emit(result, table, fmt, output, overwrite)
+    _emit(result, table, fmt, output, overwrite, language)
     if into:
         _write_into(into, final)
 
 
-def _print_group(g: Any, ri_table: str) -> None:
-    print_table(f"Participants ({len(g.participants)})",
-                ["participant", "lambda_max", "CR", "verdict",
+def _print_group(g: Any, ri_table: str, lang: str = "en") -> None:
+    from siteplan.outputs.language import heading, value_word
+
+    w, num = _words(lang)
+    print_table(w("participants title", n=len(g.participants)),
+                [w("participant"), "lambda_max", w("CR"), w("verdict"),
                  *[str(n) for n in g.names]],
-                [(p, f"{r.lambda_max:.4f}", f"{r.cr:.4f}", r.verdict,
-                  *[f"{w:.3f}" for w in r.weights_eigen])
+                [(p, num(r.lambda_max), num(r.cr), value_word(r.verdict, lang),
+                  *[num(x, 3) for x in r.weights_eigen])
                  for p, r in zip(g.participant_names, g.participants, strict=True)])
-    _print_ahp(g.group, "Group weights (geometric mean of the judgements)", ri_table)
-    print_table("Agreement between participants",
-                ["criterion", "group weight", "std", "range", "min", "max"],
-                [(n, f"{gw:.4f}", f"{sd:.4f}", f"{rg:.4f}",
-                  f"{min(r.weights_eigen[j] for r in g.participants):.4f}",
-                  f"{max(r.weights_eigen[j] for r in g.participants):.4f}")
+    _print_ahp(g.group, w("group title"), ri_table, lang)
+    print_table(w("agreement title"),
+                [heading("criterion", lang), w("group weight"), heading("std", lang),
+                 heading("range", lang), w("min"), w("max")],
+                [(n, num(gw), num(sd), num(rg),
+                  num(min(r.weights_eigen[j] for r in g.participants)),
+                  num(max(r.weights_eigen[j] for r in g.participants)))
                  for j, (n, gw, sd, rg) in enumerate(zip(g.names, g.group.weights_eigen,
                                                          g.weight_std, g.weight_range,
                                                          strict=True))],
                 ["left", "right", "right", "right", "right", "right"])
-    click.echo(f"Goepel consensus S* {g.consensus:.3f} ({g.consensus_label})")
+    click.echo(w("consensus", s=num(g.consensus, 3), label=value_word(g.consensus_label, lang)))
 
 
 # --------------------------------------------------------------------------- rank-order
 
 
 def _rank_order(names: tuple[str, ...], kind: str, fmt: str, into: str | None,
-                output: str | None, overwrite: bool) -> None:
+                output: str | None, overwrite: bool, lang: str | None = None) -> None:
     import pandas as pd
 
     from siteplan.analyses.weights import rank_order_centroid, rank_sum
+    from siteplan.outputs.language import heading, resolve_language
+
+    language = resolve_language(lang)
+    w, num = _words(language)
 
     if output:
         from siteplan._atomic import check_writable
 
         check_writable(output, overwrite)
-    w = rank_order_centroid(names) if kind == "roc" else rank_sum(names)
-    check_into(into, list(w))
-    label = "rank-order centroid" if kind == "roc" else "rank-sum"
-    table = pd.DataFrame({"criterion": list(w), "rank": range(1, len(w) + 1),
-                          "weight": list(w.values())})
+    found = rank_order_centroid(names) if kind == "roc" else rank_sum(names)
+    check_into(into, list(found))
+    table = pd.DataFrame({"criterion": list(found), "rank": range(1, len(found) + 1),
+                          "weight": list(found.values())})
     if fmt == "table":
-        print_table(f"{label} weights (most important first)", ["rank", "criterion", "weight"],
-                    [(k + 1, n, f"{v:.4f}") for k, (n, v) in enumerate(w.items())],
+        print_table(w("order title", label=w(kind)),
+                    [heading(c, language) for c in ("rank", "criterion", "weight")],
+                    [(k + 1, n, num(v)) for k, (n, v) in enumerate(found.items())],
                     ["right", "left", "right"])
-    _emit({"method": kind, "order": list(w), "weights": w}, table, fmt, output, overwrite)
+    _emit({"method": kind, "order": list(found), "weights": found}, table, fmt, output,
+          overwrite, language)
     if into:
-        _write_into(into, w)
+        _write_into(into, found)
 
 
 @weights.command("roc")
@@ -301,8 +340,9 @@ def _rank_order(names: tuple[str, ...], kind: str, fmt: str, into: str | None,
 @_format_option
 @_into_option
 @_output_options
+@lang_option
 def roc_cmd(names: tuple[str, ...], fmt: str, into: str | None, output: str | None,
-            overwrite: bool) -> None:
+            overwrite: bool, lang: str | None) -> None:
     """Rank-order centroid weights from an ordering, most important first.
 
     w_k = (1/n) sum_{i=k..n} 1/i (Barron & Barrett 1996); for 4 criteria
@@ -312,7 +352,7 @@ def roc_cmd(names: tuple[str, ...], fmt: str, into: str | None, output: str | No
     $ siteplan weights roc talent unemployment airport_km income
     $ siteplan weights roc talent unemployment airport_km --into my-scenario.toml
     """
-    _rank_order(names, "roc", fmt, into, output, overwrite)
+    _rank_order(names, "roc", fmt, into, output, overwrite, lang)
 
 
 @weights.command("rank-sum")
@@ -320,14 +360,15 @@ def roc_cmd(names: tuple[str, ...], fmt: str, into: str | None, output: str | No
 @_format_option
 @_into_option
 @_output_options
+@lang_option
 def rank_sum_cmd(names: tuple[str, ...], fmt: str, into: str | None, output: str | None,
-                 overwrite: bool) -> None:
+                 overwrite: bool, lang: str | None) -> None:
     """Rank-sum weights from an ordering, most important first: w_k = 2(n+1-k)/(n(n+1)).
 
     \b
     $ siteplan weights rank-sum talent unemployment airport_km income
     """
-    _rank_order(names, "rank-sum", fmt, into, output, overwrite)
+    _rank_order(names, "rank-sum", fmt, into, output, overwrite, lang)
 
 
 # --------------------------------------------------------------------------- objective
@@ -343,9 +384,10 @@ def rank_sum_cmd(names: tuple[str, ...], fmt: str, into: str | None, output: str
 @_format_option
 @_into_option
 @_output_options
+@lang_option
 def objective_cmd(scenario: str, objective: str, candidates: str | None, pack: str | None,
                   layer_overrides: tuple[str, ...], fmt: str, into: str | None,
-                  output: str | None, overwrite: bool) -> None:
+                  output: str | None, overwrite: bool, lang: str | None) -> None:
     """Objective weights from the scenario's decision matrix (ranked sites only).
 
     Both methods work on the normalised benefit-oriented values (0..1) of the scenario's
@@ -358,12 +400,14 @@ def objective_cmd(scenario: str, objective: str, candidates: str | None, pack: s
     $ siteplan weights objective
     $ siteplan weights objective --scenario market-led --method critic -o critic.json
     $ siteplan weights objective --method critic --into my-scenario.toml
+    $ siteplan weights objective --lang fr
     """
     import numpy as np
     import pandas as pd
 
     from siteplan.analyses.weights import critic_weights, entropy_weights
     from siteplan.cli.rank import run_rank
+    from siteplan.outputs.language import heading, labeller, resolve_language
 
     if output:
         from siteplan._atomic import check_writable
@@ -379,17 +423,20 @@ def objective_cmd(scenario: str, objective: str, candidates: str | None, pack: s
         w = critic_weights(values, np.ones(values.shape[1]))
     new = {n: float(x) for n, x in zip(names, w, strict=True)}
     cur = {n: float(x) for n, x in r.weights.items()}
-    label = "Shannon entropy" if objective == "entropy" else "CRITIC"
+    language = resolve_language(lang, r.scenario)
+    w, num = _words(language)
+    crit = labeller(r.scenario, language) if language != "en" else str
     table = pd.DataFrame({"criterion": names, "weight": list(new.values()),
                           "scenario_weight": [cur[n] for n in names]})
     if fmt == "table":
-        print_table(f"{label} weights over {values.shape[0]} ranked sites "
-                    f"({r.scenario.name})", ["criterion", "objective weight",
-                                             "scenario weight"],
-                    [(n, f"{new[n]:.4f}", f"{cur[n]:.4f}") for n in names],
+        print_table(w("objective title", label=w(objective), n=values.shape[0],
+                      scenario=r.scenario.name),
+                    [heading("criterion", language), w("objective weight"),
+                     w("scenario weight")],
+                    [(crit(n), num(new[n]), num(cur[n])) for n in names],
                     ["left", "right", "right"])
     result = {"method": objective, "scenario": r.scenario.name, "sites": int(values.shape[0]),
               "weights": new, "scenario_weights": cur}
-    _emit(result, table, fmt, output, overwrite)
+    _emit(result, table, fmt, output, overwrite, language, r.scenario)
     if into:
         _write_into(into, new)

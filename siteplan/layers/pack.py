@@ -77,8 +77,28 @@ class LayerSpec:
     method: str = ""
     sources: tuple[str, ...] = ()
     columns: Mapping[str, ColumnSpec] = field(default_factory=dict)
+    #: the title, licence and method in French (``title_fr``, ``licence_fr``,
+    #: ``method_fr`` of pack.toml); empty: the English ones are shown
+    title_fr: str = ""
+    licence_fr: str = ""
+    method_fr: str = ""
 
-    def relaxed(self, file: str, title: str = "", sources: tuple[str, ...] = ()) -> LayerSpec:
+    def title_in(self, lang: str) -> str:
+        """The layer's title for people in ``lang`` (French: ``title_fr``, else ``title``)."""
+        return (self.title_fr or self.title) if lang == "fr" else self.title
+
+    def licence_in(self, lang: str) -> str:
+        """The layer's licence for people in ``lang`` (French: ``licence_fr``, else
+        ``licence``)."""
+        return (self.licence_fr or self.licence) if lang == "fr" else self.licence
+
+    def method_in(self, lang: str) -> str:
+        """How the layer was made, for people in ``lang`` (French: ``method_fr``, else
+        ``method``)."""
+        return (self.method_fr or self.method) if lang == "fr" else self.method
+
+    def relaxed(self, file: str, title: str = "", sources: tuple[str, ...] = (),
+                title_fr: str = "") -> LayerSpec:
         """The same layer for a user's file: column types kept, only the key required.
 
         A user's replacement layer need not carry the pack's bookkeeping columns
@@ -88,7 +108,10 @@ class LayerSpec:
                 for k, v in self.columns.items()}
         return LayerSpec(name=self.name, file=file, geometry=self.geometry, key=self.key,
                          title=title or self.title, licence="user-supplied", date="",
-                         method="user-supplied", sources=sources, columns=cols)
+                         method="user-supplied", sources=sources, columns=cols,
+                         title_fr=title_fr or self.title_fr,
+                         licence_fr="fourni par l'utilisateur",
+                         method_fr="fourni par l'utilisateur")
 
     @property
     def required_columns(self) -> list[str]:
@@ -114,6 +137,25 @@ class Manifest:
     #: ``[network]``: the pack's road network (file, title, sources, licence, date,
     #: method, gaps); empty when the pack ships none
     network: Mapping[str, Any] = field(default_factory=dict)
+    #: the pack's title in French (``[pack] title_fr``)
+    title_fr: str = ""
+
+    def title_in(self, lang: str) -> str:
+        """The pack's title for people in ``lang`` (French: ``title_fr``, else ``title``)."""
+        return (self.title_fr or self.title) if lang == "fr" else self.title
+
+
+#: the text fields of a layer (and of [pack]) that a manifest may give in French
+TRANSLATED_FIELDS = ("title_fr", "licence_fr", "method_fr")
+
+
+def _french_text(table: Mapping[str, Any], key: str, where: str) -> str:
+    """A ``*_fr`` field of a manifest table: text, or one line saying what to write."""
+    value = table.get(key, "")
+    if not isinstance(value, str):
+        raise LayerError(f"{where}: {key} = {value!r} is not text; write {key} = \"...\" (the "
+                         "French wording) or leave it out")
+    return value.strip()
 
 
 def _layer_spec(name: str, raw: Any, where: str) -> LayerSpec:
@@ -141,11 +183,13 @@ def _layer_spec(name: str, raw: Any, where: str) -> LayerSpec:
     sources = raw.get("sources", ())
     if isinstance(sources, str):
         sources = (sources,)
+    french = {key: _french_text(raw, key, f"{where}: layers.{name}")
+              for key in TRANSLATED_FIELDS}
     return LayerSpec(name=name, file=str(raw["file"]), geometry=geometry,
                      key=str(raw.get("key", "id")), title=str(raw.get("title", "")),
                      licence=str(raw.get("licence", raw.get("license", ""))),
                      date=str(raw.get("date", "")), method=str(raw.get("method", "")),
-                     sources=tuple(str(s) for s in sources), columns=columns)
+                     sources=tuple(str(s) for s in sources), columns=columns, **french)
 
 
 def read_manifest(path: str | os.PathLike[str]) -> Manifest:
@@ -179,7 +223,7 @@ def read_manifest(path: str | os.PathLike[str]) -> Manifest:
                     study_area=str(head.get("study_area", "regions")),
                     zones=tuple(zones),
                     version=str(head.get("version", "")), layers=layers, path=p,
-                    network=dict(network))
+                    network=dict(network), title_fr=_french_text(head, "title_fr", f"{p}: pack"))
 
 
 def default_pack_path() -> Path:
@@ -607,7 +651,8 @@ class Pack:
             path = self.path_of(name)
             if name in self.overrides:
                 spec = spec.relaxed(path.name, f"{spec.title} (user file {path.name})",
-                                    (str(path),))
+                                    (str(path),), f"{spec.title_in('fr')} (fichier de "
+                                    f"l'utilisateur {path.name})")
             layer = name if (self._gpkg is not None and name not in self.overrides) else None
             gdf = read_layer_file(path, spec, layer=layer)
             if name in self.overrides:
@@ -700,18 +745,20 @@ class Pack:
                        f"{', '.join(missing)}; criteria or filters that read them will fail")
         return out
 
-    def describe(self) -> list[dict[str, Any]]:
-        """One row per layer: name, rows, geometry, source, licence, date, file."""
+    def describe(self, lang: str = "en") -> list[dict[str, Any]]:
+        """One row per layer: name, title, rows, geometry, source, licence, date, file (the
+        title and licence in ``lang`` where the manifest gives them)."""
         rows = []
         for name, spec in self.manifest.layers.items():
             try:
                 n: int | str = len(self.layer(name))
             except LayerError:
                 n = "invalid"
-            rows.append({"layer": name, "rows": n, "geometry": spec.geometry,
+            rows.append({"layer": name, "title": spec.title_in(lang), "rows": n,
+                         "geometry": spec.geometry,
                          "source": "; ".join(spec.sources[:2]) + (" ..." if len(spec.sources) > 2
                                                                   else ""),
-                         "licence": spec.licence, "date": spec.date,
+                         "licence": spec.licence_in(lang), "date": spec.date,
                          "file": str(self.path_of(name))})
         path = self.network_path()
         if path is not None:
@@ -725,7 +772,8 @@ class Pack:
             sources = meta.get("sources", prov.get("source", ""))
             if isinstance(sources, list | tuple):
                 sources = "; ".join(str(x) for x in sources[:2])
-            rows.append({"layer": NETWORK_KEY, "rows": nodes, "geometry": "road graph (nodes)",
+            rows.append({"layer": NETWORK_KEY, "title": str(meta.get("title", "")), "rows": nodes,
+                         "geometry": "road graph (nodes)",
                          "source": str(sources), "licence": str(meta.get("licence", "")),
                          "date": str(meta.get("date", prov.get("built", ""))),
                          "file": str(path)})

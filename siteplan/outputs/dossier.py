@@ -36,6 +36,7 @@ from siteplan._atomic import check_writable, write_text_atomic, write_with
 from siteplan.errors import OutputError, SiteplanError, UsageError
 from siteplan.outputs.dossier_text import GROUP_LABELS, fmt_int, fmt_num, fmt_pct, t
 from siteplan.outputs.language import reason_in
+from siteplan.phrases import translate
 from siteplan.scenario import LANGUAGES, METHOD_INFO
 
 if TYPE_CHECKING:
@@ -368,7 +369,8 @@ def _sec_cover(ctx: _Ctx) -> str:
         f'(<code>{esc(scen.name)}</code>)</p>'
         f'<p><b>{esc(t(lang, "date"))}</b>{colon}{esc(date)}</p>'
         f'<p><b>{esc(t(lang, "version"))}</b>{colon}{esc(__version__)}</p>'
-        f'<p><b>{esc(t(lang, "pack"))}</b>{colon}{esc(pack.manifest.title or pack.manifest.name)}'
+        f'<p><b>{esc(t(lang, "pack"))}</b>{colon}'
+        f'{esc(pack.manifest.title_in(lang) or pack.manifest.name)}'
         f' {esc(pack_version)}</p></div>')
 
 
@@ -585,12 +587,14 @@ def _sec_robustness(ctx: _Ctx) -> str:
     rob = ctx.rob
     lang = ctx.lang
     # criterion labels in the dossier's language
-    import dataclasses
 
-    from siteplan.outputs.sensitivity_charts import acceptability_heatmap_png, tornado_png
+    from siteplan.outputs.sensitivity_charts import (
+        acceptability_heatmap_png,
+        report_in,
+        tornado_png,
+    )
 
-    rob_l = dataclasses.replace(rob, criterion_labels={
-        **dict(rob.criterion_labels), **{c.name: c.display_in(lang) for c in ctx.scen.criteria}})
+    rob_l = report_in(rob, ctx.scen, lang)
     heat = _png_of(lambda p: acceptability_heatmap_png(rob_l, p, max_sites=12, max_rank=15,
                                                        overwrite=True, ever_first=True,
                                                        lang=lang))
@@ -683,9 +687,11 @@ def _sec_data(ctx: _Ctx) -> str:
     for name, spec in pack.manifest.layers.items():
         srcs = "<br>".join(esc(s) for s in spec.sources[:4])
         more = f" (+{len(spec.sources) - 4})" if len(spec.sources) > 4 else ""
-        layer_rows.append([f"<b>{esc(name)}</b><br>{esc(spec.title)}", esc(spec.date),
-                           esc(spec.licence), srcs + more, esc(spec.method)])
-    est = "".join(f"<li>{esc(e.get('what'))}: {esc(e.get('method'))}</li>"
+        layer_rows.append([f"<b>{esc(name)}</b><br>{esc(spec.title_in(lang))}", esc(spec.date),
+                           esc(spec.licence_in(lang)), srcs + more, esc(spec.method_in(lang))])
+    colon = "\u00a0: " if lang == "fr" else ": "
+    est = "".join(f"<li>{esc(translate(str(e.get('what')), lang))}{colon}"
+                  f"{esc(translate(str(e.get('method')), lang))}</li>"
                   for e in d.get("estimates", []))
     return (_section("data", lang, _table(
         [esc(t(lang, "th_layer")), esc(t(lang, "date")), esc(t(lang, "th_licence")),

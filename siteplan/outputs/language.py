@@ -14,11 +14,12 @@ the scenario's own ``language``, else English.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from siteplan.errors import UsageError
-from siteplan.phrases import translate
+from siteplan.phrases import number_in, translate
 from siteplan.scenario import LANGUAGES
 
 if TYPE_CHECKING:
@@ -26,9 +27,10 @@ if TYPE_CHECKING:
 
     from siteplan.scenario import Scenario
 
-__all__ = ["HEADINGS", "MAP_WORDS", "PLAN_WORDS", "SHEETS", "VALUES", "fmt_int", "fmt_num",
-           "fmt_pct", "fmt_score", "heading", "labeller", "localise_table", "map_word",
-           "plan_word", "reason_in", "resolve_language", "sheet_name", "value_word"]
+__all__ = ["ANALYSIS_WORDS", "HEADINGS", "MAP_WORDS", "PLAN_WORDS", "SHEETS", "VALUES",
+           "analysis_word", "axis_numbers", "fmt_int", "fmt_num", "fmt_pct", "fmt_score",
+           "heading", "labeller", "localise_table", "map_word", "plan_word", "reason_in",
+           "resolve_language", "sheet_name", "value_word"]
 
 #: thousands separator and decimal mark per language (U+202F: narrow no-break space)
 _SEPARATORS = {"en": (",", "."), "fr": ("\u202f", ",")}
@@ -69,6 +71,15 @@ def fmt_pct(x: Any, lang: str, digits: int = 0) -> str:
     if math.isnan(v):
         return ""
     return fmt_num(v, lang, digits) + ("\u202f%" if lang == "fr" else "%")
+
+
+def axis_numbers(lang: str) -> Any:
+    """A matplotlib tick formatter writing each tick with the language's separators (0,2
+    and 25 000 in French): every chart's axes in French take it."""
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda x, _pos: number_in(f"{x:,g}" if abs(x) >= 1000
+                                                   else f"{x:g}", lang))
 
 
 def fmt_score(x: Any, lang: str) -> str:
@@ -154,12 +165,104 @@ HEADINGS: dict[str, dict[str, str]] = {
     "what": {"en": "what", "fr": "quoi"},
     "estimate": {"en": "estimate", "fr": "estimation"},
     "method": {"en": "method", "fr": "méthode"},
+    # the layer listing (siteplan layers: Pack.describe)
+    "layer": {"en": "layer", "fr": "couche"},
+    "title": {"en": "title", "fr": "titre"},
+    "rows": {"en": "rows", "fr": "lignes"},
+    "geometry": {"en": "geometry", "fr": "géométrie"},
+    "source": {"en": "source", "fr": "source"},
+    "licence": {"en": "licence", "fr": "licence"},
+    "date": {"en": "date", "fr": "date"},
+    # the scenario listing (siteplan scenario list)
+    "criteria": {"en": "criteria", "fr": "critères"},
+    "constraints": {"en": "constraints", "fr": "contraintes"},
+    # the sensitivity report's tables (analyses.sensitivity.report)
+    "confidence": {"en": "confidence", "fr": "confiance"},
+    "why": {"en": "why", "fr": "motifs"},
+    "winner_lo": {"en": "winner_lo", "fr": "en tête de w ="},
+    "winner_hi": {"en": "winner_hi", "fr": "en tête jusqu'à w ="},
+    "min_change_to_flip_winner": {"en": "min_change_to_flip_winner",
+                                  "fr": "plus petite variation qui change la tête"},
+    "new_winner": {"en": "new_winner", "fr": "nouvelle tête"},
+    "winner_score_low": {"en": "winner_score_low", "fr": "score de la tête (bas)"},
+    "winner_score_high": {"en": "winner_score_high", "fr": "score de la tête (haut)"},
+    "exact": {"en": "exact", "fr": "exact"},
+    # column codes with a number or a name in them (see _PATTERNED)
+    "top_k_membership": {"en": "top_{k}_membership", "fr": "dans les {k} premiers"},
+    "top_k_set_lo": {"en": "top_{k}_set_lo", "fr": "{k} premiers inchangés de w ="},
+    "top_k_set_hi": {"en": "top_{k}_set_hi", "fr": "{k} premiers inchangés jusqu'à w ="},
+    "rank_q": {"en": "rank_{q}", "fr": "rang {q}"},
+    "jobs_2030_item": {"en": "jobs_2030_{item}", "fr": "emplois 2030 ({item})"},
+    "weight_p": {"en": "weight_{p}", "fr": "poids ({p})"},
+    # plan robustness (analyses.plan.robustness)
+    "mean_sampled_score": {"en": "mean_sampled_score", "fr": "score moyen tiré"},
+    "selection_frequency": {"en": "selection_frequency", "fr": "fréquence de sélection"},
+    "samples_selected": {"en": "samples_selected", "fr": "tirages où il est choisi"},
+    "in_single_weight_plan": {"en": "in_single_weight_plan", "fr": "dans le plan à poids unique"},
+    "in_robust_plan": {"en": "in_robust_plan", "fr": "dans le plan robuste"},
+    "can_be_chosen": {"en": "can_be_chosen", "fr": "peut être choisi"},
+    "why_not": {"en": "why_not", "fr": "pourquoi pas"},
+    "set": {"en": "set", "fr": "ensemble"},
+    "ids": {"en": "ids", "fr": "identifiants"},
+    "names": {"en": "names", "fr": "noms"},
+    "samples": {"en": "samples", "fr": "tirages"},
+    "share": {"en": "share", "fr": "part"},
+    "is_single_weight_plan": {"en": "is_single_weight_plan", "fr": "plan à poids unique"},
+    "is_robust_plan": {"en": "is_robust_plan", "fr": "plan robuste"},
+    "candidates": {"en": "candidates", "fr": "candidats"},
+    "expected_new_sites": {"en": "expected_new_sites", "fr": "nouveaux sites espérés"},
+    "share_with_a_site": {"en": "share_with_a_site", "fr": "part des tirages avec un site"},
+    "single_weight_plan": {"en": "single_weight_plan", "fr": "plan à poids unique"},
+    "robust_plan": {"en": "robust_plan", "fr": "plan robuste"},
+    # comparisons (analyses.plan.steps.CompareReport)
+    "order": {"en": "order", "fr": "ordre"},
+    "jobs_2030_added": {"en": "jobs_2030_added", "fr": "emplois créés d'ici 2030"},
+    "exports_2030_added_mad_m": {"en": "exports_2030_added_mad_m",
+                                 "fr": "exportations créées d'ici 2030 (M MAD)"},
+    "distribution": {"en": "distribution", "fr": "répartition"},
+    "a": {"en": "a", "fr": "a"},
+    "b": {"en": "b", "fr": "b"},
+    "tau": {"en": "tau", "fr": "tau"},
+    "p_value": {"en": "p_value", "fr": "valeur p"},
+    "n_common": {"en": "n_common", "fr": "sites communs"},
+    # weights (siteplan weights -o)
+    "weight_geometric": {"en": "weight_geometric", "fr": "poids (moyenne géométrique)"},
+    "std": {"en": "std", "fr": "écart type"},
+    "range": {"en": "range", "fr": "étendue"},
+    "scenario_weight": {"en": "scenario_weight", "fr": "poids du scénario"},
 }
+
+#: column codes that carry a figure or a name (``top_5_membership``, ``rank_3``,
+#: ``jobs_2030_market-led``), tried in order when a code is not in HEADINGS
+_PATTERNED = [(re.compile(r"top_(?P<k>\d+)_membership"), "top_k_membership"),
+              (re.compile(r"top_(?P<k>\d+)_set_lo"), "top_k_set_lo"),
+              (re.compile(r"top_(?P<k>\d+)_set_hi"), "top_k_set_hi"),
+              (re.compile(r"rank_(?P<q>\d+)"), "rank_q"),
+              (re.compile(r"jobs_2030_(?P<item>.+)"), "jobs_2030_item"),
+              (re.compile(r"weight_(?P<p>.+)"), "weight_p")]
 
 #: words of the data shown as they are in English (criterion directions)
 VALUES: dict[str, dict[str, str]] = {
     "benefit": {"en": "benefit", "fr": "à maximiser"},
     "cost": {"en": "cost", "fr": "à minimiser"},
+    # layer geometries (siteplan layers)
+    "Point": {"en": "Point", "fr": "point"},
+    "Polygon": {"en": "Polygon", "fr": "polygone"},
+    "road graph (nodes)": {"en": "road graph (nodes)", "fr": "graphe routier (nœuds)"},
+    # sensitivity verdicts, AHP verdicts and Goepel's consensus words
+    "robust": {"en": "robust", "fr": "robuste"},
+    "fragile": {"en": "fragile", "fr": "fragile"},
+    "consistent": {"en": "consistent", "fr": "cohérent"},
+    "inconsistent": {"en": "inconsistent", "fr": "incohérent"},
+    "very low": {"en": "very low", "fr": "très faible"},
+    "low": {"en": "low", "fr": "faible"},
+    "moderate": {"en": "moderate", "fr": "modéré"},
+    "high": {"en": "high", "fr": "élevé"},
+    "very high": {"en": "very high", "fr": "très élevé"},
+    # the distributions of a comparison's equity table
+    "today": {"en": "today", "fr": "aujourd'hui"},
+    "baseline": {"en": "baseline", "fr": "référence"},
+    "plan": {"en": "plan", "fr": "plan"},
 }
 
 
@@ -199,6 +302,28 @@ SHEETS: dict[str, dict[str, str]] = {
     "estimates": {"en": "estimates", "fr": "estimations"},
     "weights:": {"en": "weights:", "fr": "poids :"},
     "viability floor:": {"en": "viability floor:", "fr": "seuil de viabilité :"},
+    # the sheets of the analyses' workbooks and the rows of their settings sheets
+    "table": {"en": "table", "fr": "sites"},
+    "one at a time": {"en": "one at a time", "fr": "un poids à la fois"},
+    "acceptability": {"en": "acceptability", "fr": "acceptabilité"},
+    "settings": {"en": "settings", "fr": "paramètres"},
+    "sets": {"en": "sets", "fr": "ensembles"},
+    "chosen": {"en": "chosen", "fr": "choisis"},
+    "kendall": {"en": "kendall", "fr": "kendall"},
+    "samples": {"en": "samples", "fr": "tirages"},
+    "seed": {"en": "seed", "fr": "graine"},
+    "sampling": {"en": "sampling", "fr": "tirage"},
+    "concentration": {"en": "concentration", "fr": "concentration"},
+    "bounds": {"en": "bounds", "fr": "bornes"},
+    "value_noise": {"en": "value_noise", "fr": "bruit sur les valeurs"},
+    "top_k": {"en": "top_k", "fr": "K premiers"},
+    "verdict rule": {"en": "verdict rule", "fr": "règle du verdict"},
+    "k": {"en": "k", "fr": "K"},
+    "robust_rule": {"en": "robust_rule", "fr": "règle du plan robuste"},
+    "per_sample_solve_s": {"en": "per_sample_solve_s", "fr": "résolution par tirage (s)"},
+    "runtime_s": {"en": "runtime_s", "fr": "durée totale (s)"},
+    "mean_weights": {"en": "mean_weights", "fr": "poids moyens tirés"},
+    "statuses": {"en": "statuses", "fr": "statuts"},
 }
 
 #: the words of the maps (static and HTML): legends, scales, indicator and scheme names
@@ -392,6 +517,262 @@ PLAN_WORDS: dict[str, dict[str, str]] = {
 }
 
 
+#: the words of the analyses' printed tables and report files: ``siteplan sensitivity``
+#: (SMAA and ``--plan``), ``surface``, ``backcast``, ``weights`` and ``compare``
+ANALYSIS_WORDS: dict[str, dict[str, str]] = {
+    # sensitivity: the SMAA report
+    "smaa title": {"en": "{title} ({method}): {samples} {sampling} weight samples{extra}{noise}"
+                         ", seed {seed}",
+                   "fr": "{title} ({method}) : {samples} tirages de poids ({sampling}){extra}"
+                         "{noise}, graine {seed}"},
+    "concentration": {"en": ", concentration {c}", "fr": ", concentration {c}"},
+    "values noise": {"en": ", values +-{p}", "fr": ", valeurs ±{p}"},
+    "rank stability (+-1)": {"en": "rank stability (+-1)", "fr": "stabilité du rang (±1)"},
+    "top-k membership": {"en": "top-{k} membership", "fr": "dans les {k} premiers"},
+    "first-rank acceptability": {"en": "first-rank acceptability",
+                                 "fr": "acceptabilité du premier rang"},
+    "expected rank": {"en": "expected rank", "fr": "rang espéré"},
+    "verdict": {"en": "verdict", "fr": "verdict"},
+    "oat title": {"en": "One weight at a time (others rescaled in proportion); winner: {winner}",
+                  "fr": "Un poids à la fois (les autres remis à l'échelle en proportion) ; en "
+                        "tête : {winner}"},
+    "stays first": {"en": "{winner} stays first for w in", "fr": "{winner} reste en tête pour w "
+                                                                  "dans"},
+    "smallest change": {"en": "smallest change flipping the winner",
+                        "fr": "plus petite variation qui change la tête"},
+    "top-k unchanged": {"en": "top-{k} set unchanged for w in",
+                        "fr": "{k} premiers inchangés pour w dans"},
+    "score over w": {"en": "{winner}'s score over w = 0..1",
+                     "fr": "score de {winner} pour w = 0..1"},
+    "never": {"en": "never", "fr": "jamais"},
+    "verdict rule": {"en": "verdict rule: {rule}", "fr": "règle du verdict : {rule}"},
+    "sensitivity heading": {"en": "Sensitivity: {title}", "fr": "Sensibilité : {title}"},
+    "sensitivity intro": {"en": "Method {method}; {samples} {sampling} weight samples, seed "
+                                "{seed}; value noise {noise}; top K = {k}.",
+                          "fr": "Méthode {method} ; {samples} tirages de poids ({sampling}), "
+                                "graine {seed} ; bruit sur les valeurs {noise} ; K = {k}."},
+    "Verdict rule": {"en": "Verdict rule: {rule}.", "fr": "Règle du verdict : {rule}."},
+    "Sites": {"en": "Sites", "fr": "Sites"},
+    "One weight at a time": {"en": "One weight at a time", "fr": "Un poids à la fois"},
+    # plan reports (Markdown)
+    "plan heading": {"en": "Plan: {scenario}, K={k}", "fr": "Plan : {scenario}, K={k}"},
+    "plan intro": {"en": "Scenario **{scenario}** ({method}), K = {k}; solver {solver}, status "
+                         "{status}, gap {gap}.",
+                   "fr": "Scénario **{scenario}** ({method}), K = {k} ; solveur {solver}, "
+                         "statut {status}, écart {gap}."},
+    "plan targets": {"en": "Targets {year}: {jobs} jobs, {exports} bn MAD (sources: {sources}).",
+                     "fr": "Objectifs {year} : {jobs} emplois, {exports} Md MAD (sources : "
+                           "{sources})."},
+    # sensitivity --plan: plan robustness
+    "plan rob title": {"en": "{title} ({method}): plan robustness, K={k}, {samples} {sampling} "
+                             "weight samples{extra}, seed {seed} (site: selection frequency)",
+                       "fr": "{title} ({method}) : robustesse du plan, K={k}, {samples} tirages "
+                             "de poids ({sampling}){extra}, graine {seed} (site : fréquence de "
+                             "sélection)"},
+    "single-weight plan (scenario weights)": {"en": "single-weight plan (scenario weights)",
+                                              "fr": "plan à poids unique (poids du scénario)"},
+    "single-weight plan": {"en": "single-weight plan", "fr": "plan à poids unique"},
+    "robust plan": {"en": "robust plan", "fr": "plan robuste"},
+    "set": {"en": "set", "fr": "ensemble"},
+    "chosen in": {"en": "chosen in {share} of the samples", "fr": "choisi dans {share} des "
+                                                                   "tirages"},
+    "expected score": {"en": "expected score", "fr": "score espéré"},
+    "scenario weights": {"en": "scenario weights", "fr": "poids du scénario"},
+    "same plan": {"en": "the robust plan is the single-weight plan",
+                  "fr": "le plan robuste est le plan à poids unique"},
+    "plan vs plan": {"en": "robust plan vs single-weight plan: {plus}; {minus}",
+                     "fr": "plan robuste et plan à poids unique : {plus} ; {minus}"},
+    "frequency title": {"en": "Sites by selection frequency (share of the {samples} sampled plans "
+                              "holding the site; they add up to K={k})",
+                        "fr": "Sites par fréquence de sélection (part des {samples} plans tirés "
+                              "qui retiennent le site ; leur somme vaut K={k})"},
+    "frequency": {"en": "frequency", "fr": "fréquence"},
+    "cannot be chosen": {"en": "cannot be chosen", "fr": "ne peut être choisi"},
+    "sets title": {"en": "Most frequent {k}-sets ({n} distinct)",
+                   "fr": "Ensembles de {k} sites les plus fréquents ({n} distincts)"},
+    "sites": {"en": "sites", "fr": "sites"},
+    "share of samples": {"en": "share of samples", "fr": "part des tirages"},
+    "plan": {"en": "plan", "fr": "plan"},
+    "single-weight": {"en": "single-weight", "fr": "à poids unique"},
+    "robust": {"en": "robust", "fr": "robuste"},
+    "and": {"en": " and ", "fr": " et "},
+    "expected sites title": {"en": "Expected number of new sites per region (* lagging)",
+                             "fr": "Nombre espéré de nouveaux sites par région (* en retard)"},
+    "candidates": {"en": "candidates", "fr": "candidats"},
+    "expected new sites": {"en": "expected new sites", "fr": "nouveaux sites espérés"},
+    "samples with a site": {"en": "samples with a site", "fr": "tirages avec un site"},
+    "other regions": {"en": "{n} other regions have no candidate the constraints allow "
+                            "(expected 0)",
+                      "fr": "{n} autres régions n'ont aucun candidat que les contraintes "
+                            "permettent (0 espéré)"},
+    "solver line": {"en": "solver {solver}: {samples} plans solved, {ms} ms per sample ({solve} "
+                          "s solving, {total} s in all); status {statuses}",
+                    "fr": "solveur {solver} : {samples} plans résolus, {ms} ms par tirage "
+                          "({solve} s de résolution, {total} s en tout) ; statut {statuses}"},
+    "note": {"en": "note: {text}", "fr": "note : {text}"},
+    "plan rob heading": {"en": "Plan robustness: {title}, K={k}",
+                         "fr": "Robustesse du plan : {title}, K={k}"},
+    "plan rob intro": {"en": "Scenario {scenario} ({method}), K = {k}; {samples} {sampling} weight"
+                             " samples{extra}, seed {seed}; one plan solved per sample under the "
+                             "scenario's plan constraints.",
+                       "fr": "Scénario {scenario} ({method}), K = {k} ; {samples} tirages de "
+                             "poids ({sampling}){extra}, graine {seed} ; un plan résolu par "
+                             "tirage sous les contraintes de plan du scénario."},
+    "plan line": {"en": "- **{label}**: {names} (chosen as a set in {share} of the samples; "
+                        "expected score {score})",
+                  "fr": "- **{label}** : {names} (choisi comme ensemble dans {share} des "
+                        "tirages ; score espéré {score})"},
+    "Rule": {"en": "Rule: {rule}.", "fr": "Règle : {rule}."},
+    "solver md": {"en": "Solver {solver}: {ms} ms per sample, {n} distinct K-sets; the selection "
+                        "frequencies add up to K.",
+                  "fr": "Solveur {solver} : {ms} ms par tirage, {n} ensembles de K sites "
+                        "distincts ; les fréquences de sélection ont pour somme K."},
+    # surface
+    "cells line": {"en": "H3 resolution {res}: {cells} cells, {valid} valid ({share}); values "
+                         "normalised over the valid cells",
+                   "fr": "résolution H3 {res} : {cells} cellules, {valid} valides ({share}) ; "
+                         "valeurs normalisées sur les cellules valides"},
+    "cells excluded": {"en": "  excluded: {n} cells {why}", "fr": "  exclues : {n} cellules : "
+                                                                  "{why}"},
+    "quantiles": {"en": "score quantiles: {q}", "fr": "quantiles du score : {q}"},
+    "min": {"en": "min", "fr": "min"},
+    "p10": {"en": "p10", "fr": "p10"},
+    "median": {"en": "median", "fr": "médiane"},
+    "p90": {"en": "p90", "fr": "p90"},
+    "max": {"en": "max", "fr": "max"},
+    "hotspots title": {"en": "Top {n} hotspots (local maxima at least the spacing apart)",
+                       "fr": "Les {n} premiers points chauds (maxima locaux distants d'au moins "
+                             "l'espacement)"},
+    "hotspot": {"en": "hotspot", "fr": "point chaud"},
+    "robust hotspots title": {"en": "Top {n} robust hotspots (local maxima of the share of the "
+                                    "{samples} weight samples placing the cell in the top {q} %, "
+                                    "at least the spacing apart)",
+                              "fr": "Les {n} premiers points chauds robustes (maxima locaux de "
+                                    "la part des {samples} tirages de poids qui placent la "
+                                    "cellule dans les {q} % premiers, distants d'au moins "
+                                    "l'espacement)"},
+    "share": {"en": "share", "fr": "part"},
+    "robust hotspots note": {"en": "share: of the weight samples; score: under the scenario "
+                                   "weights; single-weight: which of the top {n} single-weight "
+                                   "hotspots (scenario weights) lies within the spacing, and how "
+                                   "far; '-': none",
+                             "fr": "part : des tirages de poids ; score : sous les poids du "
+                                   "scénario ; à poids unique : lequel des {n} premiers points "
+                                   "chauds à poids unique (poids du scénario) est à moins de "
+                                   "l'espacement, et à quelle distance ; « - » : aucun"},
+    "robust share layer": {"en": "Robust share (top {q} %)", "fr": "Part robuste ({q} % "
+                                                                   "premiers)"},
+    "robust hotspots layer": {"en": "Robust hotspots", "fr": "Points chauds robustes"},
+    # backcast
+    "backcast line": {"en": "{name}{dropped}: {index} concordance {c} over {pairs} (host, other) "
+                            "pairs ({hosts} hosts, {others} other candidates)",
+                      "fr": "{name}{dropped} : concordance ({index}) {c} sur {pairs} paires (hôte, "
+                            "autre) ({hosts} hôtes, {others} autres candidats)"},
+    "without": {"en": " without {names}", "fr": " sans {names}"},
+    "Misordered": {"en": "Misordered", "fr": "Mal ordonnés"},
+    "why": {"en": "why", "fr": "motif"},
+    "host below": {"en": "host below the best other site",
+                   "fr": "hôte sous le meilleur autre site"},
+    "other above": {"en": "other site above the lowest host",
+                    "fr": "autre site au-dessus de l'hôte le plus bas"},
+    "hosts not scored": {"en": "hosts not scored (excluded before scoring): {names}",
+                         "fr": "hôtes sans score (exclus avant la notation) : {names}"},
+    # weights
+    "AHP weights": {"en": "AHP weights: {source}", "fr": "Poids AHP : {source}"},
+    "weight (eigenvector)": {"en": "weight (eigenvector)", "fr": "poids (vecteur propre)"},
+    "weight (geometric mean)": {"en": "weight (geometric mean)",
+                                "fr": "poids (moyenne géométrique)"},
+    "consistency": {"en": "lambda_max {lmax}   CI {ci}   RI({n}) {ri} ({table})   CR {cr}   -> "
+                          "{verdict} ({rule})",
+                    "fr": "lambda_max {lmax}   IC {ci}   IA({n}) {ri} ({table})   RC {cr}   -> "
+                          "{verdict} ({rule})"},
+    "CR <= 0.10": {"en": "CR <= 0.10", "fr": "RC ≤ 0,10"},
+    "CR > 0.10": {"en": "CR > 0.10", "fr": "RC > 0,10"},
+    "CR": {"en": "CR", "fr": "RC"},
+    "worst title": {"en": "Judgements contributing most to the inconsistency",
+                    "fr": "Jugements qui contribuent le plus à l'incohérence"},
+    "judgement": {"en": "judgement", "fr": "jugement"},
+    "vs": {"en": "{a} vs {b}", "fr": "{a} / {b}"},
+    "given": {"en": "given", "fr": "donné"},
+    "consistent value": {"en": "consistent value", "fr": "valeur cohérente"},
+    "suggested": {"en": "suggested (1/9..9)", "fr": "suggéré (1/9..9)"},
+    "share of inconsistency": {"en": "share of inconsistency", "fr": "part de l'incohérence"},
+    "participants title": {"en": "Participants ({n})", "fr": "Participants ({n})"},
+    "participant": {"en": "participant", "fr": "participant"},
+    "group title": {"en": "Group weights (geometric mean of the judgements)",
+                    "fr": "Poids du groupe (moyenne géométrique des jugements)"},
+    "agreement title": {"en": "Agreement between participants",
+                        "fr": "Accord entre les participants"},
+    "group weight": {"en": "group weight", "fr": "poids du groupe"},
+    "consensus": {"en": "Goepel consensus S* {s} ({label})",
+                  "fr": "Consensus de Goepel S* {s} ({label})"},
+    "order title": {"en": "{label} weights (most important first)",
+                    "fr": "Poids {label} (le plus important d'abord)"},
+    "objective title": {"en": "{label} weights over {n} ranked sites ({scenario})",
+                        "fr": "Poids ({label}) sur {n} sites classés ({scenario})"},
+    "objective weight": {"en": "objective weight", "fr": "poids objectif"},
+    "roc": {"en": "rank-order centroid", "fr": "centroïde des rangs (ROC)"},
+    "rank-sum": {"en": "rank-sum", "fr": "somme des rangs"},
+    "entropy": {"en": "Shannon entropy", "fr": "entropie de Shannon"},
+    "critic": {"en": "CRITIC", "fr": "CRITIC"},
+    "scenario weight": {"en": "scenario weight", "fr": "poids du scénario"},
+    "built-in scenarios": {"en": "built-in scenarios", "fr": "scénarios fournis"},
+    # siteplan network build / od
+    "network line": {"en": "{source}: {nodes} nodes, {edges} directed edges",
+                     "fr": "{source} : {nodes} nœuds, {edges} arcs orientés"},
+    "road km title": {"en": "Road km per class", "fr": "Km de route par classe"},
+    "class": {"en": "class", "fr": "classe"},
+    "dropped": {"en": "dropped {n} smaller components ({nodes} nodes, {edges} edges; sizes "
+                      "{sizes})",
+                "fr": "composantes plus petites écartées : {n} ({nodes} nœuds, {edges} arcs ; "
+                      "tailles {sizes})"},
+    "connected": {"en": "dropped 0 components: the network is connected",
+                  "fr": "0 composante écartée : le réseau est connexe"},
+    "reprojected": {"en": "reprojected from {crs} to EPSG:4326",
+                    "fr": "reprojeté de {crs} en EPSG:4326"},
+    "travel times": {"en": "Travel times ({source})", "fr": "Temps de trajet ({source})"},
+    "from": {"en": "from", "fr": "de"},
+    "to": {"en": "to", "fr": "vers"},
+    "road km": {"en": "road km", "fr": "km de route"},
+    # compare
+    "Chosen sites": {"en": "Chosen sites", "fr": "Sites choisis"},
+    "compare jobs title": {"en": "Offshoring jobs per region in 2030 (today = ESTIMATE)",
+                           "fr": "Emplois offshoring par région en 2030 (aujourd'hui = "
+                                 "ESTIMATION)"},
+    "Equity across regions": {"en": "Equity across regions", "fr": "Équité entre régions"},
+    "kendall title": {"en": "Kendall's tau between rankings (sites ranked in both)",
+                      "fr": "Tau de Kendall entre classements (sites classés dans les deux)"},
+    "p-value": {"en": "p-value", "fr": "valeur p"},
+    "solver status": {"en": "{label}: solver {solver}, status {status}, gap {gap}",
+                      "fr": "{label} : solveur {solver}, statut {status}, écart {gap}"},
+    "Comparison": {"en": "Comparison", "fr": "Comparaison"},
+}
+
+
+#: file column codes whose heading is a printed heading above (its French defined once)
+HEADINGS.update({code: {"en": code, **{lang: ANALYSIS_WORDS[word][lang] for lang in LANGUAGES
+                                       if lang != "en"}}
+                 for code, word in (("rank_stability", "rank stability (+-1)"),
+                                    ("first_rank_acceptability", "first-rank acceptability"),
+                                    ("expected_rank", "expected rank"),
+                                    ("verdict", "verdict"),
+                                    ("expected_score", "expected score"),
+                                    ("objective_weight", "objective weight"))})
+
+
+def analysis_word(word: str, lang: str, **values: object) -> str:
+    """A word, heading or line of an analysis's printed tables and reports in ``lang``."""
+    return _say(ANALYSIS_WORDS, word, lang, values)
+
+
+#: the equity measures' file columns take their printed names above (defined once)
+HEADINGS.update({code: {"en": code, **{lang: PLAN_WORDS[code][lang] for lang in LANGUAGES
+                                       if lang != "en"}}
+                 for code in ("national_per_thousand", "gini", "theil_t", "cv", "top2_share",
+                              "province_gini", "province_theil_t", "theil_between",
+                              "theil_within")})
+
+
 def plan_word(word: str, lang: str, **values: object) -> str:
     """A word or heading of the printed plan in ``lang`` (filled with ``values``)."""
     return _say(PLAN_WORDS, word, lang, values)
@@ -404,12 +785,21 @@ def map_word(word: str, lang: str, **values: object) -> str:
 
 assert all(v.keys() == {*LANGUAGES}
            for v in (*HEADINGS.values(), *SHEETS.values(), *VALUES.values(),
-                     *MAP_WORDS.values(), *PLAN_WORDS.values()))
+                     *MAP_WORDS.values(), *PLAN_WORDS.values(), *ANALYSIS_WORDS.values()))
 
 
 def heading(code: str, lang: str) -> str:
-    """The heading of column ``code`` in ``lang`` (a code it does not know: as it is)."""
-    return _say(HEADINGS, code, lang, {})
+    """The heading of column ``code`` in ``lang`` (a code it does not know: as it is).
+
+    Codes with a figure or a name in them (``top_5_membership``) take the heading of
+    their pattern (:data:`_PATTERNED`) with that figure or name."""
+    if code in HEADINGS or lang == "en":
+        return _say(HEADINGS, code, lang, {})
+    for pattern, key in _PATTERNED:
+        m = pattern.fullmatch(code)
+        if m is not None:
+            return _say(HEADINGS, key, lang, m.groupdict())
+    return code
 
 
 def sheet_name(word: str, lang: str) -> str:
@@ -439,24 +829,40 @@ def reason_in(text: str, scenario: Scenario, lang: str,
     return translate(text, lang, label or labeller(scenario, lang))
 
 
-def localise_table(df: pd.DataFrame, lang: str, scenario: Scenario) -> pd.DataFrame:
-    """A ranking-like table for people in ``lang``: headings translated, the ``reasons``
-    column's sentences in the language; values are left as numbers (a spreadsheet or the
-    caller formats them). English returns the table unchanged."""
+def localise_table(df: pd.DataFrame, lang: str, scenario: Scenario | None = None
+                   ) -> pd.DataFrame:
+    """A table for people in ``lang``: headings translated, the sentences of the
+    ``reasons``, ``why`` and ``why_not`` columns (and ``what`` and ``method`` of a plan's
+    estimates) and the coded words of ``verdict`` and
+    ``distribution`` in the language, criterion labels from ``scenario`` (when given);
+    values are left as numbers (a spreadsheet or the caller formats them). English
+    returns the table unchanged."""
     if lang == "en":
         return df
     out = df.copy()
-    if "reasons" in out.columns:
-        label = labeller(scenario, lang)
-        out["reasons"] = ["; ".join(translate(part, lang, label) for part in str(v).split("; "))
-                          if isinstance(v, str) and v else v for v in out["reasons"]]
+    label = labeller(scenario, lang) if scenario is not None else (lambda text: text)
+    sentences = ("reasons", "why", "why_not", *(("what", "method") if "what" in out.columns
+                                               else ()))  # a plan's estimates
+    for col in sentences:
+        if col in out.columns:
+            out[col] = [" ; ".join(translate(part, lang, label) for part in str(v).split("; "))
+                        if isinstance(v, str) and v else v for v in out[col]]
+    if "verdict" in out.columns:
+        out["verdict"] = [value_word(v, lang) if isinstance(v, str) else v
+                          for v in out["verdict"]]
+    if "distribution" in out.columns and "item" in out.columns:  # a comparison's equity
+        out["item"] = [value_word(str(i), lang) if d != "plan" else i
+                       for i, d in zip(out["item"], out["distribution"], strict=True)]
+        out["distribution"] = [value_word(str(v), lang) for v in out["distribution"]]
     if "measure" in out.columns and "label" in out.columns:  # the plan's equity table
         out["label"] = [plan_word(str(m), lang) for m in out["measure"]]
     if "direction" in out.columns:
         out["direction"] = [value_word(str(v), lang) for v in out["direction"]]
-    if "unit" in out.columns and "criterion" in out.columns:
+    if "unit" in out.columns and "criterion" in out.columns and scenario is not None:
         units = {c.name: c.unit_in(lang) for c in scenario.criteria}
         out["unit"] = [units.get(str(n), u) for n, u in zip(out["criterion"], out["unit"],
                                                               strict=True)]
+    if "criterion" in out.columns and "label" not in out.columns and scenario is not None:
+        out["criterion"] = [label(str(v)) for v in out["criterion"]]
     out.columns = [heading(str(c), lang) for c in out.columns]
     return out

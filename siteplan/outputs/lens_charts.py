@@ -19,6 +19,7 @@ import pandas as pd
 from siteplan._atomic import check_writable, write_with
 from siteplan.errors import OutputError, UsageError
 from siteplan.outputs.formats import PLAN_CHART
+from siteplan.phrases import number_in
 from siteplan.scenario import LENSES
 from siteplan.scoring.ranking import Ranking
 
@@ -140,9 +141,11 @@ def quadrant_png(ranking: Ranking, path: str | os.PathLike[str], *, top: int = 1
                   else w["median_v"])
     ax.axvline(vline, color="#444444", linewidth=0.9, linestyle="--")
     ax.axhline(hline, color="#444444", linewidth=0.9, linestyle=":")
-    ax.text(vline, 0.5, f"{floor_text} {vline:.2f} ", transform=ax.get_xaxis_transform(),
+    ax.text(vline, 0.5, f"{floor_text} {number_in(f'{vline:.2f}', lang)} ",
+            transform=ax.get_xaxis_transform(),
             fontsize=8, color="#444444", rotation=90, ha="right", va="center")
-    ax.text(1.0, hline, f"{w['median_n']} {hline:.2f} ", transform=ax.get_yaxis_transform(),
+    ax.text(1.0, hline, f"{w['median_n']} {number_in(f'{hline:.2f}', lang)} ",
+            transform=ax.get_yaxis_transform(),
             fontsize=8, color="#444444", ha="right", va="bottom")
     lo_v, hi_v = min(0.0, float(t["viability"].min())), max(1.0, float(t["viability"].max()))
     ax.set_xlim(lo_v, hi_v)
@@ -159,7 +162,13 @@ def quadrant_png(ranking: Ranking, path: str | os.PathLike[str], *, top: int = 1
     ax.set_xlabel(w["x"], fontsize=9)
     ax.set_ylabel(w["y"], fontsize=9)
     title = ranking.scenario.title_in(lang)
-    ax.set_title(f"{w['title']}: {title}", fontsize=11, loc="left")
+    ax.set_title(f"{w['title']}{' :' if lang == 'fr' else ':'} {title}", fontsize=11,
+                 loc="left")
+    if lang != "en":
+        from siteplan.outputs.language import axis_numbers
+
+        ax.xaxis.set_major_formatter(axis_numbers(lang))
+        ax.yaxis.set_major_formatter(axis_numbers(lang))
     ax.legend(loc="lower center", fontsize=8, frameon=True, framealpha=0.9,
               bbox_to_anchor=(0.5, -0.2), ncol=2)
     ax.grid(color="#eeeeee", linewidth=0.6)

@@ -16,6 +16,7 @@ from typing import Any
 from siteplan._atomic import check_writable, write_with
 from siteplan.errors import OutputError
 from siteplan.outputs.formats import PLAN_CHART
+from siteplan.phrases import number_in
 
 __all__ = ["jobs_by_region_png", "lorenz_png"]
 
@@ -166,13 +167,13 @@ def jobs_by_region_png(report: Any, path: str | os.PathLike[str], *,
         if key == "jobs_2030_plan":
             for yy, v in zip(pos, vals, strict=True):
                 if v > 0:
-                    ax.text(v + vmax * 0.01, yy, f"{v:,.0f}", va="center", fontsize=7.5,
-                            color="#033b5c")
+                    ax.text(v + vmax * 0.01, yy, number_in(f"{v:,.0f}", lang), va="center",
+                            fontsize=7.5, color="#033b5c")
     ax.set_yticks(y)
     ax.set_yticklabels(names, fontsize=9)
     ax.set_ylim(-0.6, n - 0.4)
     ax.set_xlim(0, vmax * 1.12)
-    ax.xaxis.set_major_formatter(FuncFormatter(_thousands))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: number_in(_thousands(x), lang)))
     ax.set_xlabel(w["jobs"])
     ax.grid(axis="x", color="#dddddd", linewidth=0.6)
     ax.set_axisbelow(True)
@@ -236,11 +237,18 @@ def lorenz_png(report: Any, path: str | os.PathLike[str], *, overwrite: bool = F
         ys = e["lorenz"]["jobs_share"]
         ls, lw, marker = styles[key]
         ax.plot(xs, ys, linestyle=ls, linewidth=lw, marker=marker, markersize=3.5,
-                color=COLOURS[key], label=f"{labels[key]}: Gini {e['gini']:.3f}, "
-                f"Theil {e['theil_t']:.3f}")
+                color=COLOURS[key],
+                label=f"{labels[key]}{' :' if lang == 'fr' else ':'} Gini "
+                f"{number_in(format(e['gini'], '.3f'), lang)}, "
+                f"Theil {number_in(format(e['theil_t'], '.3f'), lang)}")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.set_aspect("equal")
+    if lang != "en":
+        from siteplan.outputs.language import axis_numbers
+
+        ax.xaxis.set_major_formatter(axis_numbers(lang))
+        ax.yaxis.set_major_formatter(axis_numbers(lang))
     ax.set_xlabel(w["x_lorenz"])
     ax.set_ylabel(w["y_lorenz"])
     ax.grid(color="#e5e5e5", linewidth=0.6)

@@ -29,11 +29,25 @@ COLOURS = {
     "single": "#E69F00",    # orange: in the single-weight plan only
     "neither": "#999999",   # grey: in neither plan
 }
-_LABELS = {
-    "both": "in both plans",
-    "robust": "robust plan only",
-    "single": "single-weight plan only",
-    "neither": "in neither plan",
+#: the chart's words in each language of the reports (the legend by membership first)
+_WORDS: dict[str, dict[str, str]] = {
+    "en": {"both": "in both plans", "robust": "robust plan only",
+           "single": "single-weight plan only", "neither": "in neither plan",
+           "x": "selection frequency (share of the weight samples whose plan holds the site)",
+           "title": "How often is each site in the plan? K = {k}, {samples} {sampling} weight "
+                    "samples{extra}\n{title} ({method})",
+           "note": "Dashed line: chosen in half of the samples. Frequencies add up to K.",
+           "left out": " {n} site(s) the constraints never allow are not shown."},
+    "fr": {"both": "dans les deux plans", "robust": "plan robuste seulement",
+           "single": "plan à poids unique seulement", "neither": "dans aucun plan",
+           "x": "fréquence de sélection (part des tirages de poids dont le plan retient le "
+                "site)",
+           "title": "Combien de fois chaque site est-il dans le plan ? K = {k}, {samples} "
+                    "tirages de poids ({sampling}){extra}\n{title} ({method})",
+           "note": "Tirets : choisi dans la moitié des tirages. Les fréquences ont pour somme "
+                   "K.",
+           "left out": " {n} site(s) que les contraintes n'admettent jamais ne sont pas "
+                       "montrés."},
 }
 
 
@@ -64,7 +78,7 @@ def _membership(site: Mapping[str, Any]) -> str:
 
 
 def selection_frequency_png(report: Any, path: str | os.PathLike[str], *,
-                            overwrite: bool = False) -> Path:
+                            overwrite: bool = False, lang: str = "en") -> Path:
     """Horizontal bars: each site's selection frequency (share of the weight samples whose
     plan contains it), coloured by membership of the single-weight and robust plans.
 
@@ -78,6 +92,8 @@ def selection_frequency_png(report: Any, path: str | os.PathLike[str], *,
         ``.png`` or ``.svg``.
     overwrite : bool
         Replace an existing file.
+    lang : str
+        Language of the chart's words and figures (``"en"`` or ``"fr"``).
 
     Returns
     -------
@@ -88,8 +104,13 @@ def selection_frequency_png(report: Any, path: str | os.PathLike[str], *,
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
-    from matplotlib.ticker import PercentFormatter
+    from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+    from siteplan.phrases import number_in, render
+
+    if lang not in _WORDS:
+        raise OutputError(f"chart: language '{lang}' is not one of {', '.join(_WORDS)}")
+    w = _WORDS[lang]
     p = _check(path, overwrite)
     d = _as_dict(report)
     sites = [s for s in d["sites"] if s["can_be_chosen"]]
@@ -105,33 +126,33 @@ def selection_frequency_png(report: Any, path: str | os.PathLike[str], *,
         ax.barh(y, freq, height=0.7, color=[COLOURS[k] for k in kinds], edgecolor="white",
                 linewidth=0.4)
         for yy, f in zip(y, freq, strict=True):
-            ax.text(min(f, 1.0) + 0.01, yy, f"{f:.0%}", va="center", fontsize=8,
+            ax.text(min(f, 1.0) + 0.01, yy, number_in(f"{f:.0%}", lang), va="center", fontsize=8,
                     color="#333333")
         ax.set_yticks(y)
         ax.set_yticklabels([f"{s['name']} ({s['region']})" if s.get("region") else
                             str(s["name"]) for s in sites], fontsize=8.5)
         ax.set_ylim(-0.6, n - 0.4)
         ax.set_xlim(0, 1.1)
-        ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0) if lang == "en" else FuncFormatter(
+            lambda x, _pos: number_in(f"{x:.0%}", lang)))
         ax.axvline(0.5, color="#444444", linewidth=0.8, linestyle="--")
-        ax.set_xlabel("selection frequency (share of the weight samples whose plan holds the "
-                      "site)")
+        ax.set_xlabel(w["x"])
         ax.grid(axis="x", color="#e5e5e5", linewidth=0.6)
         ax.set_axisbelow(True)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
-        extra = (f", concentration {d['concentration']:g}"
+        extra = (f", concentration {number_in(format(d['concentration'], 'g'), lang)}"
                  if d.get("sampling") == "dirichlet" else "")
-        ax.set_title(f"How often is each site in the plan? K = {d['k']}, {d['samples']:,} "
-                     f"{d['sampling']} weight samples{extra}\n"
-                     f"{d.get('scenario_title') or d.get('scenario', '')} ({d['method']})",
+        ax.set_title(w["title"].format(k=d["k"], samples=number_in(f"{d['samples']:,}", lang),
+                                       sampling=render(f"sampling_{d['sampling']}", lang),
+                                       extra=extra,
+                                       title=d.get("scenario_title") or d.get("scenario", ""),
+                                       method=d["method"]),
                      fontsize=10.5, loc="left")
         used = [k for k in COLOURS if k in kinds]
-        ax.legend(handles=[Patch(color=COLOURS[k], label=_LABELS[k]) for k in used],
+        ax.legend(handles=[Patch(color=COLOURS[k], label=w[k]) for k in used],
                   loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
-        note = ("Dashed line: chosen in half of the samples. Frequencies add up to K."
-                + (f" {left_out} site(s) the constraints never allow are not shown."
-                   if left_out else ""))
+        note = w["note"] + (w["left out"].format(n=left_out) if left_out else "")
         ax.annotate(note, xy=(0, 0), xycoords="axes fraction", xytext=(0, -34),
                     textcoords="offset points", fontsize=7, color="#555555", va="top")
         fmt = p.suffix.lower().lstrip(".")

@@ -47,45 +47,78 @@ COMPARE_TABLES: tuple[str, ...] = ("chosen", "regions", "equity", "kendall")
 PLAN_ROBUSTNESS_TABLES: tuple[str, ...] = ("sites", "sets", "regions")
 
 
-def sensitivity_markdown(rep: RobustnessReport) -> str:
-    """A Markdown report: settings, per-site table, OAT intervals, verdict rule.
+def _localised(tables: Mapping[str, pd.DataFrame], lang: str,
+               scenario: Scenario | None) -> dict[str, pd.DataFrame]:
+    """``tables`` for people in ``lang``: sheet or section names and headings translated
+    (:func:`siteplan.outputs.language.localise_table`); English: as they are."""
+    if lang == "en":
+        return dict(tables)
+    return {sheet_name(name, lang): localise_table(df, lang, scenario)
+            for name, df in tables.items()}
+
+
+def _settings_table(items: Mapping[str, Any], lang: str) -> pd.DataFrame:
+    """A settings sheet: one (item, value) row per setting, the values as text."""
+    import pandas as pd
+
+    df = pd.DataFrame([{"item": sheet_name(k, lang),
+                        "value": str(v if isinstance(v, str | int | float | None)
+                                     else json.dumps(v, ensure_ascii=False))}
+                       for k, v in items.items()])
+    return df if lang == "en" else localise_table(df, lang)
+
+
+def sensitivity_markdown(rep: RobustnessReport, lang: str = "en",
+                         scenario: Scenario | None = None) -> str:
+    """A Markdown report in ``lang``: settings, per-site table, OAT intervals, verdict rule
+    (criterion labels and reasons from ``scenario`` when given).
 
     Every text taken from the data (scenario title, site names) is escaped.
     """
-    table = rep.table()
-    lines = [f"# Sensitivity: {markdown_escape(rep.scenario_title or rep.scenario)}", "",
-             f"Method {markdown_code(rep.method)}; {rep.samples:,} {markdown_code(rep.sampling)} "
-             "weight samples, "
-             f"seed {rep.seed}; value noise {rep.value_noise:g}; top K = {rep.top_k}.", "",
-             f"Verdict rule: {markdown_escape(rep.verdict_rule())}.", "", "## Sites", "",
-             markdown_table(table), "## One weight at a time", "",
-             markdown_table(rep.oat_table()), ""]
-    return "\n".join(lines)
+    from siteplan.outputs.language import analysis_word, fmt_int
+    from siteplan.phrases import number_in, render
+
+    def w(word: str, **values: object) -> str:
+        return analysis_word(word, lang, **values)
+
+    tables = _localised({"Sites": rep.table(), "One weight at a time": rep.oat_table()}, lang,
+                        scenario)
+    intro = w("sensitivity intro", method=markdown_code(rep.method),
+              samples=fmt_int(rep.samples, lang),
+              sampling=markdown_code(render(f"sampling_{rep.sampling}", lang)), seed=rep.seed,
+              noise=number_in(f"{rep.value_noise:g}", lang), k=rep.top_k)
+    title = (scenario.title_in(lang) if scenario is not None else rep.scenario_title)
+    lines = [f"# {markdown_escape(w('sensitivity heading', title=title or rep.scenario))}",
+             "", intro, "", markdown_escape(w("Verdict rule", rule=rep.verdict_rule(lang))), ""]
+    for name, df in zip(("Sites", "One weight at a time"), tables.values(), strict=True):
+        lines += [f"## {markdown_escape(w(name))}", "", markdown_table(df, lang=lang)]
+    return "\n".join([*lines, ""])
 
 
 def write_sensitivity_report(rep: RobustnessReport, output: str | os.PathLike[str],
-                             fmt: str | None = None, *, overwrite: bool = False) -> Path:
-    """Write a sensitivity report as JSON, CSV, XLSX or Markdown (``fmt`` or the extension)."""
-    import pandas as pd
+                             fmt: str | None = None, *, overwrite: bool = False,
+                             lang: str = "en", scenario: Scenario | None = None) -> Path:
+    """Write a sensitivity report as JSON, CSV, XLSX or Markdown (``fmt`` or the extension).
 
+    ``lang`` (with the ``scenario`` for its labels) is the language of the XLSX sheet names
+    and headings and of the Markdown; JSON and CSV keep the English codes.
+    """
     kind = format_for(output, fmt, SENSITIVITY)
     if kind == "json":
         return write_json(rep.to_dict(), output, overwrite)
     if kind == "md":
-        return write_text_atomic(output, sensitivity_markdown(rep), overwrite)
+        return write_text_atomic(output, sensitivity_markdown(rep, lang, scenario), overwrite)
     if kind == "csv":
         return write_table(rep.table(), output, "csv", overwrite)
-    settings = pd.DataFrame([
-        ("scenario", rep.scenario), ("method", rep.method), ("samples", rep.samples),
-        ("seed", rep.seed), ("sampling", rep.sampling),
-        ("concentration", rep.concentration), ("bounds", json.dumps(rep.bounds)),
-        ("value_noise", rep.value_noise), ("top_k", rep.top_k),
-        ("verdict rule", rep.verdict_rule())], columns=["item", "value"])
-    settings["value"] = settings["value"].astype(str)
-    return write_table(rep.table(), output, "xlsx", overwrite,
-                       sheets={"one at a time": rep.oat_table(),
-                               "acceptability": rep.acceptability_table(),
-                               "settings": settings})
+    settings = _settings_table({
+        "scenario": rep.scenario, "method": rep.method, "samples": rep.samples,
+        "seed": rep.seed, "sampling": rep.sampling, "concentration": rep.concentration,
+        "bounds": json.dumps(rep.bounds), "value_noise": rep.value_noise, "top_k": rep.top_k,
+        "verdict rule": rep.verdict_rule(lang)}, lang)
+    tables = _localised({"table": rep.table(), "one at a time": rep.oat_table(),
+                         "acceptability": rep.acceptability_table()}, lang, scenario)
+    tables[sheet_name("settings", lang)] = settings
+    return write_with(output, lambda tmp: write_xlsx_sheets(tmp, tables), overwrite)
 
 
 # --------------------------------------------------------------------------- multi-table reports
@@ -103,19 +136,21 @@ def report_paths(output: str | os.PathLike[str], fmt: str, names: Sequence[str])
     return list(table_paths(output, names).values()) if fmt == "csv" else [Path(output)]
 
 
-def tables_markdown(title: str, tables: Mapping[str, pd.DataFrame], intro: str = "") -> str:
-    """A Markdown report: ``title`` and the table names are escaped, ``intro`` is Markdown."""
+def tables_markdown(title: str, tables: Mapping[str, pd.DataFrame], intro: str = "",
+                    lang: str = "en") -> str:
+    """A Markdown report: ``title`` and the table names are escaped, ``intro`` is Markdown;
+    the figures are written for ``lang``."""
     parts = [f"# {markdown_escape(title)}\n"]
     if intro:
         parts.append(intro + "\n")
     for name, df in tables.items():
-        parts.append(f"## {markdown_escape(name)}\n\n{markdown_table(df)}")
+        parts.append(f"## {markdown_escape(name)}\n\n{markdown_table(df, lang=lang)}")
     return "\n".join(parts)
 
 
 def write_tables(tables: Mapping[str, pd.DataFrame], output: str | os.PathLike[str], fmt: str,
                  *, document: Mapping[str, Any], title: str, intro: str = "",
-                 overwrite: bool = False) -> list[Path]:
+                 overwrite: bool = False, lang: str = "en") -> list[Path]:
     """Write a report of several tables as JSON (``document``), CSV (one file per table),
     XLSX (one sheet per table) or Markdown (``title``, ``intro``, then each table).
 
@@ -129,34 +164,44 @@ def write_tables(tables: Mapping[str, pd.DataFrame], output: str | os.PathLike[s
         texts = {n: csv_text(tables[n]) for n in names}
         return [write_text_atomic(paths[n], texts[n], overwrite) for n in names]
     if fmt == "md":
-        return [write_text_atomic(output, tables_markdown(title, tables, intro), overwrite)]
+        return [write_text_atomic(output, tables_markdown(title, tables, intro, lang), overwrite)]
     return [write_with(output, lambda tmp: write_xlsx_sheets(tmp, tables), overwrite)]
 
 
 # --------------------------------------------------------------------------- plans
 
 
-def plan_title(d: Mapping[str, Any]) -> str:
-    """The heading of a plan report."""
-    return f"Plan: {d['scenario']}, K={d['k']}"
+def plan_title(d: Mapping[str, Any], lang: str = "en") -> str:
+    """The heading of a plan report in ``lang``."""
+    from siteplan.outputs.language import analysis_word
+
+    return analysis_word("plan heading", lang, scenario=d["scenario"], k=d["k"])
 
 
-def plan_intro(d: Mapping[str, Any]) -> str:
+def plan_intro(d: Mapping[str, Any], lang: str = "en") -> str:
     """The Markdown lines above a plan's tables: settings, targets and their sources, the
-    estimates the plan rests on (every text from the data escaped)."""
+    estimates the plan rests on (every text from the data escaped), in ``lang`` (the
+    estimates' own descriptions stay as the analysis wrote them)."""
+    from siteplan.outputs.language import analysis_word, fmt_int
+    from siteplan.phrases import number_in, translate
+
     esc = markdown_escape
     gap = d["gap"]
+    t = d["targets"]
     lines = [
-        f"Scenario **{esc(d['scenario'])}** ({esc(d['method'])}), K = {d['k']}; solver "
-        f"{esc(d['solver'])}, status {esc(d['status'])}, gap "
-        f"{'n/a' if gap is None else f'{gap:.2e}'}.",
+        analysis_word("plan intro", lang, scenario=esc(d["scenario"]), method=esc(d["method"]),
+                      k=d["k"], solver=esc(d["solver"]), status=esc(d["status"]),
+                      gap="n/a" if gap is None else number_in(f"{gap:.2e}", lang)),
         "",
-        f"Targets {esc(d['targets']['year'])}: {d['targets']['target_jobs']:,} jobs, "
-        f"{d['targets']['target_exports_mad_bn']:g} bn MAD (sources: "
-        f"{esc('; '.join(d['targets']['sources']))}).",
+        analysis_word("plan targets", lang, year=esc(t["year"]),
+                      jobs=fmt_int(t["target_jobs"], lang),
+                      exports=number_in(f"{t['target_exports_mad_bn']:g}", lang),
+                      sources=esc("; ".join(t["sources"]))),
         "",
     ]
-    lines += [f"- **{esc(e['what'])}**: {esc(e['method'])}" for e in d["estimates"]]
+    colon = " :" if lang == "fr" else ":"
+    lines += [f"- **{esc(translate(e['what'], lang))}**{colon} {esc(translate(e['method'], lang))}"
+              for e in d["estimates"]]
     return "\n".join(lines)
 
 
@@ -176,10 +221,13 @@ def plan_info_tables(d: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
             "estimates": est}
 
 
-def plan_markdown(report: PlanReport) -> str:
-    """A plan as one Markdown document: settings, targets, estimates, then the tables."""
+def plan_markdown(report: PlanReport, lang: str = "en", scenario: Scenario | None = None
+                  ) -> str:
+    """A plan as one Markdown document in ``lang``: settings, targets, estimates, then the
+    tables (criterion labels and reasons from ``scenario`` when given)."""
     d = report.to_dict()
-    return tables_markdown(plan_title(d), report.tables(), plan_intro(d))
+    return tables_markdown(plan_title(d, lang), _localised(report.tables(), lang, scenario),
+                           plan_intro(d, lang), lang=lang)
 
 
 def write_plan_report(report: PlanReport, output: str | os.PathLike[str],
@@ -190,7 +238,7 @@ def write_plan_report(report: PlanReport, output: str | os.PathLike[str],
     (the tables plus solver, constraints, targets and estimates sheets) or Markdown.
 
     ``lang`` (with the ``scenario`` for its labels) is the language of the XLSX sheet
-    names and headings; JSON, CSV and Markdown keep the English codes.
+    names and headings and of the Markdown; JSON and CSV keep the English codes.
 
     ``runtime_s`` replaces the plan's own run time in the document (the CLI passes the time
     the user waited: ranking and plan). Returns the paths written.
@@ -202,79 +250,105 @@ def write_plan_report(report: PlanReport, output: str | os.PathLike[str],
     tables = dict(report.tables())
     if kind == "xlsx":
         tables |= plan_info_tables(d)
-        if lang != "en" and scenario is not None:
-            tables = {sheet_name(name, lang): localise_table(df, lang, scenario)
-                      for name, df in tables.items()}
-    return write_tables(tables, output, kind, document=d, title=plan_title(d),
-                        intro=plan_intro(d) if kind == "md" else "", overwrite=overwrite)
+    if kind in ("xlsx", "md"):
+        tables = _localised(tables, lang, scenario)
+    return write_tables(tables, output, kind, document=d, title=plan_title(d, lang),
+                        intro=plan_intro(d, lang) if kind == "md" else "", overwrite=overwrite,
+                        lang=lang)
 
 
 # --------------------------------------------------------------------------- comparisons
 
 
-def compare_markdown(report: CompareReport) -> str:
-    """A comparison of plans as one Markdown document."""
-    return tables_markdown("Comparison", report.tables())
+def compare_markdown(report: CompareReport, lang: str = "en") -> str:
+    """A comparison of plans as one Markdown document in ``lang``."""
+    from siteplan.outputs.language import analysis_word
+
+    return tables_markdown(analysis_word("Comparison", lang),
+                           _localised(report.tables(), lang, None), lang=lang)
 
 
 def write_compare_report(report: CompareReport, output: str | os.PathLike[str],
-                         fmt: str | None = None, *, overwrite: bool = False) -> list[Path]:
-    """Write a comparison as JSON, CSV (one file per table), XLSX or Markdown."""
+                         fmt: str | None = None, *, overwrite: bool = False,
+                         lang: str = "en") -> list[Path]:
+    """Write a comparison as JSON, CSV (one file per table), XLSX or Markdown; ``lang`` is
+    the language of the XLSX and Markdown (JSON and CSV keep the English codes)."""
+    from siteplan.outputs.language import analysis_word
+
     kind = format_for(output, fmt, PLAN)
-    return write_tables(report.tables(), output, kind, document=report.to_dict(),
-                        title="Comparison", overwrite=overwrite)
+    tables = report.tables() if kind in ("json", "csv") else _localised(report.tables(), lang,
+                                                                          None)
+    return write_tables(tables, output, kind, document=report.to_dict(),
+                        title=analysis_word("Comparison", lang), overwrite=overwrite, lang=lang)
 
 
 # --------------------------------------------------------------------------- plan robustness
 
 
-def plan_robustness_title(d: Mapping[str, Any]) -> str:
-    """The heading of a plan-robustness report."""
-    return f"Plan robustness: {d['scenario_title'] or d['scenario']}, K={d['k']}"
+def plan_robustness_title(d: Mapping[str, Any], lang: str = "en",
+                          scenario: Scenario | None = None) -> str:
+    """The heading of a plan-robustness report (the ``scenario``'s title in ``lang``)."""
+    from siteplan.outputs.language import analysis_word
+
+    title = scenario.title_in(lang) if scenario is not None else d["scenario_title"]
+    return analysis_word("plan rob heading", lang, title=title or d["scenario"], k=d["k"])
 
 
-def plan_robustness_intro(d: Mapping[str, Any]) -> str:
+def plan_robustness_intro(d: Mapping[str, Any], lang: str = "en",
+                          scenario: Scenario | None = None) -> str:
     """The Markdown lines above the tables of a plan-robustness report: the sampling, the
     single-weight and robust plans and the rule behind the robust plan (every text from the
-    data escaped)."""
+    data escaped), in ``lang``."""
+    from siteplan.outputs.language import analysis_word, fmt_int, fmt_num, fmt_pct, reason_in
+    from siteplan.phrases import number_in, render, translate
+
+    def w(word: str, **values: object) -> str:
+        return analysis_word(word, lang, **values)
+
     esc = markdown_escape
-    extra = (f", concentration {d['concentration']:g}" if d["sampling"] == "dirichlet"
-             else "")
+    extra = (w("concentration", c=number_in(f"{d['concentration']:g}", lang))
+             if d["sampling"] == "dirichlet" else "")
     lines = [
-        f"Scenario {markdown_code(d['scenario'])} ({markdown_code(d['method'])}), K = {d['k']}; "
-        f"{d['samples']:,} {markdown_code(d['sampling'])} weight samples{extra}, seed "
-        f"{d['seed']}; one plan solved per sample under the scenario's plan constraints.",
+        w("plan rob intro", scenario=markdown_code(d["scenario"]),
+          method=markdown_code(d["method"]), k=d["k"], samples=fmt_int(d["samples"], lang),
+          sampling=markdown_code(render(f"sampling_{d['sampling']}", lang)), extra=extra,
+          seed=d["seed"]),
         "",
     ]
-    for key, label in (("single_weight_plan", "Single-weight plan (scenario weights)"),
-                       ("robust_plan", "Robust plan")):
+    for key, label in (("single_weight_plan", "single-weight plan (scenario weights)"),
+                       ("robust_plan", "robust plan")):
         p = d[key]
-        lines.append(f"- **{label}**: {esc(', '.join(p['names']))} (chosen as a set in "
-                     f"{p['set_share']:.1%} of the samples; expected score "
-                     f"{p['expected_score']:.4f})")
-    lines += ["", f"Rule: {esc(d['robust_rule'])}.", "",
-              f"Solver {esc(d['solver'])}: {d['per_sample_solve_s'] * 1e3:.2f} ms per sample, "
-              f"{d['distinct_sets']} distinct K-sets; the selection frequencies add up to K."]
+        lines.append(w("plan line", label=w(label).capitalize(), names=esc(", ".join(p["names"])),
+                       share=fmt_pct(p["set_share"], lang, 1),
+                       score=fmt_num(p["expected_score"], lang, 4)))
+    rule = (reason_in(d["robust_rule"], scenario, lang) if scenario is not None
+            else translate(d["robust_rule"], lang))
+    lines += ["", esc(w("Rule", rule=rule)), "",
+              w("solver md", solver=esc(d["solver"]),
+                ms=fmt_num(d["per_sample_solve_s"] * 1e3, lang, 2), n=d["distinct_sets"])]
     return "\n".join(lines)
 
 
-def plan_robustness_markdown(rep: PlanRobustness) -> str:
-    """A plan-robustness report as one Markdown document: settings, the two plans, then the
-    ``sites``, ``sets`` and ``regions`` tables."""
+def plan_robustness_markdown(rep: PlanRobustness, lang: str = "en",
+                             scenario: Scenario | None = None) -> str:
+    """A plan-robustness report as one Markdown document in ``lang``: settings, the two
+    plans, then the ``sites``, ``sets`` and ``regions`` tables."""
     d = rep.to_dict()
-    return tables_markdown(plan_robustness_title(d), rep.tables(), plan_robustness_intro(d))
+    return tables_markdown(plan_robustness_title(d, lang, scenario),
+                           _localised(rep.tables(), lang, scenario),
+                           plan_robustness_intro(d, lang, scenario), lang=lang)
 
 
 def write_plan_robustness_report(rep: PlanRobustness, output: str | os.PathLike[str],
-                                 fmt: str | None = None, *,
-                                 overwrite: bool = False) -> list[Path]:
+                                 fmt: str | None = None, *, overwrite: bool = False,
+                                 lang: str = "en", scenario: Scenario | None = None
+                                 ) -> list[Path]:
     """Write a plan-robustness report as JSON, CSV (``sites``, then ``<stem>_sets`` and
     ``<stem>_regions``), XLSX (the tables plus a settings sheet) or Markdown.
 
-    Returns the paths written.
+    ``lang`` (with the ``scenario`` for its labels) is the language of the XLSX and the
+    Markdown; JSON and CSV keep the English codes. Returns the paths written.
     """
-    import pandas as pd
-
     kind = format_for(output, fmt, SENSITIVITY)
     d = rep.to_dict()
     tables = dict(rep.tables())
@@ -284,10 +358,15 @@ def write_plan_robustness_report(rep: PlanRobustness, output: str | os.PathLike[
         items |= {"concentration": d.get("concentration"), "bounds": d.get("bounds"),
                   "weights": d["weights"], "mean_weights": d["mean_weights"],
                   "constraints": d["constraints"], "statuses": d["statuses"]}
-        tables["settings"] = pd.DataFrame(
-            [{"item": k, "value": v if isinstance(v, str | int | float | None)
-              else json.dumps(v, ensure_ascii=False)} for k, v in items.items()])
-        tables["settings"]["value"] = tables["settings"]["value"].astype(str)
-    return write_tables(tables, output, kind, document=d, title=plan_robustness_title(d),
-                        intro=plan_robustness_intro(d) if kind == "md" else "",
-                        overwrite=overwrite)
+        if lang != "en":
+            from siteplan.phrases import translate
+
+            items["robust_rule"] = translate(d["robust_rule"], lang)
+        tables = _localised(tables, lang, scenario)
+        tables[sheet_name("settings", lang)] = _settings_table(items, lang)
+    elif kind == "md":
+        tables = _localised(tables, lang, scenario)
+    return write_tables(tables, output, kind, document=d,
+                        title=plan_robustness_title(d, lang, scenario),
+                        intro=plan_robustness_intro(d, lang, scenario) if kind == "md" else "",
+                        overwrite=overwrite, lang=lang)

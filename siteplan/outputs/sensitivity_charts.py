@@ -21,13 +21,16 @@ import numpy as np
 from siteplan._atomic import check_writable, write_with
 from siteplan.errors import OutputError, UsageError
 from siteplan.outputs.formats import CHART
+from siteplan.phrases import number_in, render
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from siteplan.analyses.sensitivity.report import RobustnessReport
+    from siteplan.scenario import Scenario
 
-__all__ = ["acceptability_heatmap_png", "heatmap_size", "tornado_png", "tornado_size"]
+__all__ = ["acceptability_heatmap_png", "heatmap_size", "report_in", "tornado_png",
+           "tornado_size"]
 
 _RAISE = "#2b83ba"   # segment reached by raising the criterion's weight
 _LOWER = "#f28e2b"   # segment reached by lowering it
@@ -75,7 +78,8 @@ _WORDS: dict[str, dict[str, str]] = {
            "h_stab": "rank stability (within +-1 place)",
            "h_bar": "rank acceptability (% of weight samples); red box = published rank",
            "h_more": " (best {ns} of {n} sites)",
-           "h_title": "Rank acceptability under {n} {samp} weight samples{more}\n{t} ({meth})"},
+           "h_title": "Rank acceptability under {n} {samp} weight samples{more}\n{t} ({meth})",
+           "no change": "no change ({v})"},
     "fr": {"now": "actuel", "score_of": "score de {s} (plus haut est meilleur)",
            "rank_of": "rang de {s} (1 = meilleur, le meilleur à droite)",
            "cur_score": "score actuel {v}", "cur_rank": "rang actuel {v}",
@@ -86,8 +90,20 @@ _WORDS: dict[str, dict[str, str]] = {
            "h_stab": "stabilité du rang (à une place près)",
            "h_bar": ("acceptabilité du rang (% des pondérations) ; cadre rouge = rang publié"),
            "h_more": " ({ns} meilleurs sur {n} sites)",
-           "h_title": "Acceptabilité des rangs sous {n} pondérations ({samp}){more}\n{t} ({meth})"},
+           "h_title": "Acceptabilité des rangs sous {n} pondérations ({samp}){more}\n{t} ({meth})",
+           "no change": "inchangé ({v})"},
 }
+
+
+def report_in(report: RobustnessReport, scenario: Scenario, lang: str) -> RobustnessReport:
+    """The report as the charts should label it in ``lang``: the scenario's title and its
+    criterion labels in that language (the figures are the same report's)."""
+    import dataclasses
+
+    return dataclasses.replace(
+        report, scenario_title=scenario.title_in(lang),
+        criterion_labels={**dict(report.criterion_labels),
+                          **{c.name: c.display_in(lang) for c in scenario.criteria}})
 
 
 def _words(lang: str) -> dict[str, str]:
@@ -144,7 +160,8 @@ def tornado_png(report: RobustnessReport, path: str | os.PathLike[str], *,
                       reverse=metric == "rank")   # (visually left end, right end)
         if b.low == b.high:
             side = -1 if metric == "rank" else 1
-            ax.annotate(f"no change ({fmtv.format(b.base)})", (b.base, y),
+            ax.annotate(words["no change"].format(v=number_in(fmtv.format(b.base), lang)),
+                        (b.base, y),
                         xytext=(6 * side, 0), textcoords="offset points",
                         ha="left" if side > 0 else "right", va="center", fontsize=8,
                         color="#666666")
@@ -152,7 +169,7 @@ def tornado_png(report: RobustnessReport, path: str | os.PathLike[str], *,
         for (x_end, w_end), side in zip(ends, (-1, 1), strict=True):
             if x_end == b.base:
                 continue
-            ax.annotate(f"{fmtv.format(x_end)} (w={w_end:.2f})", (x_end, y),
+            ax.annotate(number_in(f"{fmtv.format(x_end)} (w={w_end:.2f})", lang), (x_end, y),
                         xytext=(4 * side, 0), textcoords="offset points",
                         ha="right" if side < 0 else "left", va="center", fontsize=8,
                         color="#333333")
@@ -161,7 +178,8 @@ def tornado_png(report: RobustnessReport, path: str | os.PathLike[str], *,
     for b in bars:
         code = report.criteria[b.criterion]
         name = report.criterion_labels.get(code) or code   # what a planner reads, not the key
-        labels.append(f"{name}\n({words['now']} w={weights[b.criterion]:.2f})")
+        now = number_in(f"{weights[b.criterion]:.2f}", lang)
+        labels.append(f"{name}\n({words['now']} w={now})")
     ax.set_yticks(ys, labels, fontsize=9)
     lo = min((b.low for b in bars), default=0.0)
     hi = max((b.high for b in bars), default=1.0)
@@ -171,10 +189,14 @@ def tornado_png(report: RobustnessReport, path: str | os.PathLike[str], *,
     else:
         ax.set_xlim(hi + 0.30 * span, max(0.0, lo - 0.30 * span))   # best rank on the right
     ax.set_ylim(-0.7, m - 0.3)
+    if lang != "en":
+        from siteplan.outputs.language import axis_numbers
+
+        ax.xaxis.set_major_formatter(axis_numbers(lang))
     site_name = report.site_names[i]
     if metric == "score":
         ax.set_xlabel(words["score_of"].format(s=site_name))
-        current = words["cur_score"].format(v=f"{base:.3f}")
+        current = words["cur_score"].format(v=number_in(f"{base:.3f}", lang))
     else:
         ax.set_xlabel(words["rank_of"].format(s=site_name))
         current = words["cur_rank"].format(v=f"{base:.0f}")
@@ -250,7 +272,7 @@ def acceptability_heatmap_png(report: RobustnessReport, path: str | os.PathLike[
     ax.xaxis.set_label_position("top")
     ax.set_xlabel(words["h_x"], fontsize=9)
     sec = ax.secondary_yaxis("right")
-    sec.set_yticks(np.arange(ns), [f"{stab[i]:.0%}" for i in rows], fontsize=8)
+    sec.set_yticks(np.arange(ns), [number_in(f"{stab[i]:.0%}", lang) for i in rows], fontsize=8)
     sec.set_ylabel(words["h_stab"], fontsize=9)
     ax.set_xticks(np.arange(-0.5, nr, 1), minor=True)
     ax.set_yticks(np.arange(-0.5, ns, 1), minor=True)
@@ -260,6 +282,7 @@ def acceptability_heatmap_png(report: RobustnessReport, path: str | os.PathLike[
     cb.set_label(words["h_bar"], fontsize=9)
     more = words["h_more"].format(ns=ns, n=n) if ns < n else ""
     title = report.scenario_title or report.scenario
-    fig.suptitle(words["h_title"].format(n=f"{report.samples:,}", samp=report.sampling,
+    fig.suptitle(words["h_title"].format(n=number_in(f"{report.samples:,}", lang),
+                                         samp=render(f"sampling_{report.sampling}", lang),
                                          more=more, t=title, meth=report.method), fontsize=11)
     return _save(fig, path, overwrite, dpi)

@@ -198,3 +198,59 @@ def test_a_folder_that_refuses_files_is_found_before_the_work() -> None:
     assert res.exit_code == 1
     assert "cannot create a file in '/proc'" in res.output
     assert "Marrakech" not in res.output  # refused before the plan was solved and printed
+
+
+def test_compare_in_french_prints_and_writes_french_with_the_jsons_figures(
+        tmp_path: Path) -> None:
+    args = ["compare", "balanced-2030", "market-led", "--sites", "3", "--lang", "fr"]
+    res = run(*args, "-o", str(tmp_path / "c.json"))
+    assert res.exit_code == 0, res.output
+    ref = json.loads((tmp_path / "c.json").read_text(encoding="utf-8"))
+    out = res.output
+    for word in ("Sites choisis", "Équité entre régions", "Gini (régions)", "aujourd'hui",
+                 "référence", "Tau de Kendall", "valeur p", "solveur"):
+        assert word in out, word
+    for word in ("Chosen sites", "Equity across", "baseline", "Kendall's", "solver "):
+        assert word not in out, word
+    gini = ref["items"][0]["equity"]["plan"]["gini"]
+    row = next(line for line in out.splitlines() if line.startswith("balanced-2030 ")
+               and "," in line)
+    assert f"{gini:.3f}".replace(".", ",") in row, row
+    assert res.exit_code == 0
+    res = run(*args, "-o", str(tmp_path / "c.xlsx"))
+    assert res.exit_code == 0, res.output
+    with pd.ExcelFile(tmp_path / "c.xlsx") as xl:
+        assert xl.sheet_names == ["choisis", "régions", "équité", "kendall"]
+        chosen = pd.read_excel(xl, "choisis")
+        equity = pd.read_excel(xl, "équité")
+    assert {"élément", "identifiant", "rang", "emplois créés d'ici 2030"} <= set(chosen)
+    assert {"Gini (régions)", "répartition"} <= set(equity) and "gini" not in equity
+    plan = equity[equity["élément"] == "balanced-2030"]
+    assert plan["Gini (régions)"].iloc[0] == pytest.approx(gini)
+
+
+def test_french_plan_markdown_has_french_headings_and_the_jsons_figures(tmp_path: Path
+                                                                        ) -> None:
+    for args in (["--lang", "fr", "-o", str(tmp_path / "p.md")],
+                 ["-o", str(tmp_path / "p.json")]):
+        res = CliRunner().invoke(cli, ["plan", "-k", "3", *args], catch_exceptions=False)
+        assert res.exit_code == 0, res.output
+    d = json.loads((tmp_path / "p.json").read_text(encoding="utf-8"))
+    md = (tmp_path / "p.md").read_text(encoding="utf-8")
+    assert md.startswith("# Plan : balanced-2030, K=3")
+    assert "## régions" in md and "## équité" in md and "Objectifs 2030 : 270" in md
+    assert "## regions" not in md and "Targets 2030" not in md
+    # the estimates the plan rests on, described in French
+    assert "**emplois actuels par parc, province et région" in md and "ESTIMATION : " in md
+    assert "jobs today per park" not in md and "ESTIMATE:" not in md
+    lines = md.splitlines()
+    head = next(ln for ln in lines if ln.startswith("| code région |"))
+    cells = [c.strip() for c in head.strip("|").split("|")]
+    col = cells.index("emplois 2030 (plan)")
+    total = 0.0
+    for ln in lines[lines.index(head) + 2:]:
+        if not ln.startswith("|"):
+            break
+        total += float(ln.strip("|").split("|")[col].strip().replace("\u202f", "")
+                       .replace(",", "."))
+    assert total == pytest.approx(sum(r["jobs_2030_plan"] for r in d["regions"]))

@@ -224,3 +224,57 @@ def test_sensitivity_bad_options(tiny_pack_dir: Path) -> None:
     assert res.exit_code == 2 and "KEY=LO:HI" in res.output
     res = run(*base, "--samples", "50", "--bound", "sunshine=0.1:0.2")
     assert res.exit_code == 2 and "unknown criterion 'sunshine'" in res.output
+
+
+# ------------------------------------------------------------------ --lang fr
+
+
+def test_ahp_in_french_prints_french_figures_equal_to_the_json(tmp_path: Path) -> None:
+    res = run("weights", "ahp", str(AHP / "house_upper.csv"), "--complete-from-upper",
+              "--lang", "fr", "-o", str(tmp_path / "w.json"))
+    assert res.exit_code == 0, res.output
+    ref = json.loads((tmp_path / "w.json").read_text(encoding="utf-8"))
+    out = res.output
+    for word in ("Poids AHP", "critère", "poids (vecteur propre)", "IC ", "IA(8)", "RC ",
+                 "incohérent (RC > 0,10)", "Jugements qui contribuent le plus"):
+        assert word in out, word
+    for word in ("weight (eigenvector)", "inconsistent", "Judgements", " vs ", "CI "):
+        assert word not in out, word
+    assert set(ref["weights"]) == set(ref["criteria"])
+    for name, weight in ref["weights"].items():
+        row = next(line for line in out.splitlines() if line.startswith(name + " "))
+        assert f"{weight:.4f}".replace(".", ",") in row, row
+    assert f"RC {ref['cr']:.4f}".replace(".", ",") in out
+
+
+def test_group_ahp_in_french_and_its_workbook_headings(tmp_path: Path) -> None:
+    (tmp_path / "alice.csv").write_text(ALICE, encoding="utf-8")
+    (tmp_path / "bob.csv").write_text(BOB, encoding="utf-8")
+    res = run("weights", "ahp", str(tmp_path / "alice.csv"), str(tmp_path / "bob.csv"),
+              "--lang", "fr", "-o", str(tmp_path / "w.xlsx"))
+    assert res.exit_code == 0, res.output
+    assert "Accord entre les participants" in res.output and "Consensus de Goepel" in res.output
+    assert "Agreement" not in res.output and "Goepel consensus" not in res.output
+    head = list(pd.read_excel(tmp_path / "w.xlsx").columns)
+    assert head == ["critère", "poids", "poids (moyenne géométrique)", "écart type", "étendue",
+                    "poids (alice)", "poids (bob)"]
+    # CSV is a data file: English codes whatever the language
+    run("weights", "ahp", str(tmp_path / "alice.csv"), "--lang", "fr", "-o",
+        str(tmp_path / "w.csv"))
+    assert (tmp_path / "w.csv").read_text(encoding="utf-8").startswith("criterion,weight,")
+
+
+def test_rank_order_and_objective_weights_in_french(tmp_path: Path) -> None:
+    res = run("weights", "roc", "a", "b", "c", "d", "--lang", "fr")
+    assert "centroïde des rangs" in res.output and "0,5208" in res.output
+    assert "most important" not in res.output
+    res = run("weights", "objective", "--lang", "fr", "-o", str(tmp_path / "o.json"))
+    assert res.exit_code == 0, res.output
+    ref = json.loads((tmp_path / "o.json").read_text(encoding="utf-8"))
+    scen = load_scenario("balanced-2030")
+    for c in scen.criteria:
+        if c.name in ref["weights"]:
+            row = next(line for line in res.output.splitlines()
+                       if line.startswith(c.display_in("fr")))
+            assert f"{ref['weights'][c.name]:.4f}".replace(".", ",") in row, row
+    assert "poids objectif" in res.output and "objective weight" not in res.output

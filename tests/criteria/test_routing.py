@@ -220,6 +220,19 @@ def test_cli_build_and_od(tmp_path: Path) -> None:
     assert r.exit_code != 0
     r = runner.invoke(network, [*args, "-o", str(tmp_path / "od.csv"), "--overwrite"])
     assert r.exit_code == 0, r.output
+    # --lang fr: French headings and the CSV's minutes and km with a decimal comma
+    r = runner.invoke(network, [*args, "--lang", "fr"])
+    assert r.exit_code == 0, r.output
+    assert "Temps de trajet" in r.output and "km de route" in r.output
+    assert "Travel times" not in r.output and "road km" not in r.output
+    row = next(ln for ln in r.output.splitlines() if ln.startswith("a "))
+    assert f"{a['minutes']:.1f}".replace(".", ",") in row
+    assert f"{a['road_km']:.1f}".replace(".", ",") in row
+    r = runner.invoke(network, ["build", str(src), "-o", str(tmp_path / "fr.npz"), "--lang",
+                                "fr"])
+    assert r.exit_code == 0, r.output
+    assert "4 nœuds, 5 arcs orientés" in r.output and "Km de route par classe" in r.output
+    assert "composantes plus petites écartées : 1 (2 nœuds, 2 arcs ; tailles 2)" in r.output
 
 
 # ------------------------------------------------ per-node results the criteria cache

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -229,3 +230,69 @@ def test_a_pack_can_declare_its_own_network(tiny_pack_dir: Path) -> None:
     manifest.write_text(manifest.read_text().replace('file = "roads.npz"\n', ""))
     with pytest.raises(LayerError, match=r"\[network\] has no 'file'"):
         Pack(tiny_pack_dir)
+
+
+# ------------------------------------------------------------------ French titles and licences
+
+MOROCCO_MANIFEST = Path(__file__).resolve().parents[2] / "geodata" / "morocco" / "pack.toml"
+
+
+def test_every_morocco_layer_has_a_french_title_and_licence() -> None:
+    """Read with tomllib (not siteplan's reader): each layer and the pack give title_fr and
+    licence_fr, and the Pack shows them in French and the English ones otherwise."""
+    import tomllib
+
+    raw = tomllib.loads(MOROCCO_MANIFEST.read_text(encoding="utf-8"))
+    pack = Pack()
+    assert set(raw["layers"]) == set(pack.layer_names)
+    for name, table in raw["layers"].items():
+        for key in ("title_fr", "licence_fr", "method_fr"):
+            assert isinstance(table.get(key), str) and table[key].strip(), (name, key)
+        assert table["title_fr"] != table["title"], name
+        assert table["method_fr"] != table["method"], name
+        # the French method keeps the English one's figures (counts, distances, versions)
+        figures = re.compile(r"\d+")
+        assert (sorted(figures.findall(table["method_fr"].replace("\u202f", "")))
+                == sorted(figures.findall(table["method"].replace(",", "")))), name
+        assert spec_method_in(pack, name, "fr") == table["method_fr"]
+        assert spec_method_in(pack, name, "en") == table["method"]
+        spec = pack.spec(name)
+        assert spec.title_in("fr") == table["title_fr"]
+        assert spec.licence_in("fr") == table["licence_fr"]
+        assert spec.title_in("en") == table["title"]
+        assert spec.licence_in("en") == table["licence"]
+    assert pack.manifest.title_in("fr") == raw["pack"]["title_fr"]
+    assert pack.manifest.title_in("en") == raw["pack"]["title"]
+
+
+def spec_method_in(pack: Pack, name: str, lang: str) -> str:
+    return pack.spec(name).method_in(lang)
+
+
+def test_a_layer_without_a_french_title_shows_its_english_one(tiny_pack_dir: Path) -> None:
+    spec = Pack(tiny_pack_dir).spec("universities")
+    assert not spec.title_fr and spec.title_in("fr") == spec.title_in("en") == spec.title
+
+
+def test_a_french_title_that_is_not_text_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "pack.toml").write_text('[layers.a]\nfile = "a.csv"\ntitle_fr = 3\n',
+                                        encoding="utf-8")
+    with pytest.raises(LayerError, match=r"layers\.a: title_fr = 3 is not text"):
+        read_manifest(tmp_path / "pack.toml")
+    (tmp_path / "pack.toml").write_text('[pack]\ntitle_fr = ["x"]\n[layers.a]\nfile = "a.csv"\n',
+                                        encoding="utf-8")
+    with pytest.raises(LayerError, match=r"pack: title_fr = \['x'\] is not text"):
+        read_manifest(tmp_path / "pack.toml")
+
+
+def test_cli_lists_french_titles_and_licences_with_lang_fr() -> None:
+    import tomllib
+
+    raw = tomllib.loads(MOROCCO_MANIFEST.read_text(encoding="utf-8"))
+    fr = CliRunner().invoke(cli, ["layers", "--lang", "fr"], catch_exceptions=False).output
+    en = CliRunner().invoke(cli, ["layers"], catch_exceptions=False).output
+    assert "couche" in fr and "titre" in fr and raw["pack"]["title_fr"] in fr
+    for name, table in raw["layers"].items():
+        line = next(ln for ln in fr.splitlines() if ln.startswith(name + " "))
+        assert table["title_fr"] in line and table["licence_fr"] in line, name
+        assert table["title"] in en and table["title"] not in fr

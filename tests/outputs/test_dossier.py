@@ -99,6 +99,24 @@ def test_french_dossier_uses_french_labels(runs: dict) -> None:
         assert english not in h, english
 
 
+def test_french_data_section_gives_each_layers_french_title_and_licence(runs: dict) -> None:
+    """The titles, licences and methods of pack.toml (read with tomllib) and the plan's
+    estimates in the French dossier, the English ones in the English dossier."""
+    import html
+    import tomllib
+
+    raw = tomllib.loads((Path(__file__).resolve().parents[2] / "geodata" / "morocco"
+                         / "pack.toml").read_text(encoding="utf-8"))
+    fr, en = html.unescape(runs["fr"][3].html), html.unescape(runs["en"][3].html)
+    assert raw["pack"]["title_fr"] in fr and raw["pack"]["title"] in en
+    assert "emplois actuels par parc" in fr and "jobs today per park" not in fr
+    assert "capacité des parcs existants" in fr and "jobs today per park" in en
+    for name, layer in raw["layers"].items():
+        for key in ("title", "licence", "method"):
+            assert layer[f"{key}_fr"] in fr and layer[key] not in fr, (name, key)
+            assert layer[key] in en, (name, key)
+
+
 def test_hostile_names_are_text(tmp_path: Path, tiny_pack_dir: Path) -> None:
     tiny = str(Path(__file__).parents[1] / "data" / "tiny-scenario.toml")
     pack = Pack(tiny_pack_dir)

@@ -129,3 +129,38 @@ def test_a_hostile_name_stays_text_in_french_markdown(tmp_path: Path) -> None:
     run("rank", "--lang", "fr", "--add-candidates", str(sites), "-o", str(tmp_path / "r.md"))
     md = (tmp_path / "r.md").read_text(encoding="utf-8")
     assert "<img" not in md
+
+
+WORD_TABLES = ("HEADINGS", "SHEETS", "VALUES", "MAP_WORDS", "PLAN_WORDS", "ANALYSIS_WORDS")
+
+
+@pytest.mark.parametrize("table", WORD_TABLES)
+def test_every_word_has_every_language_with_the_same_fields(table: str) -> None:
+    """Each entry of every word table is given in English and French, and both take the
+    same {fields}: a French template missing one would drop a figure from the output."""
+    import string
+
+    from siteplan.outputs import language
+    from siteplan.scenario import LANGUAGES
+
+    def fields(text: str) -> set[str]:
+        return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+    words = getattr(language, table)
+    assert words
+    for key, by_lang in words.items():
+        assert set(by_lang) == set(LANGUAGES), (table, key)
+        assert by_lang["fr"].strip(), (table, key)
+        assert fields(by_lang["fr"]) == fields(by_lang["en"]), (table, key)
+
+
+def test_headings_with_a_figure_or_a_name_in_the_code() -> None:
+    from siteplan.outputs.language import heading
+
+    assert heading("top_5_membership", "fr") == "dans les 5 premiers"
+    assert heading("rank_12", "fr") == "rang 12"
+    assert heading("jobs_2030_market-led", "fr") == "emplois 2030 (market-led)"
+    assert heading("weight_geometric", "fr") == "poids (moyenne géométrique)"
+    assert heading("weight_alice", "fr") == "poids (alice)"
+    assert heading("top_5_membership", "en") == "top_5_membership"
+    assert heading("not_a_code", "fr") == "not_a_code"

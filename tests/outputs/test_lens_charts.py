@@ -69,3 +69,11 @@ def test_quadrant_speaks_french(balanced: Ranking, tmp_path: Path) -> None:
     assert "strong on both" not in svg
     with pytest.raises(UsageError, match="language"):
         quadrant_png(balanced, tmp_path / "q2.svg", lang="de")
+
+
+def test_french_quadrant_writes_its_lines_with_a_decimal_comma(balanced: Ranking,
+                                                               tmp_path: Path) -> None:
+    _t, vline, hline = quadrant_table(balanced)
+    svg = quadrant_png(balanced, tmp_path / "q.svg", lang="fr").read_text(encoding="utf-8")
+    assert f"besoin médian {hline:.2f}".replace(".", ",") in svg
+    assert f"seuil de viabilité {vline:.2f}".replace(".", ",") in svg

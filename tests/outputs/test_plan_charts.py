@@ -48,3 +48,16 @@ def test_plan_charts_speak_french(tiny: tuple[Ranking, Pack], tmp_path: Path) ->
     assert "market-led" not in jobs + lor
     with pytest.raises(OutputError, match="language"):
         lorenz_png(rep, tmp_path / "l2.svg", lang="de")
+
+
+def test_french_lorenz_gives_the_plans_gini_with_a_decimal_comma(
+        tiny: tuple[Ranking, Pack], tmp_path: Path) -> None:
+    from siteplan.outputs.plan_charts import lorenz_png
+
+    rep = make_plan(tiny[0], tiny[1], k=2)
+    d = rep.to_dict()
+    lor = lorenz_png(rep, tmp_path / "l.svg", lang="fr").read_text(encoding="utf-8")
+    for x in ("today", "plan", "baseline"):
+        gini = d["equity"][x]["gini"]
+        assert f"Gini {gini:.3f}".replace(".", ",") in lor, x
+        assert f"Gini {gini:.3f}" not in lor, x

@@ -77,3 +77,28 @@ def test_charts_speak_french(report: RobustnessReport, tmp_path: Path) -> None:
     assert "raising this weight" not in torn and "rank stability" not in heat
     with pytest.raises(OutputError, match="language"):
         tornado_png(report, tmp_path / "t2.svg", lang="de")
+
+
+def test_french_charts_write_french_figures_and_the_scenarios_french_labels(
+        tmp_path: Path) -> None:
+    """On the default scenario: report_in gives the French title and criterion labels, and
+    the figures are the report's own with a decimal comma."""
+    from siteplan.outputs.sensitivity_charts import report_in
+    from siteplan.scenario import load_scenario
+
+    scen = load_scenario("balanced-2030")
+    rep = analyse(rank(scen), samples=200, seed=3)
+    fr = report_in(rep, scen, "fr")
+    torn = tornado_png(fr, tmp_path / "t.svg", lang="fr").read_text(encoding="utf-8")
+    heat = acceptability_heatmap_png(fr, tmp_path / "h.svg", lang="fr").read_text(
+        encoding="utf-8")
+    assert scen.title_fr and scen.title_fr in torn and scen.title_fr in heat
+    for c in scen.weighted:
+        assert c.display_in("fr") in torn, c.name
+        assert c.display_in("en") not in torn or c.display_in("en") == c.display_in("fr")
+    assert f"score actuel {rep.scores[0]:.3f}".replace(".", ",") in torn
+    assert "(uniforme)" in heat and "(uniform)" not in heat
+    stab = f"{rep.rank_stability[0] * 100:.0f}\u202f%"
+    assert stab in heat
+    # the report itself is unchanged: its labels stay English for the JSON
+    assert rep.scenario_title == scen.title

@@ -81,6 +81,7 @@ from siteplan.analyses.scheduling import (
     run_chunks,
 )
 from siteplan.errors import UsageError
+from siteplan.phrases import PHRASES, render
 from siteplan.scoring.ranking import aggregate_scores
 from siteplan.scoring.sampling import (
     SAMPLINGS,
@@ -110,19 +111,8 @@ _BLOCK_CELLS = 4_000_000
 #: Weight samples per chunk (one dask task; each chunk's warm start begins afresh).
 CHUNK_SAMPLES = 100
 
-WLC_RULE = (
-    "robust plan = the K-set with the largest expected total score over the weight samples; "
-    "the WLC score is linear in the weights, so a set's expected score is its score under the "
-    "mean sampled weights, and the robust plan is the plan solved once under the mean weights "
-    "(same constraints)"
-)
-CONSENSUS_RULE = (
-    "robust plan = the consensus plan: the feasible K-set with the largest sum of selection "
-    "frequencies (the largest expected number of sites shared with the sampled plans): the "
-    "sites chosen in most samples, completed or trimmed to K by frequency under the "
-    "constraints (ties: the higher mean sampled score); {method} scores are not linear in the "
-    "weights, so the plan under the mean weights is not the plan of the expected score"
-)
+WLC_RULE = render("wlc_rule")
+CONSENSUS_RULE = PHRASES["consensus_rule"].text["en"]
 
 
 @dataclass(frozen=True, eq=False)

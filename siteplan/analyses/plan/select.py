@@ -60,6 +60,7 @@ from numpy.typing import ArrayLike, NDArray
 from siteplan.criteria.geodesy import distance_matrix_km
 from siteplan.errors import DataError, PlanError, UsageError
 from siteplan.layers.pack import point_lonlat
+from siteplan.phrases import render
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -1333,9 +1334,10 @@ class SelectionProblem:
         self.solver = self._resolve(solver)
         reasons = []
         for i in range(p.n):
-            why = ("in the exclude list" if p.excluded[i] else "no score" if p.unscored[i]
-                   else f"within {p.park_spacing:g} km of an existing park" if p.blocked_park[i]
-                   else f"within {p.spacing:g} km of a must-include site" if p.near_include[i]
+            why = (render("in_exclude_list") if p.excluded[i]
+                   else render("no_score") if p.unscored[i]
+                   else render("near_park", km=f"{p.park_spacing:g}") if p.blocked_park[i]
+                   else render("near_include", km=f"{p.spacing:g}") if p.near_include[i]
                    else "")
             reasons.append(why)
         self.unavailable_reasons = tuple(reasons)

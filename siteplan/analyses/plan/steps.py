@@ -72,6 +72,7 @@ from siteplan.criteria.geodesy import distance_matrix_km
 from siteplan.errors import DataError, PlanError, UsageError
 from siteplan.layers.pack import Pack as PackCls
 from siteplan.layers.pack import point_lonlat
+from siteplan.phrases import PHRASES, render
 from siteplan.scenario import PLAN_KEYS, load_scenario
 from siteplan.scoring.ranking import locate, rank
 
@@ -117,15 +118,7 @@ DEFAULT_TARGETS: dict[str, Any] = {
 }
 
 #: How today's jobs per park / province / region are estimated (written in the outputs).
-ESTIMATE_METHOD = (
-    "ESTIMATE, no official regional breakdown exists: the national total of offshoring jobs "
-    "today is split among the existing parks of the pack; a park keeps its published job "
-    "count (parks.jobs) where there is one, and the rest of the national total is shared "
-    "equally among the parks without one (park counts); when every park has a published "
-    "count they are scaled proportionally to the national total. Parks are then summed by "
-    "province and region. Exports today are split like the jobs (same export per job "
-    "everywhere)."
-)
+ESTIMATE_METHOD = render("est_parks_method")
 
 #: The ends of today's regional estimate: columns ``offshoring_jobs_<end>`` of the regions
 #: layer, ``jobs_<end>`` of a user's table. Every equity figure is computed at each end too.
@@ -134,15 +127,7 @@ TODAY_ENDS = ("concentrated", "spread")
 TODAY_COLUMN = "offshoring_jobs"
 
 #: How today's jobs per region are set when the regions layer or the user gives them.
-REGIONAL_METHOD = (
-    "ESTIMATE: today's jobs per region from {source}: the central value, with the ends "
-    "'concentrated' and 'spread' where given (in the Morocco pack: published counts by place "
-    "kept as published, the rest of the national total shared like the published figures, "
-    "or like the regions' residents with higher education; central = their mean; see the "
-    "regions layer in pack.toml). A region's jobs are split equally among its parks; in "
-    "provinces, a region's jobs beyond its parks' go to its provinces by working-age "
-    "population. Exports today follow the jobs (same export per job everywhere)."
-)
+REGIONAL_METHOD = PHRASES["est_regional_method"].text["en"]
 
 #: The allocation rule, as written in the outputs.
 ALLOCATION_RULE = (
@@ -422,7 +407,7 @@ def today_jobs_by_region(region_codes: Sequence[str], total: int, *,
                             f"{', '.join('jobs_' + e for e in TODAY_ENDS)}); it has "
                             f"{', '.join(map(str, frame.columns)) or 'none'}")
     elif regions_layer is not None and TODAY_COLUMN in regions_layer.columns:
-        prefix, frame, src = TODAY_COLUMN, regions_layer, "the regions layer"
+        prefix, frame, src = TODAY_COLUMN, regions_layer, render("regions_layer")
         where = f"regions layer column '{TODAY_COLUMN}'"
     else:
         return None
@@ -1239,19 +1224,16 @@ def _equity_ends(regions: pd.DataFrame, equity: dict[str, dict[str, Any]],
 def _estimates(park_rows: pd.DataFrame, today: TodayJobs | None = None) -> list[dict[str, Any]]:
     """Which figures of the report are estimates, and how each was made."""
     return [
-        {"what": "jobs today per park, province and region (and everything derived from "
-                 "them: 2030 jobs per region, per-1,000 rates, the baseline and the equity "
-                 "measures)",
+        {"what": render("est_jobs_what"),
          "estimate": True, "method": ESTIMATE_METHOD if today is None else today.method,
          "ends": list(today.ends) if today is not None else [],
          "published_parks": [str(i) for i, s in
                              zip(park_rows.get("id", []), park_rows.get("jobs_today_source", []),
                                  strict=True) if str(s).startswith("published")]},
-        {"what": "exports today per region", "estimate": True,
-         "method": "today's national exports split like today's jobs (same export per job)"},
-        {"what": "capacity of existing parks", "estimate": True,
-         "method": "talent value and score of the nearest scored candidate (capacity_from, "
-                   "capacity_from_km in the parks table)"},
+        {"what": render("est_exports_what"), "estimate": True,
+         "method": render("est_exports_method")},
+        {"what": render("est_capacity_what"), "estimate": True,
+         "method": render("est_capacity_method")},
     ]
 
 

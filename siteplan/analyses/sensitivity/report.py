@@ -60,7 +60,7 @@ from siteplan.analyses.sensitivity.maths import (
     wlc_scores,
 )
 from siteplan.errors import UsageError
-from siteplan.phrases import render
+from siteplan.phrases import number_in, render
 from siteplan.scenario import METHOD_INFO
 from siteplan.scoring.ranking import aggregate_scores
 
@@ -340,11 +340,11 @@ class RobustnessReport:
         })
         return out
 
-    def verdict_rule(self) -> str:
-        """The robust/fragile rule in words."""
-        return (f"robust: in the top {self.top_k} in >= {self.robust_threshold:.0%} of the "
-                f"weight samples AND still in the top {self.top_k} when any one criterion "
-                f"weight moves by +-{self.weight_margin:g} (others rescaled); fragile otherwise")
+    def verdict_rule(self, lang: str = "en") -> str:
+        """The robust/fragile rule in words (in ``lang``; the JSON keeps English)."""
+        return render("verdict_rule", lang, k=self.top_k,
+                      threshold=number_in(f"{self.robust_threshold:.0%}", lang),
+                      margin=number_in(f"{self.weight_margin:g}", lang))
 
 
 def _opt_str(v: Any) -> str | None:

@@ -51,6 +51,7 @@ from siteplan.criteria.geodesy import geodesic_km, nearest_km
 from siteplan.criteria.kernels import containing_zone
 from siteplan.errors import CriterionError, DataError, UsageError
 from siteplan.layers.pack import Pack
+from siteplan.phrases import render
 from siteplan.scenario import METHOD_INFO, Scenario, load_scenario
 from siteplan.scoring.normalize import check_value_functions, normalize
 from siteplan.scoring.ranking import CriterionInfo, aggregate_scores, method_matrix
@@ -717,7 +718,7 @@ def _floor_cells(raw: NDArray[np.float32], valid: NDArray[np.bool_], scen: Scena
         index += w * normalize(x, scen.criterion(name).value_function())
     below = np.zeros(valid.shape, dtype=bool)
     below[np.flatnonzero(valid)[index < floor]] = True
-    exclusions[f"viability index below the scenario's floor {floor:g}"] = int(below.sum())
+    exclusions[render("cells_below_floor", floor=f"{floor:g}")] = int(below.sum())
     out = valid & ~below
     if not out.any():
         raise DataError(f"no H3 cell left: every cell's viability index is below the floor "
@@ -901,7 +902,7 @@ def _town_names(lon: NDArray[np.float64], lat: NDArray[np.float64], pack: Pack |
     out: list[str] = []
     seen: dict[str, int] = {}
     for t in np.atleast_1d(j):
-        base = f"near {names[t]}"
+        base = render("near_town", town=names[t])
         seen[base] = seen.get(base, 0) + 1
         out.append(base if seen[base] == 1 else f"{base} ({seen[base]})")
     return out, np.atleast_1d(d)

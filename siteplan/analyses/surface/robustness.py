@@ -65,6 +65,7 @@ from siteplan.analyses.scheduling import (
 )
 from siteplan.analyses.surface.model import SurfaceModel, hotspots, wlc_scores
 from siteplan.errors import UsageError
+from siteplan.phrases import number_in, render
 from siteplan.scoring.sampling import (
     SAMPLINGS,
     bounds_array,
@@ -172,15 +173,19 @@ class SurfaceRobustness:
         """Mean share over the valid cells: ``top_cells / n_valid`` without ties."""
         return float(self.cells_in_top.mean() / self.n_valid)
 
-    def summary(self) -> str:
-        """One line: samples, sampling, q, cells per sample and the time."""
-        extra = f", concentration {self.concentration:g}" if self.sampling == "dirichlet" \
-            else ""
-        seed = f"seed {self.seed}" if self.seed is not None else "no seed"
-        return (f"robustness: {self.samples:,} {self.sampling} weight samples{extra} "
-                f"({seed}); share of the samples placing a cell in the top {self.top_q:g} % "
-                f"of the {self.n_valid:,} valid cells ({self.top_cells:,} cells per sample, "
-                f"ties at the threshold included); {self.runtime_s:.2f} s")
+    def summary(self, lang: str = "en") -> str:
+        """One line in ``lang``: samples, sampling, q, cells per sample and the time."""
+        def num(text: str) -> str:
+            return number_in(text, lang)
+
+        extra = (f", concentration {num(f'{self.concentration:g}')}"
+                 if self.sampling == "dirichlet" else "")
+        seed = (render("seed", lang, seed=self.seed) if self.seed is not None
+                else render("no_seed", lang))
+        return render("surface_robustness", lang, samples=num(f"{self.samples:,}"),
+                      sampling=render(f"sampling_{self.sampling}", lang), extra=extra,
+                      seed=seed, q=num(f"{self.top_q:g}"), valid=num(f"{self.n_valid:,}"),
+                      cells=num(f"{self.top_cells:,}"), time=num(f"{self.runtime_s:.2f}"))
 
 
 # --------------------------------------------------------------------------- checks
