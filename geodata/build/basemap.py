@@ -56,7 +56,20 @@ SPEC: dict[str, Any] = {
     "licence": ("Land and borders: public domain (Natural Earth), via the CC0 GeoJSON "
                 "repackaging natural-earth-geojson; places: CC BY 4.0, Haut-Commissariat au "
                 "Plan (RGPH 2024) through the settlements layer"),
+    "title_fr": "Fond de carte hors ligne : terres, frontières des pays voisins et noms de lieux",
+    "licence_fr": ("Terres et frontières : domaine public (Natural Earth), via la reprise CC0 "
+                   "en GeoJSON natural-earth-geojson ; lieux : CC BY 4.0, Haut-Commissariat "
+                   "au Plan (RGPH 2024) par la couche des communes"),
     "date": "2026-12",
+    "method_fr": ("Terres Natural Earth au 1:50m et frontières terrestres admin-0 au 1:10m "
+                  f"découpées à l'emprise du pack + {MARGIN:g} degrés, simplifiées "
+                  f"(Douglas-Peucker, {TOLERANCE:g} degré, topologie préservée), arrondies à "
+                  f"{DECIMALS} décimales ; les lignes Sahara occidental/Maroc sont écartées "
+                  "(les cartes officielles marocaines n'en montrent aucune, comme l'édition "
+                  "« point de vue du Maroc » de Natural Earth). Lieux : communes urbaines de "
+                  "la couche des communes, arrondissements additionnés par ville. Construit "
+                  "par geodata/build/basemap.py ; dessiné sous les zones par les cartes de "
+                  "siteplan."),
     "method": ("Natural Earth 1:50m land and 1:10m admin-0 land boundary lines clipped to the "
                f"pack's extent + {MARGIN:g} degrees, simplified (Douglas-Peucker, "
                f"{TOLERANCE:g} degree, topology preserved), rounded to {DECIMALS} decimals; "
