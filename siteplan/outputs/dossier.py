@@ -35,7 +35,7 @@ from siteplan import __version__
 from siteplan._atomic import check_writable, write_text_atomic, write_with
 from siteplan.errors import OutputError, SiteplanError, UsageError
 from siteplan.outputs.dossier_text import GROUP_LABELS, fmt_int, fmt_num, fmt_pct, t
-from siteplan.outputs.language import reason_in
+from siteplan.outputs.language import list_sep, reason_in
 from siteplan.phrases import translate
 from siteplan.scenario import LANGUAGES, METHOD_INFO
 
@@ -389,7 +389,8 @@ def _sec_summary(ctx: _Ctx) -> str:
     ids = ctx.ids
     facts["chosen"] = [c["id"] for c in chosen]
     site_list = [f"{esc(c['name'])} ({esc(c['region'])})" for c in chosen]
-    summary = [f"<p>{t(lang, 's_plan', k=len(chosen), sites=_join(site_list, lang), constraints='; '.join(constraints))}</p>"]  # noqa: E501
+    listed = list_sep(lang).join(constraints)
+    summary = [f"<p>{t(lang, 's_plan', k=len(chosen), sites=_join(site_list, lang), constraints=listed)}</p>"]  # noqa: E501
     why = []
     for c in chosen:
         row = gs.loc[c["id"]] if c["id"] in gs.index else None
@@ -550,7 +551,7 @@ def _sec_site_cards(ctx: _Ctx) -> str:
             exp_rank = float(rob.smaa.expected_rank[i])
             verdict = rob.verdicts[i]
             vtext = (t(lang, "verdict_robust") if verdict == "robust" else
-                     t(lang, "verdict_fragile", why=esc("; ".join(
+                     t(lang, "verdict_fragile", why=esc(list_sep(lang).join(
                          reason_in(x, ctx.scen, lang) for x in rob.why[i])))
                      if verdict == "fragile" else "")
             robust_line = t(lang, "card_robust", first=fmt_pct(acc[i, 0], lang),

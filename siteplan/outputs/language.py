@@ -29,8 +29,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ANALYSIS_WORDS", "HEADINGS", "MAP_WORDS", "PLAN_WORDS", "SHEETS", "VALUES",
            "analysis_word", "axis_numbers", "fmt_int", "fmt_num", "fmt_pct", "fmt_score",
-           "heading", "labeller", "localise_table", "map_word", "plan_word", "reason_in",
-           "resolve_language", "sheet_name", "value_word"]
+           "heading", "labeller", "list_sep", "localise_table", "map_word", "plan_word",
+           "reason_in", "resolve_language", "sheet_name", "value_word"]
 
 #: thousands separator and decimal mark per language (U+202F: narrow no-break space)
 _SEPARATORS = {"en": (",", "."), "fr": ("\u202f", ",")}
@@ -60,6 +60,11 @@ def fmt_num(x: Any, lang: str, digits: int = 0) -> str:
 def fmt_int(x: Any, lang: str) -> str:
     """A whole number with the language's thousands separator."""
     return fmt_num(x, lang, 0)
+
+
+def list_sep(lang: str) -> str:
+    """The separator of a list of clauses: "; " (French sets a space before it: " ; ")."""
+    return " ; " if lang == "fr" else "; "
 
 
 def fmt_pct(x: Any, lang: str, digits: int = 0) -> str:
