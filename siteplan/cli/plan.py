@@ -267,8 +267,9 @@ def print_compare(d: Mapping[str, Any], tables: Mapping[str, Any]) -> None:
               help="Write the plan to this file (.json, .csv, .xlsx, .md).")
 @click.option("--overwrite", is_flag=True, help="Replace existing output files.")
 @click.option("--map", "map_path", is_flag=False, flag_value="", default=None, metavar="[PATH]",
-              help="Write an HTML map with the chosen sites (default path: "
-              "maps/<scenario>-plan.html).")
+              help="Write the plan map: numbered stars on the new sites over the dimmed "
+              "candidates, a panel with the sites in plan order, the constraints and equity "
+              "today and with the plan (default path: maps/<scenario>-plan.html).")
 @click.option("--png", "png_path", type=click.Path(), default=None,
               help="Write a PNG chart of the jobs per region (today, plan, baseline).")
 @click.option("--lorenz", "lorenz_path", type=click.Path(), default=None,
@@ -375,11 +376,10 @@ def plan(k: int, scenario: str, method: str | None, weights: dict[str, float],
 
         echo_written(lorenz_png(d, lorenz_path, overwrite=overwrite))
     if map_file is not None:
-        from siteplan.outputs.html_map import save_map
-        from siteplan.outputs.overlay import plan_overlay
+        from siteplan.outputs.plan_map import save_plan_map
 
-        echo_written(save_map(r, map_file, overlays=[plan_overlay(report)], pack=p,
-                              overwrite=overwrite, lang=resolve_language(lang, scen)))
+        echo_written(save_plan_map(r, report, map_file, pack=p, overwrite=overwrite,
+                                   lang=resolve_language(lang, scen)))
 
 
 @click.command()

@@ -670,7 +670,7 @@ def render_map(ranking: Ranking, *, pack: Pack | None = None, indicator: str | N
                overlays: Sequence[Overlay] = (), self_contained: bool = True,
                tiles: str | None = None, top_n: int = 10,
                show_zones: bool = True, lang: str = "en",
-               sliders: bool = True) -> folium.Map:
+               sliders: bool = True, panel: str | None = None) -> folium.Map:
     """Draw a ranking on an interactive Leaflet map.
 
     Parameters
@@ -708,6 +708,9 @@ def render_map(ranking: Ranking, *, pack: Pack | None = None, indicator: str | N
     sliders
         Add the weight-slider panel (:mod:`siteplan.outputs.map_sliders`): re-score and
         re-rank in the browser.
+    panel
+        Pre-escaped HTML of the top-left panel in place of the ranking's title panel (the
+        plan map's panel: :mod:`siteplan.outputs.plan_map`).
 
     Returns
     -------
@@ -743,8 +746,9 @@ def render_map(ranking: Ranking, *, pack: Pack | None = None, indicator: str | N
     included = ranking.included
     top = included.head(top_n) if top_n else included.head(0)
     n_excluded = int(ranking.sites["excluded"].to_numpy(dtype=bool).sum())
-    html_control(_title_panel(ranking, top, len(included), n_excluded, top_n, lang),
-                 "topleft", "sp-panel sp-title-panel").add_to(m)
+    if panel is None:
+        panel = _title_panel(ranking, top, len(included), n_excluded, top_n, lang)
+    html_control(panel, "topleft", "sp-panel sp-title-panel").add_to(m)
     html_control("".join(legend), "bottomright", "sp-panel sp-legend").add_to(m)
     Fullscreen(position="topleft", title="Full screen", title_cancel="Exit full screen").add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)

@@ -198,3 +198,19 @@ def test_a_folder_that_refuses_files_is_found_before_the_work() -> None:
     assert res.exit_code == 1
     assert "cannot create a file in '/proc'" in res.output
     assert "Marrakech" not in res.output  # refused before the plan was solved and printed
+
+
+def test_plan_map_bad_path_and_existing_file_exit_before_the_work(tiny_pack_dir: Path,
+                                                                  tmp_path: Path) -> None:
+    res = CliRunner().invoke(cli, [*base(tiny_pack_dir), "--sites", "2", "--map",
+                                   str(tmp_path / "plan.txt")])
+    assert res.exit_code == 2 and "--map" in res.output and ".html" in res.output
+    assert "Traceback" not in res.output
+    old = tmp_path / "plan.html"
+    old.write_text("keep", encoding="utf-8")
+    res = CliRunner().invoke(cli, [*base(tiny_pack_dir), "--sites", "2", "--map", str(old)])
+    assert res.exit_code == 1 and "--overwrite" in res.output
+    assert old.read_text(encoding="utf-8") == "keep"
+    res = run(*base(tiny_pack_dir), "--sites", "2", "--map", str(old), "--overwrite")
+    assert res.exit_code == 0, res.output
+    assert 'class="sp-plan-row"' in old.read_text(encoding="utf-8")
