@@ -395,9 +395,15 @@ def plan(k: int, scenario: str, method: str | None, weights: dict[str, float],
 @click.option("-o", "--output", type=click.Path(), default=None,
               help="Write the comparison to this file (.json, .csv, .xlsx, .md).")
 @click.option("--overwrite", is_flag=True, help="Replace existing output files.")
+@click.option("--map", "map_path", type=click.Path(), default=None, metavar="FILE.html",
+              help="Write the compare map: the two items side by side (sites coloured by "
+              "score on one scale, new sites as numbered stars) and their rank changes, three "
+              "maps that move together, with the biggest movers and the new sites in A only, "
+              "B only and both (two items only).")
+@lang_option
 def compare(items: tuple[str, ...], k: int | None, candidates: str | None, pack: str | None,
             layer_overrides: tuple[str, ...], fmt: str | None, output: str | None,
-            overwrite: bool) -> None:
+            overwrite: bool, map_path: str | None, lang: str | None) -> None:
     """Compare scenarios or saved plans side by side.
 
     Each of A, B, ... is a built-in scenario name, a scenario TOML file or a plan
@@ -410,6 +416,7 @@ def compare(items: tuple[str, ...], k: int | None, candidates: str | None, pack:
     $ siteplan compare balanced-2030 market-led --sites 5
     $ siteplan compare plan-a.json plan-b.json -o compare.xlsx
     $ siteplan compare balanced-2030 market-led my.toml --sites 5 -o compare.md
+    $ siteplan compare balanced-2030 market-led --sites 5 --map compare.html
     """
     from siteplan.analyses.plan.steps import compare as compare_api
     from siteplan.errors import UsageError
@@ -421,9 +428,13 @@ def compare(items: tuple[str, ...], k: int | None, candidates: str | None, pack:
 
     if len(items) < 2:
         raise UsageError("compare: give at least two scenarios or plan JSON files")
+    if map_path is not None and len(items) != 2:
+        raise UsageError(f"compare --map: a compare map shows two items; {len(items)} were "
+                         "given (map them two at a time)")
     _check_report_output(output, fmt, overwrite, "a comparison")
     kind = _out_format(output, fmt)
-    _check_all(_targets(output, kind, [], COMPARE_TABLES),
+    check_output(map_path, overwrite, HTML_SUFFIXES, "--map", "a map")
+    _check_all(_targets(output, kind, [map_path], COMPARE_TABLES),
                overwrite)
     p = make_pack(pack, layer_overrides) if (pack or layer_overrides) else None
     rep = compare_api(list(items), k=k, pack=p, candidates=candidates)
@@ -443,3 +454,9 @@ def compare(items: tuple[str, ...], k: int | None, candidates: str | None, pack:
     if output:
         for path in write_compare_report(rep, output, kind, overwrite=overwrite):
             echo_written(path)
+    if map_path is not None:
+        from siteplan.outputs.compare_map import save_compare_map
+        from siteplan.outputs.language import resolve_language
+
+        echo_written(save_compare_map(rep, map_path, overwrite=overwrite, pack=p,
+                                      lang=resolve_language(lang)))

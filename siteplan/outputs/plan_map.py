@@ -426,12 +426,12 @@ _PLAN_CSS = """
 
 
 def add_plan_markers(m: folium.Map, stars: Sequence[Mapping[str, Any]],
-                     dim_candidates: bool = True) -> None:
+                     dim_candidates: bool = True, px: int = STAR_PX) -> None:
     """Draw the numbered stars of a plan's new sites on ``m`` (see the module docstring).
 
     ``stars`` come from :func:`star_data`. With ``dim_candidates`` the candidate circles
     are drawn lighter so that the stars stand out (the plan map; the compare map keeps its
-    score colours bright).
+    score colours bright). ``px``: the stars' size in pixels.
     """
     from branca.element import Element, MacroElement
     from folium.map import CustomPane
@@ -445,9 +445,9 @@ def add_plan_markers(m: folium.Map, stars: Sequence[Mapping[str, Any]],
         css = css.replace(".leaflet-container path.sp-site { fill-opacity: 0.38; "
                           "stroke-opacity: 0.45; }\n", "")
     root.header.add_child(Element(css), name="sp_plan_css")  # type: ignore[attr-defined]
-    svg = _STAR_SVG.format(px=STAR_PX, path=_star_path(), colour=PLAN_COLOUR)
+    svg = _STAR_SVG.format(px=px, path=_star_path(), colour=PLAN_COLOUR)
     code = _PLAN_JS % {"map": m.get_name(), "stars": script_json(list(stars)),
-                       "px": STAR_PX, "colour": script_json(PLAN_COLOUR),
+                       "px": px, "colour": script_json(PLAN_COLOUR),
                        "svg": script_json(svg)}
     el = MacroElement()
     el._template = Template("{% macro script(this, kwargs) %}{{ this.sp_code }}{% endmacro %}")
