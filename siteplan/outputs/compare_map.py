@@ -400,6 +400,8 @@ body > .folium-map { order: 1; flex: 1 1 0; min-width: 0; height: 70vh !importan
 .leaflet-container .sp-set-tag.sp-set-b { background: #ffffff; color: #161616;
   border: 1.5px dashed #161616; }
 .leaflet-container .sp-set-icon { background: transparent; border: 0; }
+.leaflet-container .sp-legend .sp-set-tag { position: static; display: inline-block;
+  min-width: 22px; text-align: center; box-sizing: border-box; }
 </style>
 """
 
@@ -425,6 +427,22 @@ _SYNC_JS = """
     }, 0);
 })([%s]);
 """
+
+
+def _title_in(d: Mapping[str, Any], lang: str) -> str:
+    """An item's scenario title in ``lang`` when its scenario can be read (a built-in name
+    or a TOML file), else the plan's own (English) title."""
+    from siteplan.errors import SiteplanError
+    from siteplan.scenario import load_scenario
+
+    title = str(d.get("scenario_title") or "")
+    source = str(d.get("source") or "")
+    if lang == "en" or not source or source in ("report", "dict") or source.endswith(".json"):
+        return title
+    try:
+        return load_scenario(source).title_in(lang) or title
+    except (SiteplanError, OSError):
+        return title
 
 
 def render_compare_map(report: CompareReport, *, pack: Pack | None = None, lang: str = "en",
@@ -483,7 +501,7 @@ def render_compare_map(report: CompareReport, *, pack: Pack | None = None, lang:
         ranks = _add_side(m, sides, side, vmin, vmax, lang)
         add_label_script(m, ranks, 0, places)
         d = sides.a if side == "a" else sides.b
-        sub = d.get("scenario_title") or ""
+        sub = _title_in(d, lang)
         _control(m, f'<h3 class="sp-title">{side.upper()}: {esc(lab)}</h3>'
                     + (f'<div class="sp-sub">{esc(sub)}</div>' if sub and sub != lab else ""),
                  "topleft", f"sp-panel sp-cmp-title sp-cmp-title-{side}")
@@ -498,8 +516,12 @@ def render_compare_map(report: CompareReport, *, pack: Pack | None = None, lang:
     _control(m, _ramp(DIFF_CMAP, -bound, bound, w("diff legend"), lang, 0)
              + f'<div class="sp-legend-row"><span class="sp-swatch sp-dot" style="border-color:'
              f' {ONE_SIDE_COLOUR}; background: #fff"></span>{w("in one only")}</div>'
-             '<div class="sp-legend-row"><span class="sp-set-key">A / B / A+B</span>'
-             f'&nbsp;{w("plan sets")}</div>', "bottomright", "sp-panel sp-legend")
+             + f'<div class="sp-legend-title">{w("plan sets")}</div>'
+             + "".join(f'<div class="sp-legend-row"><span class="sp-set-tag sp-set-{k}">{t}'
+                       f"</span>{text}</div>" for k, t, text in (
+                           ("a", "A", w("only in", x="A")), ("b", "B", w("only in", x="B")),
+                           ("both", "A+B", w("both")))),
+             "bottomright", "sp-panel sp-legend")
     maps.append(m)
     lat, lon = sides.sites["lat"], sides.sites["lon"]
     for mm in maps:

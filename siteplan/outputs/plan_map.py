@@ -346,15 +346,25 @@ _PLAN_JS = """
         return Math.abs(a.x - b.x) < px + gap && Math.abs(a.y - b.y) < px + gap;
     }
     // each star at its site, or (when it would cover a star placed before it) on the first
-    // free spot of rings around it, with a dot at the site and a line to the star
+    // free spot of rings around it, trying first the side away from the star it would
+    // cover, with a dot at the site and a line to the star
     function place() {
         var placed = [];
         items.forEach(function (it) {
-            var p = map.latLngToLayerPoint(it.ll), best = null;
+            var p = map.latLngToLayerPoint(it.ll), best = null, away = -Math.PI / 2;
+            for (var j = 0; j < placed.length; j++) {
+                if (overlaps(p, placed[j], 2)) {
+                    away = Math.atan2(p.y - placed[j].y, p.x - placed[j].x);
+                    if (p.distanceTo(placed[j]) < 0.5) { away = -Math.PI / 2; }
+                    break;
+                }
+            }
             for (var ring = 0; ring < 8 && best === null; ring++) {
                 var n = ring === 0 ? 1 : 12;
                 for (var a = 0; a < n && best === null; a++) {
-                    var ang = -Math.PI / 2 + a * 2 * Math.PI / n;
+                    // away, then alternately either side of it
+                    var step = Math.ceil(a / 2) * (a %% 2 ? 1 : -1);
+                    var ang = away + step * 2 * Math.PI / n;
                     var c = ring === 0 ? p : p.add(L.point(Math.cos(ang), Math.sin(ang))
                                                      .multiplyBy(ring * px * 0.8));
                     var free = true;

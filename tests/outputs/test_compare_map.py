@@ -161,7 +161,7 @@ def test_plan_sets_a_only_b_only_both(offline_page: Callable[..., Any], page_fil
     for css, ids in (("a", ca - cb), ("b", cb - ca), ("both", ca & cb)):
         shown = page.locator(f".sp-set-list-{css} li").all_inner_texts()
         assert shown == (sorted(names[s] for s in ids) or ["none"])
-    tags = page.evaluate("""() => [...document.querySelectorAll('.sp-set-tag')]
+    tags = page.evaluate("""() => [...document.querySelectorAll('.sp-set-icon .sp-set-tag')]
         .map(e => e.textContent).sort()""")
     assert tags == sorted(["A"] * len(ca - cb) + ["B"] * len(cb - ca) + ["A+B"] * len(ca & cb))
 
