@@ -29,6 +29,7 @@ numbers with ``textContent``.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -475,6 +476,9 @@ def legend_star_html(lang: str) -> str:
 # --------------------------------------------------------------------------- the map
 
 
+_HEAD = re.compile(r'<h4 class="sp-site-name">.*?</h4><div class="sp-where">.*?</div>', re.S)
+
+
 def render_plan_map(ranking: Ranking, plan: PlanReport | Mapping[str, Any], *,
                     pack: Pack | None = None, lang: str = "en", zones: str = "regions",
                     indicator: str | None = None, self_contained: bool = True,
@@ -506,7 +510,10 @@ def render_plan_map(ranking: Ranking, plan: PlanReport | Mapping[str, Any], *,
                    panel=panel + legend_star_html(lang))
     n_ranked = len(ranking.included)
     sites = ranking.sites.set_index(ranking.sites["id"].astype(str), drop=False)
-    popups = {str(c["id"]): site_popup_html(ranking, sites.loc[str(c["id"])], n_ranked, lang)
+    # the candidate's score breakdown under the plan figures, without its name and place
+    # (the star's popup starts with them)
+    popups = {str(c["id"]): _HEAD.sub("", site_popup_html(ranking, sites.loc[str(c["id"])],
+                                                          n_ranked, lang), count=1)
               for c in d["chosen"] if str(c["id"]) in sites.index}
     add_plan_markers(m, star_data(d, lang, popups))
     inc = ranking.included

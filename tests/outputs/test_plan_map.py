@@ -86,6 +86,9 @@ def test_panel_lists_the_jsons_sites_in_order(offline_page: Callable[..., Any],
     assert f"at least {s['lagging_quota']} in lagging regions" in rules
     assert "viability floor 0.40" in rules
     assert page.locator(".sp-slider-panel").count() == 0  # a plan is not re-solved here
+    # the other candidates are dimmed (their fill drawn lighter than the ranking map's 0.92)
+    fill = page.evaluate("getComputedStyle(document.querySelector('path.sp-site')).fillOpacity")
+    assert float(fill) < 0.5
     assert page.locator(".sp-title").inner_text().startswith("Plan 2030: 5 new sites")
     assert off.requests == [] and off.errors == []
 
