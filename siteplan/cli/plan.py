@@ -284,8 +284,9 @@ def print_compare(d: Mapping[str, Any], tables: Mapping[str, Any], lang: str = "
               help="Write the plan to this file (.json, .csv, .xlsx, .md).")
 @click.option("--overwrite", is_flag=True, help="Replace existing output files.")
 @click.option("--map", "map_path", is_flag=False, flag_value="", default=None, metavar="[PATH]",
-              help="Write an HTML map with the chosen sites (default path: "
-              "maps/<scenario>-plan.html).")
+              help="Write the plan map: numbered stars on the new sites over the dimmed "
+              "candidates, a panel with the sites in plan order, the constraints and equity "
+              "today and with the plan (default path: maps/<scenario>-plan.html).")
 @click.option("--png", "png_path", type=click.Path(), default=None,
               help="Write a PNG chart of the jobs per region (today, plan, baseline).")
 @click.option("--lorenz", "lorenz_path", type=click.Path(), default=None,
@@ -391,11 +392,10 @@ def plan(k: int, scenario: str, method: str | None, weights: dict[str, float],
 
         echo_written(lorenz_png(chart_d, lorenz_path, overwrite=overwrite, lang=chart_lang))
     if map_file is not None:
-        from siteplan.outputs.html_map import save_map
-        from siteplan.outputs.overlay import plan_overlay
+        from siteplan.outputs.plan_map import save_plan_map
 
-        echo_written(save_map(r, map_file, overlays=[plan_overlay(report)], pack=p,
-                              overwrite=overwrite, lang=resolve_language(lang, scen)))
+        echo_written(save_plan_map(r, report, map_file, pack=p, overwrite=overwrite,
+                                   lang=resolve_language(lang, scen)))
 
 
 @click.command()
@@ -411,10 +411,15 @@ def plan(k: int, scenario: str, method: str | None, weights: dict[str, float],
 @click.option("-o", "--output", type=click.Path(), default=None,
               help="Write the comparison to this file (.json, .csv, .xlsx, .md).")
 @click.option("--overwrite", is_flag=True, help="Replace existing output files.")
+@click.option("--map", "map_path", type=click.Path(), default=None, metavar="FILE.html",
+              help="Write the compare map: the two items side by side (sites coloured by "
+              "score on one scale, new sites as numbered stars) and their rank changes, three "
+              "maps that move together, with the biggest movers and the new sites in A only, "
+              "B only and both (two items only).")
 @lang_option
 def compare(items: tuple[str, ...], k: int | None, candidates: str | None, pack: str | None,
             layer_overrides: tuple[str, ...], fmt: str | None, output: str | None,
-            overwrite: bool, lang: str | None) -> None:
+            overwrite: bool, map_path: str | None, lang: str | None) -> None:
     """Compare scenarios or saved plans side by side.
 
     Each of A, B, ... is a built-in scenario name, a scenario TOML file or a plan
@@ -428,6 +433,7 @@ def compare(items: tuple[str, ...], k: int | None, candidates: str | None, pack:
     $ siteplan compare plan-a.json plan-b.json -o compare.xlsx
     $ siteplan compare balanced-2030 market-led my.toml --sites 5 -o compare.md
     $ siteplan compare balanced-2030 market-led --sites 5 --lang fr -o comparaison.xlsx
+    $ siteplan compare balanced-2030 market-led --sites 5 --map compare.html
     """
     from siteplan.analyses.plan.steps import compare as compare_api
     from siteplan.errors import UsageError
@@ -441,9 +447,13 @@ def compare(items: tuple[str, ...], k: int | None, candidates: str | None, pack:
     language = resolve_language(lang)
     if len(items) < 2:
         raise UsageError("compare: give at least two scenarios or plan JSON files")
+    if map_path is not None and len(items) != 2:
+        raise UsageError(f"compare --map: a compare map shows two items; {len(items)} were "
+                         "given (map them two at a time)")
     _check_report_output(output, fmt, overwrite, "a comparison")
     kind = _out_format(output, fmt)
-    _check_all(_targets(output, kind, [], COMPARE_TABLES),
+    check_output(map_path, overwrite, HTML_SUFFIXES, "--map", "a map")
+    _check_all(_targets(output, kind, [map_path], COMPARE_TABLES),
                overwrite)
     p = make_pack(pack, layer_overrides) if (pack or layer_overrides) else None
     rep = compare_api(list(items), k=k, pack=p, candidates=candidates)
@@ -464,3 +474,8 @@ def compare(items: tuple[str, ...], k: int | None, candidates: str | None, pack:
         for path in write_compare_report(rep, output, kind, overwrite=overwrite,
                                          lang=language):
             echo_written(path)
+    if map_path is not None:
+        from siteplan.outputs.compare_map import save_compare_map
+
+        echo_written(save_compare_map(rep, map_path, overwrite=overwrite, pack=p,
+                                      lang=language))

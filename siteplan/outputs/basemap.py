@@ -168,19 +168,24 @@ _VIEW_LIMITS_JS = """
 (function (map, box) {
     var b = L.latLngBounds(box);
     function limit() { map.setMinZoom(Math.max(0, map.getBoundsZoom(b, true))); }
-    map.setMaxBounds(b);
     map.options.maxBoundsViscosity = 1.0;
-    map.whenReady(limit);
+    // once the map's first view is set (its fitBounds runs right after this script):
+    // limits set before would move the initial world view into them, and the fitBounds
+    // would then animate from there, moving every feature for a quarter of a second
+    setTimeout(function () { limit(); map.setMaxBounds(b); }, 0);
     map.on("resize", limit);
 })(%(map)s, %(box)s);
 """
 
 
-def add_basemap(m: folium.Map, pack: Pack | None, zones: str, lang: str = "en") -> bool:
+def add_basemap(m: folium.Map, pack: Pack | None, zones: str, lang: str = "en",
+                limits: bool = True) -> bool:
     """Land, coastline and borders of the pack's basemap, and province outlines; True if drawn.
 
     A pack without a basemap layer still maps (the zones are then the only background).
-    The view is kept inside the basemap's extent (see _VIEW_LIMITS_JS).
+    With ``limits``, the view is kept inside the basemap's extent (see _VIEW_LIMITS_JS);
+    maps whose views are synced (the compare map) go without: each map would be moved
+    into the box on its own and the views would no longer agree.
     """
     import folium
     import shapely
@@ -208,8 +213,9 @@ def add_basemap(m: folium.Map, pack: Pack | None, zones: str, lang: str = "en") 
                                              "className": "sp-border"}).add_to(group)
     group.add_to(m)
     west, south, east, north = (float(x) for x in gdf.total_bounds)
-    add_script(m, _VIEW_LIMITS_JS % {"map": m.get_name(), "box": script_json(
-        [[south, west], [north, east]])}, "sp_view_limits")
+    if limits:
+        add_script(m, _VIEW_LIMITS_JS % {"map": m.get_name(), "box": script_json(
+            [[south, west], [north, east]])}, "sp_view_limits")
     if zones != "provinces" and "provinces" in pack.layer_names:
         try:
             prov = simplify_zones(pack.layer("provinces")[["geometry"]])

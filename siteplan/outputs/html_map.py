@@ -693,7 +693,7 @@ def render_map(ranking: Ranking, *, pack: Pack | None = None, indicator: str | N
                overlays: Sequence[Overlay] = (), self_contained: bool = True,
                tiles: str | None = None, top_n: int = 10,
                show_zones: bool = True, lang: str = "en",
-               sliders: bool = True) -> folium.Map:
+               sliders: bool = True, panel: str | None = None) -> folium.Map:
     """Draw a ranking on an interactive Leaflet map.
 
     Parameters
@@ -731,6 +731,9 @@ def render_map(ranking: Ranking, *, pack: Pack | None = None, indicator: str | N
     sliders
         Add the weight-slider panel (:mod:`siteplan.outputs.map_sliders`): re-score and
         re-rank in the browser.
+    panel
+        Pre-escaped HTML of the top-left panel in place of the ranking's title panel (the
+        plan map's panel: :mod:`siteplan.outputs.plan_map`).
 
     Returns
     -------
@@ -766,8 +769,9 @@ def render_map(ranking: Ranking, *, pack: Pack | None = None, indicator: str | N
     included = ranking.included
     top = included.head(top_n) if top_n else included.head(0)
     n_excluded = int(ranking.sites["excluded"].to_numpy(dtype=bool).sum())
-    html_control(_title_panel(ranking, top, len(included), n_excluded, top_n, lang),
-                 "topleft", "sp-panel sp-title-panel").add_to(m)
+    if panel is None:
+        panel = _title_panel(ranking, top, len(included), n_excluded, top_n, lang)
+    html_control(panel, "topleft", "sp-panel sp-title-panel").add_to(m)
     html_control("".join(legend), "bottomright", "sp-panel sp-legend").add_to(m)
     Fullscreen(position="topleft", title="Full screen", title_cancel="Exit full screen").add_to(m)
     # collapsed (an icon that opens on hover or tap): open, the list of layers would hide
@@ -838,6 +842,11 @@ L.Popup.prototype.options.autoPan = false;
 """
 
 
+def map_css() -> str:
+    """siteplan's map stylesheet (a ``<style>`` element), shared by every map page."""
+    return _CSS % {"bg": BACKGROUND, "beside": int(sum(SITE_RADIUS)) + 3}
+
+
 def _base_map(ranking: Ranking, self_contained: bool, tiles: str | None,
               lang: str = "en") -> folium.Map:
     """The empty map: trimmed resources, siteplan's CSS, the panes and any background tiles."""
@@ -855,8 +864,7 @@ def _base_map(ranking: Ranking, self_contained: bool, tiles: str | None,
     m.default_css = [(n, u) for n, u in m.default_css if n in KEEP_CSS]
     fig = (self_contained_figure if self_contained else Figure)(title=esc(scen_title))
     fig.add_child(m)
-    css = _CSS % {"bg": BACKGROUND, "beside": int(sum(SITE_RADIUS)) + 3}
-    fig.header.add_child(Element(css), name="siteplan_css")
+    fig.header.add_child(Element(map_css()), name="siteplan_css")
     for pane, z in PANES:
         CustomPane(pane, z_index=z, pointer_events=True).add_to(m)
     clearance = MacroElement()

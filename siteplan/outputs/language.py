@@ -27,10 +27,11 @@ if TYPE_CHECKING:
 
     from siteplan.scenario import Scenario
 
-__all__ = ["ANALYSIS_WORDS", "HEADINGS", "MAP_WORDS", "PLAN_WORDS", "SHEETS", "VALUES",
-           "analysis_word", "axis_numbers", "fmt_int", "fmt_num", "fmt_pct", "fmt_score",
-           "heading", "labeller", "list_sep", "localise_table", "map_word", "plan_word",
-           "reason_in", "resolve_language", "sheet_name", "value_word"]
+__all__ = ["ANALYSIS_WORDS", "HEADINGS", "MAP_WORDS", "PLAN_MAP_WORDS", "PLAN_WORDS", "SHEETS",
+           "VALUES", "analysis_word", "axis_numbers", "fmt_int", "fmt_num", "fmt_pct",
+           "fmt_score", "heading", "labeller", "list_sep", "localise_table", "map_word",
+           "plan_map_word", "plan_word", "reason_in", "resolve_language", "sheet_name",
+           "value_word"]
 
 #: thousands separator and decimal mark per language (U+202F: narrow no-break space)
 _SEPARATORS = {"en": (",", "."), "fr": ("\u202f", ",")}
@@ -778,9 +779,113 @@ HEADINGS.update({code: {"en": code, **{lang: PLAN_WORDS[code][lang] for lang in 
                               "theil_within")})
 
 
+#: the words of the plan map and the compare map (:mod:`siteplan.outputs.plan_map`,
+#: :mod:`siteplan.outputs.compare_map`)
+PLAN_MAP_WORDS: dict[str, dict[str, str]] = {
+    "plan title": {"en": "Plan {year}: {k} new sites", "fr": "Plan {year} : {k} nouveaux sites"},
+    "objective": {"en": "objective: {objective}; solver {solver} ({status})",
+                  "fr": "objectif : {objective} ; solveur {solver} ({status})"},
+    "sites in order": {"en": "New sites, in plan order", "fr": "Nouveaux sites, dans l'ordre du "
+                                                               "plan"},
+    "jobs by": {"en": "jobs by {year}", "fr": "emplois d'ici {year}"},
+    "rank n": {"en": "rank {n}", "fr": "rang {n}"},
+    "lagging region": {"en": "lagging region", "fr": "région en retard"},
+    "lagging key": {"en": "* lagging region", "fr": "* région en retard"},
+    "cap key": {"en": "&dagger; at the per-site cap", "fr": "&dagger; au plafond par site"},
+    "at cap": {"en": "at the per-site cap", "fr": "au plafond par site"},
+    "total": {"en": "total", "fr": "total"},
+    "Constraints": {"en": "Constraints", "fr": "Contraintes"},
+    "k sites": {"en": "{k} new sites", "fr": "{k} nouveaux sites"},
+    "max per region": {"en": "at most {n} per region", "fr": "au plus {n} par région"},
+    "no region cap": {"en": "no cap per region", "fr": "pas de plafond par région"},
+    "spacing": {"en": "at least {km} km apart, and {park} km from existing parks",
+                "fr": "au moins {km} km entre eux, et {park} km des parcs existants"},
+    "no spacing": {"en": "no minimum spacing", "fr": "pas d'espacement minimal"},
+    "lagging quota": {"en": "at least {n} in lagging regions ({rule}; {m} regions)",
+                      "fr": "au moins {n} dans les régions en retard ({rule} ; {m} régions)"},
+    "no lagging quota": {"en": "no lagging-region quota", "fr": "pas de quota de régions en "
+                                                                "retard"},
+    "viability floor": {"en": "viability floor {v}: sites below it are not candidates",
+                        "fr": "seuil de viabilité {v} : les sites en dessous ne sont pas "
+                              "candidats"},
+    "no viability floor": {"en": "no viability floor", "fr": "pas de seuil de viabilité"},
+    "cap share": {"en": "per-site cap: {pct} of the new jobs ({jobs})",
+                  "fr": "plafond par site : {pct} des nouveaux emplois ({jobs})"},
+    "no cap": {"en": "no per-site cap", "fr": "pas de plafond par site"},
+    "included": {"en": "forced in: {ids}", "fr": "imposés : {ids}"},
+    "excluded": {"en": "forced out: {ids}", "fr": "écartés : {ids}"},
+    "coverage radius": {"en": "coverage radius {km} km", "fr": "rayon de couverture {km} km"},
+    "from scenario": {"en": "from the scenario's [plan]: {keys}",
+                      "fr": "d'après le [plan] du scénario : {keys}"},
+    "from options": {"en": "set for this run: {keys}", "fr": "fixés pour cette exécution : "
+                                                            "{keys}"},
+    "Equity": {"en": "Equity across regions", "fr": "Équité entre régions"},
+    "today": {"en": "today", "fr": "aujourd'hui"},
+    "with plan": {"en": "with the plan ({year})", "fr": "avec le plan ({year})"},
+    "gini": {"en": "Gini", "fr": "Gini"},
+    "theil_t": {"en": "Theil T", "fr": "Theil T"},
+    "baseline line": {"en": "market-led baseline {year}: Gini {gini}, Theil T {theil}",
+                      "fr": "référence de marché {year} : Gini {gini}, Theil T {theil}"},
+    "estimate note": {"en": "Today's jobs per region are an ESTIMATE; small figures: the range "
+                            "over its two ends ({ends}).",
+                      "fr": "Les emplois actuels par région sont une ESTIMATION ; en petit : la "
+                            "fourchette entre ses deux bornes ({ends})."},
+    "lower is fairer": {"en": "0 = jobs spread like the working-age population; lower is more "
+                              "balanced.",
+                        "fr": "0 = emplois répartis comme la population en âge de travailler ; "
+                              "plus bas = plus équilibré."},
+    "plan hint": {"en": "Click a star for the site's plan figures and score breakdown; the other "
+                        "candidates (dimmed) stay clickable. No weight sliders: a plan is solved "
+                        "in Python (siteplan plan), not in the browser.",
+                  "fr": "Cliquez sur une étoile pour les chiffres du plan et le détail du score ; "
+                        "les autres candidats (atténués) restent cliquables. Pas de curseurs de "
+                        "poids : un plan se calcule en Python (siteplan plan), pas dans le "
+                        "navigateur."},
+    "chosen legend": {"en": "new site of the plan (number = plan order; a dot and a line mark "
+                            "its place when the star is moved aside)",
+                      "fr": "nouveau site du plan (nombre = ordre du plan ; un point et un trait "
+                            "marquent sa place quand l'étoile est décalée)"},
+    "plan order": {"en": "Plan order {n} of {k}", "fr": "Ordre du plan : {n} sur {k}"},
+    "jobs added": {"en": "Jobs added by {year}", "fr": "Emplois créés d'ici {year}"},
+    "exports added": {"en": "Exports added by {year} (MAD m)",
+                      "fr": "Exportations créées d'ici {year} (M MAD)"},
+    "Score": {"en": "Score", "fr": "Score"},
+    "Rank": {"en": "Rank", "fr": "Rang"},
+    "yes": {"en": "yes", "fr": "oui"},
+    "compare title": {"en": "{a} vs {b}", "fr": "{a} et {b}"},
+    "difference": {"en": "Rank change: B ({b}) minus A ({a})",
+                   "fr": "Écart de rang : B ({b}) moins A ({a})"},
+    "diff legend": {"en": "rank in B minus rank in A (orange: higher in B; purple: lower in B)",
+                    "fr": "rang dans B moins rang dans A (orange : mieux classé dans B ; violet : "
+                          "moins bien classé dans B)"},
+    "in one only": {"en": "ranked in one scenario only", "fr": "classé dans un seul scénario"},
+    "movers": {"en": "Biggest rank changes", "fr": "Plus grands écarts de rang"},
+    "site": {"en": "site", "fr": "site"},
+    "rank in": {"en": "rank in {x}", "fr": "rang dans {x}"},
+    "change": {"en": "B - A", "fr": "B - A"},
+    "plan sets": {"en": "New sites of the two plans", "fr": "Nouveaux sites des deux plans"},
+    "both": {"en": "in both plans", "fr": "dans les deux plans"},
+    "only in": {"en": "only in {x}", "fr": "seulement dans {x}"},
+    "none": {"en": "none", "fr": "aucun"},
+    "kendall": {"en": "Kendall's tau between the rankings: {tau} ({n} sites ranked in both)",
+                "fr": "Tau de Kendall entre les classements : {tau} ({n} sites classés dans les "
+                      "deux)"},
+    "score scale": {"en": "score (same scale on both maps)",
+                    "fr": "score (même échelle sur les deux cartes)"},
+    "sync hint": {"en": "The three maps move together.", "fr": "Les trois cartes bougent "
+                                                              "ensemble."},
+    "tag both": {"en": "A+B", "fr": "A+B"},
+}
+
+
 def plan_word(word: str, lang: str, **values: object) -> str:
     """A word or heading of the printed plan in ``lang`` (filled with ``values``)."""
     return _say(PLAN_WORDS, word, lang, values)
+
+
+def plan_map_word(word: str, lang: str, **values: object) -> str:
+    """A word or phrase of the plan and compare maps in ``lang`` (filled with ``values``)."""
+    return _say(PLAN_MAP_WORDS, word, lang, values)
 
 
 def map_word(word: str, lang: str, **values: object) -> str:
@@ -790,7 +895,8 @@ def map_word(word: str, lang: str, **values: object) -> str:
 
 assert all(v.keys() == {*LANGUAGES}
            for v in (*HEADINGS.values(), *SHEETS.values(), *VALUES.values(),
-                     *MAP_WORDS.values(), *PLAN_WORDS.values(), *ANALYSIS_WORDS.values()))
+                     *MAP_WORDS.values(), *PLAN_WORDS.values(), *ANALYSIS_WORDS.values(),
+                     *PLAN_MAP_WORDS.values()))
 
 
 def heading(code: str, lang: str) -> str:

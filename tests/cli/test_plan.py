@@ -254,3 +254,37 @@ def test_french_plan_markdown_has_french_headings_and_the_jsons_figures(tmp_path
         total += float(ln.strip("|").split("|")[col].strip().replace("\u202f", "")
                        .replace(",", "."))
     assert total == pytest.approx(sum(r["jobs_2030_plan"] for r in d["regions"]))
+
+
+def test_plan_map_bad_path_and_existing_file_exit_before_the_work(tiny_pack_dir: Path,
+                                                                  tmp_path: Path) -> None:
+    res = CliRunner().invoke(cli, [*base(tiny_pack_dir), "--sites", "2", "--map",
+                                   str(tmp_path / "plan.txt")])
+    assert res.exit_code == 2 and "--map" in res.output and ".html" in res.output
+    assert "Traceback" not in res.output
+    old = tmp_path / "plan.html"
+    old.write_text("keep", encoding="utf-8")
+    res = CliRunner().invoke(cli, [*base(tiny_pack_dir), "--sites", "2", "--map", str(old)])
+    assert res.exit_code == 1 and "--overwrite" in res.output
+    assert old.read_text(encoding="utf-8") == "keep"
+    res = run(*base(tiny_pack_dir), "--sites", "2", "--map", str(old), "--overwrite")
+    assert res.exit_code == 0, res.output
+    assert 'class="sp-plan-row"' in old.read_text(encoding="utf-8")
+
+
+def test_compare_map_bad_input_exits_with_one_line(tiny_pack_dir: Path, tmp_path: Path) -> None:
+    items = [str(TINY), str(TINY), "--sites", "2", "--pack", str(tiny_pack_dir)]
+    res = CliRunner().invoke(cli, ["compare", *items, "--map", str(tmp_path / "cmp.txt")])
+    assert res.exit_code == 2 and "--map" in res.output and ".html" in res.output
+    old = tmp_path / "cmp.html"
+    old.write_text("keep", encoding="utf-8")
+    res = CliRunner().invoke(cli, ["compare", *items, "--map", str(old)])
+    assert res.exit_code == 1 and "--overwrite" in res.output
+    assert old.read_text(encoding="utf-8") == "keep"
+    res = CliRunner().invoke(cli, ["compare", str(TINY), *items, "--map", str(old),
+                                   "--overwrite"])
+    assert res.exit_code == 2 and "two items" in res.output and "Traceback" not in res.output
+    res = run("compare", *items, "--map", str(old), "--overwrite")
+    assert res.exit_code == 0, res.output
+    page = old.read_text(encoding="utf-8")
+    assert page.count('class="folium-map"') == 3 and "sp-movers" in page

@@ -528,7 +528,8 @@ class PlanReport:
     equity : dict
         ``{"today"|"plan"|"baseline": measures}`` (see :meth:`to_dict`).
     ranking : list of dict
-        ``{"id", "name", "rank", "score"}`` of every ranked site (for Kendall's tau).
+        ``{"id", "name", "rank", "score", "region", "lon", "lat"}`` of every ranked site
+        (for Kendall's tau and the compare map).
     settings : dict
         The options used (after scenario defaults).
     estimates : list of dict
@@ -1390,7 +1391,9 @@ def make_plan(
 
     ranked = ranking.sites[ranking.sites["rank"].notna()]
     ranking_list = [{"id": str(r["id"]), "name": str(r["name"]), "rank": int(r["rank"]),
-                     "score": _f(r["score"])} for _, r in ranked.iterrows()]
+                     "score": _f(r["score"]), "region": _s(r.get("region")),
+                     "lon": _f(r.get("lon")), "lat": _f(r.get("lat"))}
+                    for _, r in ranked.iterrows()]
     return PlanReport(
         scenario=ranking.scenario.name, scenario_title=ranking.scenario.title or "",
         method=ranking.method, pack=getattr(ranking, "pack_name", ""), solution=sol,
