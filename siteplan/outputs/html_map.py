@@ -118,6 +118,10 @@ CONTEXT_LAYERS: tuple[tuple[str, str, str | None, bool, tuple[tuple[str, str], .
     ("parks", "Existing offshoring parks and technoparks", None, True,
      (("city", "city"), ("kind", "kind"), ("opening_year", "opened"), ("jobs", "jobs"))),
 )
+#: a rank label is a badge centred this many px up and left of its site's centre, on the
+#: rim of the circle: the centre stays free for the context points drawn there (a town's
+#: universities), which a label over the centre would hide
+RANK_BADGE_OFFSET = 10
 #: context points stay smaller than the smallest ranked candidate circle (SITE_RADIUS[0])
 CONTEXT_MAX_RADIUS = 6.0
 #: map panes below Leaflet's overlay pane (z 400, where the sites are): zones, then
@@ -638,10 +642,11 @@ html body .leaflet-container { background: %(bg)s; }
   white-space: nowrap; font-size: 11px; color: #333; font-style: italic;
   text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; pointer-events: none; }
 .leaflet-container .sp-place.sp-beside span { transform: translate(%(beside)dpx, -50%%); }
-.leaflet-container .sp-rank-label span { display: block; position: absolute; left: -10px;
-  top: -10px; width: 20px; height: 20px;
-  line-height: 20px; text-align: center; font-weight: 700; font-size: 11px; color: #111;
-  text-shadow: 0 0 3px #fff, 0 0 3px #fff; }
+.leaflet-container .sp-rank-label span { display: block; position: absolute;
+  left: %(badge)dpx; top: %(badge)dpx; min-width: 16px; height: 16px; padding: 0 1px;
+  box-sizing: border-box; line-height: 14px; text-align: center; font-weight: 700;
+  font-size: 10px; color: #111; background: #fff; border: 1px solid #252525;
+  border-radius: 8px; }
 .leaflet-container .sp-popup h4 { margin: 0 0 2px; font-size: 14px; }
 .leaflet-container .sp-where { color: #555; margin-bottom: 4px; }
 .leaflet-container .sp-status { margin-bottom: 4px; }
@@ -844,7 +849,8 @@ L.Popup.prototype.options.autoPan = false;
 
 def map_css() -> str:
     """siteplan's map stylesheet (a ``<style>`` element), shared by every map page."""
-    return _CSS % {"bg": BACKGROUND, "beside": int(sum(SITE_RADIUS)) + 3}
+    return _CSS % {"bg": BACKGROUND, "beside": int(sum(SITE_RADIUS)) + 3,
+                   "badge": -RANK_BADGE_OFFSET - 8}
 
 
 def _base_map(ranking: Ranking, self_contained: bool, tiles: str | None,

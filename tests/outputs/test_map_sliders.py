@@ -115,7 +115,8 @@ def _assert_same(state: dict[str, Any], expected: Ranking) -> None:
 
 
 def _assert_label_one_on(page: Page, site_id: str) -> None:
-    """The map's rank label "1" sits on the circle of the site ranked first (within 2 px)."""
+    """The map's rank label "1" sits on the circle of the site ranked first: its badge's
+    centre RANK_BADGE_OFFSET px up and left of the circle's centre (within 2 px)."""
     gap = page.page.evaluate("""(id) => {
         const mk = window.siteplanSiteMarkers.find(m => m.options.siteplanId === id);
         const c = mk._map.latLngToContainerPoint(mk.getLatLng());
@@ -124,9 +125,10 @@ def _assert_label_one_on(page: Page, site_id: str) -> None:
             .filter(s => s.textContent === '1' && s.offsetParent !== null);
         if (one.length !== 1) { return -one.length; }
         const b = one[0].getBoundingClientRect();
-        return Math.hypot(b.left + b.width / 2 - box.left - c.x,
-                          b.top + b.height / 2 - box.top - c.y);
-    }""", site_id)
+        const off = OFFSET;  // html_map.RANK_BADGE_OFFSET: the badge sits up and left
+        return Math.hypot(b.left + b.width / 2 - box.left - c.x + off,
+                          b.top + b.height / 2 - box.top - c.y + off);
+    }""".replace("OFFSET", str(mapping.RANK_BADGE_OFFSET)), site_id)
     assert 0 <= gap <= 2.0, gap
 
 
