@@ -34,7 +34,14 @@ import numpy as np
 from siteplan import __version__
 from siteplan._atomic import check_writable, write_text_atomic, write_with
 from siteplan.errors import OutputError, SiteplanError, UsageError
-from siteplan.outputs.dossier_text import GROUP_LABELS, fmt_int, fmt_num, fmt_pct, t
+from siteplan.outputs.dossier_text import (
+    GROUP_LABELS,
+    GROUP_ORDER,
+    fmt_int,
+    fmt_num,
+    fmt_pct,
+    t,
+)
 from siteplan.outputs.language import list_sep, reason_in
 from siteplan.phrases import translate
 from siteplan.scenario import LANGUAGES, METHOD_INFO
@@ -52,8 +59,6 @@ __all__ = ["DOSSIER_SUFFIXES", "Dossier", "build_dossier", "find_chromium", "wri
 
 #: what :func:`write_dossier` writes, by extension
 DOSSIER_SUFFIXES = (".html", ".htm", ".pdf")
-#: criterion groups in the scorecard's order (others follow in scenario order)
-GROUP_ORDER = ("talent", "labour", "city", "connectivity", "cost", "ecosystem", "need")
 #: sequential colours of the scorecard, pale to dark (ColorBrewer Blues, colour-blind safe)
 _BLUES = ("#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5",
           "#08519c", "#08306b")

@@ -16,6 +16,8 @@ from siteplan.scenario import LANGUAGES
 __all__ = ["GROUP_LABELS", "TEXT", "fmt_int", "fmt_num", "fmt_pct", "t"]
 
 #: criterion groups as planners read them, in the scorecard's order
+#: criterion groups in the scorecard's order (others follow in scenario order)
+GROUP_ORDER = ("talent", "labour", "city", "connectivity", "cost", "ecosystem", "need")
 GROUP_LABELS: dict[str, dict[str, str]] = {
     "en": {"talent": "Talent", "labour": "Labour", "city": "City", "connectivity":
            "Connectivity", "ecosystem": "Ecosystem", "cost": "Cost", "need": "Need"},

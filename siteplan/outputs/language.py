@@ -372,6 +372,8 @@ MAP_WORDS: dict[str, dict[str, str]] = {
     "sl summary": {"en": "Weights: what if? (re-rank here)",
                    "fr": "Poids : et si ? (reclasser ici)"},
     "sl method": {"en": "Method", "fr": "Méthode"},
+    "sl groups": {"en": "Groups (their share of the weight), then each criterion:",
+                  "fr": "Groupes (leur part du poids), puis chaque critère :"},
     "sl reset": {"en": "Reset to the file's weights", "fr": "Revenir aux poids du fichier"},
     "sl copy": {"en": "Copy these weights (options of <code>siteplan rank</code>):",
                 "fr": "Copier ces poids (options de <code>siteplan rank</code>) :"},

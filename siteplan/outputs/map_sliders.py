@@ -53,7 +53,7 @@ SLIDER_WORDS = ("sl no weight", "sl needs python", "sl excluded", "sl floor", "s
                 "sl below floor", "sl popup")
 #: the map words of the panel's own HTML (placeholder of _PANEL_HTML -> word)
 PANEL_WORDS = {"summary": "sl summary", "method": "sl method", "reset": "sl reset",
-               "copy": "sl copy", "top": "sl top"}
+               "copy": "sl copy", "top": "sl top", "groups": "sl groups"}
 
 
 def _finite(x: float) -> float | None:
@@ -81,6 +81,23 @@ def _viability_check(ranking: Ranking) -> dict[str, Any] | None:
     if any(c.normalize.get("method", "minmax") in RELATIVE_NORMALIZERS for c in lens):
         return None
     return {"floor": floor, "criteria": [names.index(c.name) for c in lens]}
+
+
+def slider_groups(ranking: Ranking, lang: str = "en") -> list[dict[str, Any]]:
+    """The criterion groups of the weighted criteria (the scenario's ``group``, the
+    dossier's order and labels): name, label and the indexes of their criteria among the
+    sliders. A criterion without a group is a group of its own."""
+    from siteplan.outputs.dossier_text import GROUP_LABELS, GROUP_ORDER
+
+    names = list(ranking.weights.index)
+    group_of = {c.name: c.group or c.name for c in ranking.scenario.criteria}
+    found: dict[str, list[int]] = {}
+    for j, n in enumerate(names):
+        found.setdefault(group_of.get(n, n), []).append(j)
+    order = sorted(found, key=lambda g: (GROUP_ORDER.index(g) if g in GROUP_ORDER else 99,
+                                         found[g][0]))
+    labels = GROUP_LABELS.get(lang, GROUP_LABELS["en"])
+    return [{"name": g, "label": labels.get(g, g), "members": found[g]} for g in order]
 
 
 def slider_data(ranking: Ranking, lang: str = "en") -> dict[str, Any]:
@@ -118,6 +135,7 @@ def slider_data(ranking: Ranking, lang: str = "en") -> dict[str, Any]:
         "viability": _viability_check(ranking),
         "floor": ranking.scenario.viability_floor,
         "decimal": fmt_num(0.5, lang, 1)[1],
+        "groups": slider_groups(ranking, lang),
         "words": {k: map_word(k, lang) for k in SLIDER_WORDS},
     }
 
@@ -125,6 +143,8 @@ def slider_data(ranking: Ranking, lang: str = "en") -> dict[str, Any]:
 _PANEL_HTML = """<details class="sp-sliders"><summary>%(summary)s</summary>
 <div class="sp-sl-method"><label>%(method)s <select class="sp-sl-select"></select></label></div>
 <div class="sp-sl-note"></div>
+<div class="sp-sl-groups-title">%(groups)s</div>
+<table class="sp-sl-groups"></table>
 <table class="sp-sl-table"></table>
 <button type="button" class="sp-sl-reset">%(reset)s</button>
 <div class="sp-sl-copy-label">%(copy)s</div>
@@ -140,6 +160,8 @@ _PANEL_CSS = """<style>
 .sp-sliders td { padding: 1px 2px; vertical-align: middle; font-size: 11px; }
 .sp-sliders input[type=range] { width: 96px; }
 .sp-sl-pct { text-align: right; min-width: 3.2em; }
+.sp-sl-group { font-weight: 600; }
+.sp-sl-groups-title { font-size: 11px; font-weight: 600; margin-top: 4px; }
 .sp-sl-copy { width: 100%; font-family: monospace; font-size: 10px; box-sizing: border-box; }
 .sp-sl-note { color: #7a4b00; font-size: 11px; margin: 3px 0; }
 .sp-sl-top { margin: 2px 0 0 0; padding-left: 22px; font-size: 11px; }
@@ -336,6 +358,47 @@ function SP_SLIDERS(map, root) {
         pcts.push(tr.appendChild(el("td", "", "sp-sl-pct")));
         table.appendChild(tr);
     });
+    // ---- one slider per group of criteria: its share of the total weight; moving it
+    // scales the group's criteria together and leaves the other groups' proportions
+    var gInputs = [], gPcts = [], gTable = root.querySelector(".sp-sl-groups");
+    function setGroup(g, s) {
+        var mem = D.groups[g].members, inG = {}, G = 0, O = 0, j;
+        mem.forEach(function (k) { inG[k] = true; G += w[k]; });
+        for (j = 0; j < w.length; j++) { if (!inG[j]) { O += w[j]; } }
+        var others = w.length - mem.length;
+        if (s >= 1 || others === 0) {
+            for (j = 0; j < w.length; j++) { if (!inG[j]) { w[j] = 0; } }
+            if (!(G > 0)) { mem.forEach(function (k) { w[k] = 1; }); }
+        } else {
+            if (!(O > 0)) {  // the others have no weight: give them equal ones
+                for (j = 0; j < w.length; j++) { if (!inG[j]) { w[j] = 1; } }
+                O = others;
+            }
+            var target = s * O / (1 - s);
+            mem.forEach(function (k) { w[k] = G > 0 ? w[k] * target / G : target / mem.length; });
+        }
+        var top = Math.max.apply(null, w);  // back on the sliders' 0-100 scale, 3 places
+        if (top > 0) {
+            w = w.map(function (x) { return Math.round(x / top * 100 * 1000) / 1000; });
+        }
+        inputs.forEach(function (inp, k) { inp.value = String(w[k]); });
+    }
+    if (D.groups.length > 1) {
+        D.groups.forEach(function (gr, g) {
+            var tr = el("tr"), td = el("td"), inp = el("input");
+            inp.type = "range"; inp.min = "0"; inp.max = "100"; inp.step = "any";
+            inp.setAttribute("data-group", gr.name); inp.setAttribute("aria-label", gr.label);
+            inp.addEventListener("input", function () {
+                setGroup(g, Math.min(1, Math.max(0, parseFloat(inp.value) / 100))); update();
+            });
+            gInputs.push(inp); td.appendChild(inp);
+            tr.appendChild(el("td", gr.label, "sp-sl-group")); tr.appendChild(td);
+            gPcts.push(tr.appendChild(el("td", "", "sp-sl-pct")));
+            gTable.appendChild(tr);
+        });
+    } else {
+        root.querySelector(".sp-sl-groups-title").style.display = "none";
+    }
     select.addEventListener("change", function () { method = select.value; update(); });
     root.querySelector(".sp-sl-reset").addEventListener("click", function () {
         w = init.slice(); method = D.method; select.value = method;
@@ -354,6 +417,13 @@ function SP_SLIDERS(map, root) {
     function update() {
         var sh = core.shares(w), note = root.querySelector(".sp-sl-note"), msg = [];
         pcts.forEach(function (p, j) { p.textContent = sh ? (100 * sh[j]).toFixed(1) + "%" : ""; });
+        D.groups.forEach(function (gr, g) {
+            if (!gInputs[g]) { return; }
+            var t = 0;
+            gr.members.forEach(function (k) { t += sh ? sh[k] : 0; });
+            gPcts[g].textContent = sh ? (100 * t).toFixed(1) + "%" : "";
+            if (document.activeElement !== gInputs[g]) { gInputs[g].value = String(100 * t); }
+        });
         var opts = D.criteria.map(function (c, j) { return "-w " + c.name + "=" + fmt(w[j]); });
         if (method !== D.method) { opts.unshift("-m " + method); }
         root.querySelector(".sp-sl-copy").value = opts.join(" ");

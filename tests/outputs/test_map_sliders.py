@@ -140,7 +140,7 @@ def test_sliders_rescore_as_python(browser: Any, ranked: Ranking, tmp_path: Path
     start = page.state()
     _assert_same(start, r)
     first_text = page.copy_text()
-    labels = page.page.locator(".sp-sliders tr td:first-child").all_inner_texts()
+    labels = page.page.locator(".sp-sl-table tr td:first-child").all_inner_texts()
     assert labels == [r.info[n].label for n in r.weights.index]
     for seed in (1, 2, 3):
         weights = _random_weights(r, seed)
@@ -219,7 +219,7 @@ def test_a_french_map_has_a_french_panel(browser: Any, tmp_path: Path) -> None:
     panel = page.page.locator(".sp-sliders").inner_text()
     assert "Poids : et si ?" in panel and "Revenir aux poids du fichier" in panel
     assert "what if" not in panel and "Reset" not in panel
-    labels = page.page.locator(".sp-sliders tr td:first-child").all_inner_texts()
+    labels = page.page.locator(".sp-sl-table tr td:first-child").all_inner_texts()
     assert labels == [next(c for c in r.scenario.criteria if c.name == n).display_in("fr")
                       for n in r.weights.index]
     assert labels != [r.info[n].label for n in r.weights.index]  # not the English ones
@@ -230,5 +230,52 @@ def test_a_french_map_has_a_french_panel(browser: Any, tmp_path: Path) -> None:
     shown = page.page.locator(".sp-sl-top li .sp-hint").all_inner_texts()
     want = [f" ({s:.3f})".replace(".", ",") for s in expected.included["score"].head(10)]
     assert [t.strip() for t in shown] == [w.strip() for w in want]
+    assert page.errors == [] and page.requests == []
+    page.page.close()
+
+
+def _set_group_share(weights: list[float], members: list[int], share: float) -> list[float]:
+    """What a group slider does, written out here: the group's criteria scaled together so
+    that they hold ``share`` of the total weight, the other criteria unchanged, then all
+    put back on the 0-100 scale (largest = 100) with 3 decimals."""
+    w = list(weights)
+    inside = set(members)
+    g = sum(w[j] for j in members)
+    o = sum(x for j, x in enumerate(w) if j not in inside)
+    target = share * o / (1 - share)
+    w = [x * target / g if j in inside else x for j, x in enumerate(w)]
+    top = max(w)
+    return [round(x / top * 100, 3) for x in w]
+
+
+def test_group_sliders_move_their_criteria_together(browser: Any, tmp_path: Path) -> None:
+    """A group's slider gives the group the share asked (within the 3-decimal rounding),
+    scales its criteria together, and the map re-ranks as Ranking.rescore does with the
+    weights the copy box gives."""
+    from siteplan.outputs.map_sliders import slider_groups
+
+    r = rank("balanced-2030")
+    groups = slider_groups(r)
+    assert {g["name"] for g in groups} >= {"talent", "connectivity", "need"}
+    assert sorted(j for g in groups for j in g["members"]) == list(range(len(r.weights)))
+    page = Page(browser, mapping.save_map(r, tmp_path / "map.html"))
+    assert page.page.locator("input[data-group]").count() == len(groups)
+    start = [float(x) * 100 for x in r.weights]
+    talent = next(g for g in groups if g["name"] == "talent")
+    page.page.evaluate("""(share) => {
+        const el = document.querySelector('input[data-group="talent"]');
+        el.value = share; el.dispatchEvent(new Event('input', {bubbles: true})); }""", "50")
+    want = _set_group_share(start, talent["members"], 0.5)
+    opts = shlex.split(page.copy_text())
+    given = {k: float(v) for k, v in (o.split("=") for o in opts[1::2])}
+    assert given == dict(zip(r.weights.index, want, strict=True))
+    held = sum(want[j] for j in talent["members"]) / sum(want)
+    assert abs(held - 0.5) < 1e-4
+    # the criteria of the group keep their proportions
+    m = talent["members"]
+    assert want[m[0]] / want[m[1]] == pytest.approx(start[m[0]] / start[m[1]], rel=1e-3)
+    _assert_same(page.state(), r.rescore(given))
+    shown = page.page.locator("input[data-group='talent'] >> xpath=../../td[3]").inner_text()
+    assert shown == "50.0%"
     assert page.errors == [] and page.requests == []
     page.page.close()
