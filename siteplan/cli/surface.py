@@ -11,6 +11,7 @@ from siteplan.cli.options import (
     HTML_SUFFIXES,
     check_distinct,
     check_output,
+    lang_option,
     make_pack,
     method_option,
     pack_options,
@@ -73,13 +74,15 @@ from siteplan.cli.sensitivity import parse_bounds
               help="With --sampling bounds: weight share limits of a criterion, e.g. "
                    "talent=0.1:0.3 (repeatable; others range over 0..1).")
 @scheduler_option
+@lang_option
 def surface(scenario: str, resolution: int, weights: dict[str, float], method: str | None,
             pack: str | None, layer_overrides: tuple[str, ...], output: str | None,
             overwrite: bool, n_hotspots: int, spacing: float, hotspots_out: str | None,
             map_path: str | None, max_memory_mb: float | None, all_criteria: bool,
             samples: int | None, top_q: float | None, seed: int | None,
             sampling: str | None, concentration: float | None,
-            bounds: dict[str, tuple[float, float]], scheduler: str) -> None:
+            bounds: dict[str, tuple[float, float]], scheduler: str,
+            lang: str | None) -> None:
     """Score every H3 cell of the study area under a scenario and report hotspots.
 
     Criteria are computed at the cell centres by the same code as for candidates;
@@ -152,7 +155,10 @@ def surface(scenario: str, resolution: int, weights: dict[str, float], method: s
     if hotspots_out:
         echo_written(write_hotspots(spots, hotspots_out, overwrite=overwrite))
     if map_path:
-        _write_map(model, scores, spots, rob, scen, p, map_path, overwrite)
+        from siteplan.outputs.language import resolve_language
+
+        _write_map(model, scores, spots, rob, scen, p, map_path, overwrite,
+                   resolve_language(lang, scen))
 
 
 def _robustness_options(samples: int | None, top_q: float | None, seed: int | None,
@@ -184,21 +190,27 @@ def _robustness_options(samples: int | None, top_q: float | None, seed: int | No
 
 
 def _write_map(model: Any, scores: Any, spots: Any, rob: Any, scen: Any, p: Any,
-               map_path: str, overwrite: bool) -> None:
+               map_path: str, overwrite: bool, lang: str = "en") -> None:
+    """The surface map: the cells (and the robust share, off at start), the hotspots and
+    the ranking of the pack's candidates, in ``lang``."""
     from siteplan.outputs.html_map import save_map
+    from siteplan.outputs.language import overlay_word
     from siteplan.outputs.overlay import hotspot_overlay, surface_overlay
     from siteplan.scoring.ranking import rank
 
     ranking = rank(scen, pack=p)
-    overlays = [surface_overlay(model, scores)]
+    overlays = [surface_overlay(model, scores, lang=lang)]
     if rob is not None:
-        overlays.append(surface_overlay(model, rob.share,
-                                        name=f"Robust share (top {rob.top_q:g} %)"))
+        q = f"{rob.top_q:g}"
+        overlays.append(surface_overlay(
+            model, rob.share, name=overlay_word("Robust share", lang, q=q),
+            legend=overlay_word("share legend", lang, q=q), label=overlay_word("Share", lang),
+            criteria=False, lang=lang, show=False))
     if len(spots):
         overlays.append(hotspot_overlay(spots) if rob is None
                         else hotspot_overlay(spots, name="Robust hotspots"))
     echo_written(save_map(ranking, map_path, pack=p, overlays=overlays,
-                          overwrite=overwrite, show_zones=False))
+                          overwrite=overwrite, show_zones=False, lang=lang))
 
 
 def _print_summary(model: Any, scores: Any, spots: Any, rob: Any = None) -> None:

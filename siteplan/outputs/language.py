@@ -26,9 +26,9 @@ if TYPE_CHECKING:
 
     from siteplan.scenario import Scenario
 
-__all__ = ["HEADINGS", "MAP_WORDS", "PLAN_WORDS", "SHEETS", "VALUES", "fmt_int", "fmt_num",
-           "fmt_pct", "fmt_score", "heading", "labeller", "localise_table", "map_word",
-           "plan_word", "reason_in", "resolve_language", "sheet_name", "value_word"]
+__all__ = ["HEADINGS", "MAP_WORDS", "OVERLAY_WORDS", "PLAN_WORDS", "SHEETS", "VALUES", "fmt_int",
+           "fmt_num", "fmt_pct", "fmt_score", "heading", "labeller", "localise_table", "map_word",
+           "overlay_word", "plan_word", "reason_in", "resolve_language", "sheet_name", "value_word"]
 
 #: thousands separator and decimal mark per language (U+202F: narrow no-break space)
 _SEPARATORS = {"en": (",", "."), "fr": ("\u202f", ",")}
@@ -331,6 +331,64 @@ def plan_word(word: str, lang: str, **values: object) -> str:
     return _say(PLAN_WORDS, word, lang, values)
 
 
+#: the words of the analysis layers of the HTML maps: the surface's cells and legend, the
+#: stability markers and legend (:mod:`siteplan.outputs.surface_map`,
+#: :mod:`siteplan.outputs.stability_map`)
+OVERLAY_WORDS: dict[str, dict[str, str]] = {
+    "Score": {"en": "Score", "fr": "Score"},
+    "Suitability surface": {"en": "Suitability surface", "fr": "Surface d'aptitude"},
+    "surface legend": {"en": "Suitability surface: cell score (H3 resolution {res})",
+                       "fr": "Surface d'aptitude : score de la cellule (H3, résolution {res})"},
+    "Robust share": {"en": "Robust share (top {q} %)", "fr": "Part robuste ({q} % premiers)"},
+    "share legend": {"en": "Share of the weight samples placing the cell in the top {q} %",
+                     "fr": "Part des tirages de poids plaçant la cellule dans les {q} % "
+                           "premiers"},
+    "Share": {"en": "Share of the samples", "fr": "Part des tirages"},
+    "Excluded": {"en": "Excluded", "fr": "Exclue"},
+    "excluded other": {"en": "excluded by the NaN policy or the viability floor",
+                       "fr": "exclue par la règle des valeurs manquantes ou le seuil de "
+                             "viabilité"},
+    "not computed": {"en": "not computed", "fr": "non calculé"},
+    "cell centre": {"en": "cell centre", "fr": "centre de la cellule"},
+    "no value": {"en": "no value", "fr": "pas de valeur"},
+    "grey cells": {"en": "grey: excluded by the scenario's constraints (click a cell: why)",
+                   "fr": "gris : exclue par les contraintes du scénario (cliquez : pourquoi)"},
+    "cells hint": {"en": "Click any cell for its score and criteria. H3 cells of resolution "
+                         "{res}, about {area} km² each.",
+                   "fr": "Cliquez sur une cellule pour son score et ses critères. Cellules H3 "
+                         "de résolution {res}, environ {area} km² chacune."},
+    "palette": {"en": "Colours: {name} (colour-blind safe).",
+                "fr": "Couleurs : {name} (lisible par les daltoniens)."},
+    "Other layers": {"en": "Other layers", "fr": "Autres couches"},
+    # the stability map
+    "Rank stability": {"en": "Rank stability (SMAA)", "fr": "Stabilité du classement (SMAA)"},
+    "stability legend": {"en": "Share of {n} weight samples placing the site in the top {k}",
+                         "fr": "Part des {n} tirages de poids plaçant le site dans les {k} "
+                               "premiers"},
+    "robust": {"en": "robust: in the top {k} under most weights",
+               "fr": "robuste : dans les {k} premiers avec la plupart des poids"},
+    "fragile": {"en": "fragile: in the top {k} today, but not under other weights",
+                "fr": "fragile : dans les {k} premiers aujourd'hui, pas avec d'autres poids"},
+    "not in top k": {"en": "not in the top {k}", "fr": "hors des {k} premiers"},
+    "verdict": {"en": "Verdict", "fr": "Verdict"},
+    "Rank": {"en": "Rank", "fr": "Rang"},
+    "rank stability": {"en": "Rank stability (within one place)",
+                       "fr": "Stabilité du rang (à une place près)"},
+    "top k membership": {"en": "In the top {k}", "fr": "Dans les {k} premiers"},
+    "first rank": {"en": "First-rank acceptability", "fr": "Acceptabilité du premier rang"},
+    "why fragile": {"en": "Why fragile", "fr": "Pourquoi fragile"},
+    "shape hint": {"en": "Shape: the verdict; colour: the share (cividis, colour-blind "
+                         "safe). Click a site for its figures.",
+                   "fr": "Forme : le verdict ; couleur : la part (cividis, lisible par les "
+                         "daltoniens). Cliquez sur un site pour ses chiffres."},
+}
+
+
+def overlay_word(word: str, lang: str, **values: object) -> str:
+    """A word of the maps' analysis layers (surface, stability) in ``lang``."""
+    return _say(OVERLAY_WORDS, word, lang, values)
+
+
 def map_word(word: str, lang: str, **values: object) -> str:
     """A word or phrase of the maps in ``lang`` (filled with ``values``); unknown: as is."""
     return _say(MAP_WORDS, word, lang, values)
@@ -338,7 +396,8 @@ def map_word(word: str, lang: str, **values: object) -> str:
 
 assert all(v.keys() == {*LANGUAGES}
            for v in (*HEADINGS.values(), *SHEETS.values(), *VALUES.values(),
-                     *MAP_WORDS.values(), *PLAN_WORDS.values()))
+                     *MAP_WORDS.values(), *PLAN_WORDS.values(),
+                     *OVERLAY_WORDS.values()))
 
 
 def heading(code: str, lang: str) -> str:

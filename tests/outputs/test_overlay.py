@@ -43,13 +43,11 @@ def test_stability_overlay_is_points_of_included_sites(tiny_pack_dir: Path) -> N
     np.testing.assert_allclose(ov.data["rank_stability"].to_numpy(), report.rank_stability)
 
 
-def test_surface_overlay_is_an_image_over_the_cells(tiny_model) -> None:  # type: ignore[no-untyped-def]
-    ov = surface_overlay(tiny_model, tiny_model.score(), width=400)
-    assert ov.kind == "image" and ov.image is not None and ov.bounds is not None
-    img = ov.image
-    assert img.dtype == np.uint8 and img.shape[1] == 400 and img.shape[2] == 4
-    (south, west), (north, east) = ov.bounds
-    assert west < 0.01 and east > 1.99 and south < 0.01 and north > 0.99
-    alpha = img[..., 3]
-    assert (alpha == 255).mean() > 0.3  # scored cells are opaque
-    assert alpha[0, 0] == 0 or alpha[-1, -1] == 0 or (alpha < 255).any()
+def test_surface_overlay_is_the_cells_of_the_surface(tiny_model) -> None:  # type: ignore[no-untyped-def]
+    scores = tiny_model.score()
+    ov = surface_overlay(tiny_model, scores)
+    assert ov.kind == "cells" and ov.lead
+    cells = ov.extra["cells"]
+    assert cells.n_cells == tiny_model.n_cells
+    assert cells.n_valid == int(np.isfinite(scores).sum())
+    assert ov.vmin == np.nanmin(scores) and ov.vmax == np.nanmax(scores)
