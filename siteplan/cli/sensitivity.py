@@ -24,6 +24,7 @@ from siteplan.cli.options import (
 from siteplan.errors import UsageError
 from siteplan.outputs.files import csv_text
 from siteplan.outputs.formats import SENSITIVITY, TABLE
+from siteplan.scenario import LANGUAGES
 
 FORMATS = (TABLE, *SENSITIVITY.formats)
 
@@ -291,13 +292,16 @@ def plan_robustness_command(
 @scheduler_option
 @candidates_option
 @pack_options
+@click.option("--lang", type=click.Choice(list(LANGUAGES)), default=None,
+              help="Language of the map's legend and popups (--map; default: the scenario's "
+                   "language, else English).")
 def sensitivity(scenario: str, method: str | None, weights: dict[str, float],
                 samples: int | None, seed: int, sampling: str | None, concentration: float,
                 bounds: dict[str, tuple[float, float]], value_noise: float, top_k: int,
                 fmt: str | None, output: str | None, overwrite: bool, png_path: str | None,
                 tornado_metric: str, heatmap_path: str | None, map_path: str | None,
                 plan_k: int | None, scheduler: str, candidates: str | None, pack: str | None,
-                layer_overrides: tuple[str, ...]) -> None:
+                layer_overrides: tuple[str, ...], lang: str | None) -> None:
     """How robust is the ranking to the weights? One-at-a-time sweeps and SMAA.
 
     One at a time: each criterion's weight sweeps 0..1 (the others rescaled in
@@ -340,6 +344,9 @@ def sensitivity(scenario: str, method: str | None, weights: dict[str, float],
 
     if fmt == "xlsx" and not output:
         raise UsageError("--format xlsx needs -o PATH (a spreadsheet cannot be printed)")
+    if plan_k is not None and lang is not None:
+        raise UsageError("--lang is used with --map (the stability map), which --plan does not "
+                         "draw; drop --lang")
     if plan_k is not None:
         plan_robustness_command(
             plan_k, scenario=scenario, method=method, weights=weights, samples=samples,
@@ -394,7 +401,10 @@ def sensitivity(scenario: str, method: str | None, weights: dict[str, float],
         echo_written(acceptability_heatmap_png(rep, heatmap_path, overwrite=overwrite))
     if map_path:
         from siteplan.outputs.html_map import save_map
+        from siteplan.outputs.language import resolve_language
         from siteplan.outputs.overlay import stability_overlay
 
-        echo_written(save_map(r, map_path, overlays=[stability_overlay(rep)], overwrite=overwrite,
-                              pack=p))
+        chosen_lang = resolve_language(lang, scen)
+        echo_written(save_map(r, map_path, overlays=[stability_overlay(rep, chosen_lang)],
+                              overwrite=overwrite, pack=p, lang=chosen_lang,
+                              show_zones=False))

@@ -365,10 +365,14 @@ OVERLAY_WORDS: dict[str, dict[str, str]] = {
     "stability legend": {"en": "Share of {n} weight samples placing the site in the top {k}",
                          "fr": "Part des {n} tirages de poids plaçant le site dans les {k} "
                                "premiers"},
-    "robust": {"en": "robust: in the top {k} under most weights",
-               "fr": "robuste : dans les {k} premiers avec la plupart des poids"},
-    "fragile": {"en": "fragile: in the top {k} today, but not under other weights",
-                "fr": "fragile : dans les {k} premiers aujourd'hui, pas avec d'autres poids"},
+    "robust": {"en": "robust: in the top {k} in at least {share} of the samples, and when "
+                     "any one weight moves by ±{margin}",
+               "fr": "robuste : dans les {k} premiers dans au moins {share} des tirages, et "
+                     "quand un poids varie de ±{margin}"},
+    "fragile": {"en": "fragile: in the top {k} today, but not robust",
+                "fr": "fragile : dans les {k} premiers aujourd'hui, mais pas robuste"},
+    "robust site": {"en": "robust", "fr": "robuste"},
+    "fragile site": {"en": "fragile", "fr": "fragile"},
     "not in top k": {"en": "not in the top {k}", "fr": "hors des {k} premiers"},
     "verdict": {"en": "Verdict", "fr": "Verdict"},
     "Rank": {"en": "Rank", "fr": "Rang"},

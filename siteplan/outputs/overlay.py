@@ -178,9 +178,12 @@ def plan_overlay(plan: PlanReport) -> Overlay:
     )
 
 
-def stability_overlay(report: RobustnessReport) -> Overlay:
-    """Points overlay of the included sites coloured by rank stability (for the map)."""
+def stability_overlay(report: RobustnessReport, lang: str = "en") -> Overlay:
+    """The ranked sites by SMAA verdict and top-K share (drawn by
+    :mod:`siteplan.outputs.stability_map`: shape = verdict, cividis colour = share)."""
     import geopandas as gpd
+
+    from siteplan.outputs.language import overlay_word
 
     k = report.top_k
     g = report.sites
@@ -188,20 +191,18 @@ def stability_overlay(report: RobustnessReport) -> Overlay:
         "id": list(report.site_ids), "name": list(report.site_names),
         "rank": report.reference_rank.astype(int),
         "rank_stability": np.round(report.rank_stability, 4),
-        "rank_stability_pct": [f"{x:.0%}" for x in report.rank_stability],
         "top_k_membership": np.round(report.top_k_membership, 4),
-        "top_k_membership_pct": [f"{x:.0%}" for x in report.top_k_membership],
-        "first_rank_pct": [f"{x:.0%}" for x in report.first_rank_acceptability],
-        "verdict": [v if v else f"not in the top {k}" for v in report.verdicts],
+        "first_rank": np.round(report.first_rank_acceptability, 4),
+        "verdict": [v or "" for v in report.verdicts],
+        "why": [list(w) for w in report.why],
     }, geometry=g.geometry.to_numpy(), crs="EPSG:4326")
     return Overlay(
-        name="Rank stability (SMAA)", kind="points", data=data,
-        value_column="rank_stability", label_column="name",
-        popup_columns={"rank": "Rank", "rank_stability_pct": "Rank stability (+-1 place)",
-                       "top_k_membership_pct": f"Top-{k} membership",
-                       "first_rank_pct": "First-rank acceptability",
-                       "verdict": "Verdict"},
-        colormap="RdYlGn", vmin=0.0, vmax=1.0,
-        legend=(f"Rank stability: share of {report.samples:,} weight samples within +-1 "
-                "place of the published rank"),
-        extra={"analysis": "sensitivity", "sampling": report.sampling, "seed": report.seed})
+        name=overlay_word("Rank stability", lang), kind="verdicts", data=data,
+        value_column="top_k_membership", label_column="name", colormap="cividis",
+        vmin=0.0, vmax=1.0, lead=True,
+        legend=overlay_word("stability legend", lang, n=f"{report.samples:,}".replace(
+            ",", "\u202f" if lang == "fr" else ","), k=k),
+        extra={"analysis": "sensitivity", "sampling": report.sampling, "seed": report.seed,
+               "top_k": k, "samples": report.samples,
+               "robust_threshold": report.robust_threshold,
+               "weight_margin": report.weight_margin})

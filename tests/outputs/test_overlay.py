@@ -31,16 +31,18 @@ def test_plan_overlay_is_the_chosen_sites_with_their_jobs(tiny_pack_dir: Path) -
                                      "exports_2030_added_mad_m"}
 
 
-def test_stability_overlay_is_points_of_included_sites(tiny_pack_dir: Path) -> None:
-    report = analyse(rank(TINY, pack=Pack(tiny_pack_dir)), samples=500, seed=7)
+def test_stability_overlay_is_the_verdicts_of_included_sites(tiny_pack_dir: Path) -> None:
+    report = analyse(rank(TINY, pack=Pack(tiny_pack_dir)), samples=500, seed=7, top_k=2)
     ov = stability_overlay(report)
-    assert ov.kind == "points"
+    assert ov.kind == "verdicts" and ov.lead
     assert ov.data is not None and len(ov.data) == len(report.site_ids) == 4
-    assert ov.value_column == "rank_stability"
-    assert ov.value_column in ov.data.columns and ov.label_column in ov.data.columns
-    assert set(ov.popup_columns) <= set(ov.data.columns)
+    assert ov.value_column == "top_k_membership" and ov.colormap == "cividis"
     assert str(ov.data.crs).endswith("4326")
-    np.testing.assert_allclose(ov.data["rank_stability"].to_numpy(), report.rank_stability)
+    np.testing.assert_allclose(ov.data["top_k_membership"].to_numpy(),
+                               report.top_k_membership, atol=5e-5)
+    np.testing.assert_allclose(ov.data["rank_stability"].to_numpy(), report.rank_stability,
+                               atol=5e-5)
+    assert ov.data["verdict"].tolist() == [v or "" for v in report.verdicts]
 
 
 def test_surface_overlay_is_the_cells_of_the_surface(tiny_model) -> None:  # type: ignore[no-untyped-def]
