@@ -7,8 +7,9 @@ value per cell (its score, or the share of a robustness run) into a compact payl
 * **Crisp at every zoom.** The cells are drawn as hexagons on canvas tiles (a Leaflet
   ``GridLayer``), redrawn for each zoom, never as a stretched image. Each tile draws only
   the cells of the bins it overlaps. Neighbouring hexagons share their vertices to well
-  under a metre and every hexagon is stroked with its own colour, so antialiasing leaves
-  no seam or pinhole between them.
+  under a metre, every hexagon is stroked with its own colour, and every painted pixel of
+  a tile is made opaque, so antialiasing leaves no seam or pinhole between them (at
+  national zoom a cell is about one pixel wide).
 * **Compact.** The hexagons' vertices are not stored: within each H3 resolution-1
   parent, a cell's six vertex offsets from its centre are a smooth function of the
   centre, fitted here as a quadratic in lon/lat (measured on the Morocco pack: at most
@@ -451,6 +452,14 @@ var SP_SURFACE = (function () {
     }
     return hit;
   }
+  function opaque(ctx, tile) {
+    // where sub-pixel hexagons meet, antialiasing leaves pixels partly transparent (each
+    // hexagon covers part of the pixel): every painted pixel is made opaque, so that no
+    // seam lets the basemap through (the colour channels are not premultiplied here)
+    var img = ctx.getImageData(0, 0, tile.width, tile.height), px = img.data;
+    for (var i = 3; i < px.length; i += 4) { if (px[i]) { px[i] = 255; } }
+    ctx.putImageData(img, 0, 0);
+  }
   function mercX(lon, scale) { return (lon + 180) / 360 * scale; }
   function mercY(lat, scale) {
     var s = Math.sin(lat * Math.PI / 180);
@@ -542,6 +551,7 @@ var SP_SURFACE = (function () {
             ctx.fillStyle = ctx.strokeStyle = g.colour[i];
             ctx.fill(); ctx.stroke();
           }
+          opaque(ctx, tile);
           done(null, tile);
         });
         return tile;
