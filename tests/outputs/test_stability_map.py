@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from itertools import combinations
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -89,3 +90,82 @@ def test_the_legend_says_each_shape_in_french(tiny_pack_dir: Path) -> None:
     assert "robuste : dans les 2 premiers dans au moins 80\u202f% des tirages" in legend
     assert "hors des 2 premiers" in legend and "cividis" in legend
     assert legend.count("<svg") == len(VERDICT_SHAPES) and "100\u202f%" in legend
+
+
+# --------------------------------------------------------------------------- in chromium
+
+
+@pytest.fixture(scope="module")
+def stability_map(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any, dict[str, Path]]:
+    """The stability map of the embedded Morocco pack (top 10), as `sensitivity --map`."""
+    from siteplan.errors import LayerError
+    from siteplan.outputs.html_map import save_map
+
+    try:
+        pack = Pack(None)
+        r = rank(pack=pack)
+    except LayerError:
+        pytest.skip("the embedded Morocco pack is not available")
+    report = analyse(r, samples=2000, seed=42, top_k=10)
+    folder = tmp_path_factory.mktemp("stability")
+    paths = {lang: save_map(r, folder / f"stability-{lang}.html", pack=pack, lang=lang,
+                            overlays=[stability_overlay(report, lang)], show_zones=False)
+             for lang in ("en", "fr")}
+    return r, report, paths
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("size", [(1280, 800), (900, 700)])
+def test_the_stability_map_reads_at_a_glance(stability_map: Any, offline_page: Any,
+                                             size: tuple[int, int], output_dir: Path) -> None:
+    """One marker per ranked site, its shape the verdict; the marker, not the red-yellow
+    score circle, is what lies under the pointer across the circle; the legend fits."""
+    _, report, paths = stability_map
+    off = offline_page(paths["en"], *size)
+    off.wait_tiles()
+    counts = {v: sum((x or "") == v for x in report.verdicts) for v in VERDICT_SHAPES}
+    for v, (shape, *_rest) in VERDICT_SHAPES.items():
+        assert off.page.locator(f".sp-verdict-{shape}").count() == counts[v], v
+    assert counts["robust"] + counts["fragile"] == 10
+    box = off.page.locator(".sp-legend").bounding_box()
+    assert box["x"] >= 0 and box["y"] >= 0
+    assert box["x"] + box["width"] <= size[0] and box["y"] + box["height"] <= size[1]
+    assert off.page.evaluate("(() => { const e = document.querySelector('.sp-legend');"
+                             " return e.scrollHeight <= e.clientHeight + 1; })()")
+    off.view(33.9, -6.8, 8)
+    covered = off.page.evaluate("""() => [...document.querySelectorAll('path.sp-site')]
+        .filter(p => !p.classList.contains('sp-excluded')).map(p => {
+            const b = p.getBoundingClientRect(), cx = (b.left + b.right) / 2,
+                  cy = (b.top + b.bottom) / 2, r = b.width / 2;
+            if (cx < 0 || cy < 0 || cx > innerWidth || cy > innerHeight) return null;
+            // just inside the circle's edge, left and right: what takes the click?
+            return [[cx - r + 1.5, cy], [cx + r - 1.5, cy]].map(([x, y]) => {
+                const e = document.elementFromPoint(x, y);
+                return !!e && !!e.closest('.sp-verdict, .leaflet-control, .sp-context'); });
+        }).filter(x => x !== null)""")
+    assert covered and all(all(c) for c in covered), covered
+    off.page.screenshot(path=str(output_dir / f"stability-{size[0]}x{size[1]}.png"))
+    assert off.errors == [] and off.requests == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_markers_popup_gives_the_reports_figures(stability_map: Any, offline_page: Any,
+                                                   lang: str) -> None:
+    from siteplan.outputs.language import fmt_pct
+
+    _, report, paths = stability_map
+    off = offline_page(paths[lang], 1280, 800)
+    i = 0  # the published first site
+    lat, lon = float(report.sites["lat"].iloc[i]), float(report.sites["lon"].iloc[i])
+    off.view(lat, lon, 9)
+    off.page.mouse.click(*off.client_point(lat, lon))
+    popup = off.page.locator(".sp-stability-popup")
+    popup.wait_for()
+    text = popup.inner_text()
+    assert report.site_names[i] in text
+    assert fmt_pct(round(report.top_k_membership[i], 4), lang) in text
+    assert fmt_pct(round(report.rank_stability[i], 4), lang) in text
+    word = "robuste" if lang == "fr" else "robust"
+    assert (word in text) == (report.verdicts[i] == "robust")
+    assert off.errors == [] and off.requests == []
