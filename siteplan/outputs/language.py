@@ -344,6 +344,8 @@ OVERLAY_WORDS: dict[str, dict[str, str]] = {
                      "fr": "Part des tirages de poids plaçant la cellule dans les {q} % "
                            "premiers"},
     "Share": {"en": "Share of the samples", "fr": "Part des tirages"},
+    "Hotspots": {"en": "Hotspots", "fr": "Points chauds"},
+    "Robust hotspots": {"en": "Robust hotspots", "fr": "Points chauds robustes"},
     "Excluded": {"en": "Excluded", "fr": "Exclue"},
     "excluded other": {"en": "excluded by the NaN policy or the viability floor",
                        "fr": "exclue par la règle des valeurs manquantes ou le seuil de "
