@@ -196,7 +196,8 @@ class _Columns:
         self.ints(name, np.diff(q, prepend=0))
 
     def encoded(self) -> str:
-        return base64.b64encode(zlib.compress(b"".join(self.parts), 9)).decode("ascii")
+        # level 6: 3 % larger than level 9 at res 7, and 11 times faster (0.07 s, not 0.8 s)
+        return base64.b64encode(zlib.compress(b"".join(self.parts), 6)).decode("ascii")
 
 
 def _exclusion_codes(model: SurfaceModel, lang: str) -> tuple[NDArray[np.int64], list[str]]:
