@@ -189,26 +189,39 @@ def _robustness_options(samples: int | None, top_q: float | None, seed: int | No
             "bounds": bounds or None}
 
 
+#: a surface map larger than this gets a note (it opens slowly in a browser)
+MAP_NOTE_BYTES = 3_000_000
+
+
 def _write_map(model: Any, scores: Any, spots: Any, rob: Any, scen: Any, p: Any,
                map_path: str, overwrite: bool, lang: str = "en") -> None:
+    """The surface map: the cells (and the robust share, off at start), the hotspots and
+    the ranking of the pack's candidates, in ``lang``."""
     from siteplan.outputs.html_map import save_map
-    from siteplan.outputs.language import analysis_word
+    from siteplan.outputs.language import overlay_word
     from siteplan.outputs.overlay import hotspot_overlay, surface_overlay
     from siteplan.phrases import number_in
     from siteplan.scoring.ranking import rank
 
     ranking = rank(scen, pack=p)
-    overlays = [surface_overlay(model, scores)]
+    overlays = [surface_overlay(model, scores, lang=lang)]
     if rob is not None:
-        overlays.append(surface_overlay(model, rob.share,
-                                        name=analysis_word("robust share layer", lang,
-                                                           q=number_in(f"{rob.top_q:g}", lang))))
+        q = number_in(f"{rob.top_q:g}", lang)
+        overlays.append(surface_overlay(
+            model, rob.share, name=overlay_word("Robust share", lang, q=q),
+            legend=overlay_word("share legend", lang, q=q), label=overlay_word("Share", lang),
+            criteria=False, lang=lang, show=False))
     if len(spots):
-        overlays.append(hotspot_overlay(spots) if rob is None
-                        else hotspot_overlay(spots, name=analysis_word("robust hotspots layer",
-                                                                       lang)))
-    echo_written(save_map(ranking, map_path, pack=p, overlays=overlays,
-                          overwrite=overwrite, show_zones=False, lang=lang))
+        overlays.append(hotspot_overlay(spots, name=overlay_word(
+            "Hotspots" if rob is None else "Robust hotspots", lang)))
+    written = save_map(ranking, map_path, pack=p, overlays=overlays, overwrite=overwrite,
+                       show_zones=False, lang=lang)
+    echo_written(written)
+    size = written.stat().st_size
+    if size > MAP_NOTE_BYTES:
+        click.echo(f"note: the map is {size / 1e6:.1f} MB (H3 resolution {model.resolution}, "
+                   f"{model.n_cells:,} cells) and opens slowly; -r 7 or less keeps a national "
+                   "map under 3 MB", err=True)
 
 
 def _print_summary(model: Any, scores: Any, spots: Any, rob: Any = None,

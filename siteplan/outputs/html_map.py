@@ -75,6 +75,7 @@ from siteplan.outputs.language import (
     fmt_pct,
     heading,
     map_word,
+    overlay_word,
     reason_in,
     value_word,
 )
@@ -503,10 +504,20 @@ def _mercator_rows(img: NDArray[Any], south: float, north: float) -> NDArray[Any
     return img[src]
 
 
-def _add_overlay(m: folium.Map, ov: Overlay, legend: list[str]) -> None:
+def _add_overlay(m: folium.Map, ov: Overlay, legend: list[str], lang: str = "en") -> None:
     import folium
     from folium.raster_layers import ImageOverlay
 
+    if ov.kind == "cells":
+        from siteplan.outputs.surface_map import add_cells
+
+        legend.append(add_cells(m, ov, lang))
+        return
+    if ov.kind == "verdicts":
+        from siteplan.outputs.stability_map import add_verdicts
+
+        legend.append(add_verdicts(m, ov, lang))
+        return
     name = esc(ov.name)
     caption = esc(ov.legend or ov.name)
     if ov.kind == "image":
@@ -767,8 +778,12 @@ def render_map(ranking: Ranking, *, pack: Pack | None = None, indicator: str | N
     if pack is not None:
         _add_context(m, pack, legend, lang)
     legend[:0] = _add_sites(m, ranking, lon, lat, top_n, lang, basemap_places(pack))
+    lead: list[str] = []  # the legends of an analysis map's main layers come first
     for ov in overlays:
-        _add_overlay(m, ov, legend)
+        _add_overlay(m, ov, lead if ov.lead else legend, lang)
+    if lead:
+        legend = [*lead, f'<details class="sp-legend-more"><summary>'
+                  f'{esc(overlay_word("Other layers", lang))}</summary>', *legend, "</details>"]
 
     # ---- panels and controls
     included = ranking.included

@@ -27,11 +27,11 @@ if TYPE_CHECKING:
 
     from siteplan.scenario import Scenario
 
-__all__ = ["ANALYSIS_WORDS", "HEADINGS", "MAP_WORDS", "PLAN_MAP_WORDS", "PLAN_WORDS", "SHEETS",
-           "VALUES", "analysis_word", "axis_numbers", "fmt_int", "fmt_num", "fmt_pct",
-           "fmt_score", "heading", "labeller", "list_sep", "localise_table", "map_word",
-           "plan_map_word", "plan_word", "reason_in", "resolve_language", "sheet_name",
-           "value_word"]
+__all__ = ["ANALYSIS_WORDS", "HEADINGS", "MAP_WORDS", "OVERLAY_WORDS", "PLAN_MAP_WORDS",
+           "PLAN_WORDS", "SHEETS", "VALUES", "analysis_word", "axis_numbers", "fmt_int",
+           "fmt_num", "fmt_pct", "fmt_score", "heading", "labeller", "list_sep",
+           "localise_table", "map_word", "overlay_word", "plan_map_word", "plan_word",
+           "reason_in", "resolve_language", "sheet_name", "value_word"]
 
 #: thousands separator and decimal mark per language (U+202F: narrow no-break space)
 _SEPARATORS = {"en": (",", "."), "fr": ("\u202f", ",")}
@@ -668,9 +668,6 @@ ANALYSIS_WORDS: dict[str, dict[str, str]] = {
                                    "scénario ; à poids unique : lequel des {n} premiers points "
                                    "chauds à poids unique (poids du scénario) est à moins de "
                                    "l'espacement, et à quelle distance ; « - » : aucun"},
-    "robust share layer": {"en": "Robust share (top {q} %)", "fr": "Part robuste ({q} % "
-                                                                   "premiers)"},
-    "robust hotspots layer": {"en": "Robust hotspots", "fr": "Points chauds robustes"},
     # backcast
     "backcast line": {"en": "{name}{dropped}: {index} concordance {c} over {pairs} (host, other) "
                             "pairs ({hosts} hosts, {others} other candidates)",
@@ -890,6 +887,70 @@ def plan_map_word(word: str, lang: str, **values: object) -> str:
     return _say(PLAN_MAP_WORDS, word, lang, values)
 
 
+#: the words of the analysis layers of the HTML maps: the surface's cells and legend, the
+#: stability markers and legend (:mod:`siteplan.outputs.surface_map`,
+#: :mod:`siteplan.outputs.stability_map`)
+OVERLAY_WORDS: dict[str, dict[str, str]] = {
+    "Score": {"en": "Score", "fr": "Score"},
+    "Suitability surface": {"en": "Suitability surface", "fr": "Surface d'aptitude"},
+    "surface legend": {"en": "Suitability surface: cell score (H3 resolution {res})",
+                       "fr": "Surface d'aptitude : score de la cellule (H3, résolution {res})"},
+    "Robust share": {"en": "Robust share (top {q} %)", "fr": "Part robuste ({q} % premiers)"},
+    "share legend": {"en": "Share of the weight samples placing the cell in the top {q} %",
+                     "fr": "Part des tirages de poids plaçant la cellule dans les {q} % "
+                           "premiers"},
+    "Share": {"en": "Share of the samples", "fr": "Part des tirages"},
+    "Hotspots": {"en": "Hotspots", "fr": "Points chauds"},
+    "Robust hotspots": {"en": "Robust hotspots", "fr": "Points chauds robustes"},
+    "Excluded": {"en": "Excluded", "fr": "Exclue"},
+    "excluded other": {"en": "excluded by the NaN policy or the viability floor",
+                       "fr": "exclue par la règle des valeurs manquantes ou le seuil de "
+                             "viabilité"},
+    "not computed": {"en": "not computed", "fr": "non calculé"},
+    "cell centre": {"en": "cell centre", "fr": "centre de la cellule"},
+    "no value": {"en": "no value", "fr": "pas de valeur"},
+    "grey cells": {"en": "grey: excluded by the scenario's constraints (click a cell: why)",
+                   "fr": "gris : exclue par les contraintes du scénario (cliquez : pourquoi)"},
+    "cells hint": {"en": "Click any cell for its score and criteria. H3 cells of resolution "
+                         "{res}, about {area} km² each.",
+                   "fr": "Cliquez sur une cellule pour son score et ses critères. Cellules H3 "
+                         "de résolution {res}, environ {area} km² chacune."},
+    "palette": {"en": "Colours: {name} (colour-blind safe).",
+                "fr": "Couleurs : {name} (lisible par les daltoniens)."},
+    "Other layers": {"en": "Other layers", "fr": "Autres couches"},
+    # the stability map
+    "Rank stability": {"en": "Rank stability (SMAA)", "fr": "Stabilité du classement (SMAA)"},
+    "stability legend": {"en": "Share of {n} weight samples placing the site in the top {k}",
+                         "fr": "Part des {n} tirages de poids plaçant le site dans les {k} "
+                               "premiers"},
+    "robust": {"en": "robust: in the top {k} in at least {share} of the samples, and when "
+                     "any one weight moves by ±{margin}",
+               "fr": "robuste : dans les {k} premiers dans au moins {share} des tirages, et "
+                     "quand un poids varie de ±{margin}"},
+    "fragile": {"en": "fragile: in the top {k} today, but not robust",
+                "fr": "fragile : dans les {k} premiers aujourd'hui, mais pas robuste"},
+    "robust site": {"en": "robust", "fr": "robuste"},
+    "fragile site": {"en": "fragile", "fr": "fragile"},
+    "not in top k": {"en": "not in the top {k}", "fr": "hors des {k} premiers"},
+    "verdict": {"en": "Verdict", "fr": "Verdict"},
+    "Rank": {"en": "Rank", "fr": "Rang"},
+    "rank stability": {"en": "Rank stability (within one place)",
+                       "fr": "Stabilité du rang (à une place près)"},
+    "top k membership": {"en": "In the top {k}", "fr": "Dans les {k} premiers"},
+    "first rank": {"en": "First-rank acceptability", "fr": "Acceptabilité du premier rang"},
+    "why fragile": {"en": "Why fragile", "fr": "Pourquoi fragile"},
+    "shape hint": {"en": "Shape: the verdict; colour: the share (cividis, colour-blind "
+                         "safe). Click a site for its figures.",
+                   "fr": "Forme : le verdict ; couleur : la part (cividis, lisible par les "
+                         "daltoniens). Cliquez sur un site pour ses chiffres."},
+}
+
+
+def overlay_word(word: str, lang: str, **values: object) -> str:
+    """A word of the maps' analysis layers (surface, stability) in ``lang``."""
+    return _say(OVERLAY_WORDS, word, lang, values)
+
+
 def map_word(word: str, lang: str, **values: object) -> str:
     """A word or phrase of the maps in ``lang`` (filled with ``values``); unknown: as is."""
     return _say(MAP_WORDS, word, lang, values)
@@ -898,7 +959,7 @@ def map_word(word: str, lang: str, **values: object) -> str:
 assert all(v.keys() == {*LANGUAGES}
            for v in (*HEADINGS.values(), *SHEETS.values(), *VALUES.values(),
                      *MAP_WORDS.values(), *PLAN_WORDS.values(), *ANALYSIS_WORDS.values(),
-                     *PLAN_MAP_WORDS.values()))
+                     *PLAN_MAP_WORDS.values(), *OVERLAY_WORDS.values()))
 
 
 def heading(code: str, lang: str) -> str:

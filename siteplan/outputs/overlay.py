@@ -17,12 +17,16 @@ import numpy as np
 
 from siteplan.analyses.plan.steps import PlanReport
 from siteplan.analyses.sensitivity.report import RobustnessReport
-from siteplan.analyses.surface.model import SurfaceModel, check_scores, edge_km
+from siteplan.analyses.surface.model import SurfaceModel
 from siteplan.errors import UsageError
 
 if TYPE_CHECKING:
     import geopandas as gpd
     from numpy.typing import NDArray
+
+
+#: the kinds of overlay the HTML map draws (see :class:`Overlay`)
+OVERLAY_KINDS = ("points", "polygons", "image", "cells", "verdicts")
 
 
 @dataclass(frozen=True)
@@ -34,8 +38,11 @@ class Overlay:
     name
         Layer name shown in the layer control (user-facing; escaped when drawn).
     kind
-        ``"points"`` (circle markers), ``"polygons"`` (filled shapes) or ``"image"``
-        (an RGBA raster drawn over ``bounds``).
+        One of :data:`OVERLAY_KINDS`: ``"points"`` (circle markers), ``"polygons"``
+        (filled shapes), ``"image"`` (an RGBA raster drawn over ``bounds``), ``"cells"``
+        (an H3 surface drawn as hexagons in the browser, ``extra["cells"]`` a
+        :class:`~siteplan.outputs.surface_map.SurfaceCells`) or ``"verdicts"`` (sites drawn
+        by :mod:`siteplan.outputs.stability_map`: shape = verdict, colour = share).
     data
         GeoDataFrame in EPSG:4326 for points/polygons; ``None`` for images.
     value_column
@@ -58,6 +65,11 @@ class Overlay:
         Whether the layer is switched on when the map opens.
     opacity
         Fill/image opacity in [0, 1].
+    extra
+        What a kind needs besides (``cells`` for ``"cells"``) and facts about the analysis.
+    lead
+        The map's main layer: its legend comes first and the other layers' legends fold
+        under "Other layers", so that it fits the window.
     """
 
     name: str
@@ -75,75 +87,53 @@ class Overlay:
     show: bool = True
     opacity: float = 0.8
     extra: Mapping[str, Any] = field(default_factory=dict)
+    lead: bool = False
 
     def __post_init__(self) -> None:
-        if self.kind not in ("points", "polygons", "image"):
-            raise UsageError(f"overlay '{self.name}': kind '{self.kind}' is not points, "
-                             "polygons or image")
+        if self.kind not in OVERLAY_KINDS:
+            raise UsageError(f"overlay '{self.name}': kind '{self.kind}' is not one of "
+                             f"{', '.join(OVERLAY_KINDS)}")
         if self.kind == "image" and (self.image is None or self.bounds is None):
             raise UsageError(f"overlay '{self.name}': an image overlay needs image and bounds")
-        if self.kind != "image" and self.data is None:
+        if self.kind == "cells":
+            if "cells" not in self.extra:
+                raise UsageError(f"overlay '{self.name}': a cells overlay needs extra['cells'] "
+                                 "(siteplan.outputs.surface_map.surface_cells)")
+        elif self.kind != "image" and self.data is None:
             raise UsageError(f"overlay '{self.name}': a {self.kind} overlay needs data")
 
-def surface_overlay(model: SurfaceModel, scores: Any, width: int = 1200,
-                    name: str = "Suitability surface", colormap: str = "viridis",
-                    opacity: float = 0.75) -> Overlay:
-    """Rasterise cell scores to an RGBA image overlay over the study-area bounds.
+def surface_overlay(model: SurfaceModel, scores: Any, *, name: str | None = None,
+                    legend: str | None = None, label: str | None = None,
+                    criteria: bool = True, lang: str = "en", opacity: float = 0.85,
+                    show: bool = True) -> Overlay:
+    """The surface's cells as an overlay drawn in the browser (:mod:`siteplan.outputs.surface_map`).
 
-    Rows are evenly spaced in latitude (as :class:`~siteplan.outputs.overlay.Overlay` expects;
-    the map resamples them to Web Mercator) and columns in longitude, with square
-    pixels at the mid-latitude. A pixel takes the mean score of the cell centres
-    binned into it; pixels holding no centre (cells larger than pixels) take the
-    nearest cell centre within one cell edge. Pixels farther from every cell are
-    transparent; excluded cells are light grey. The image size does not depend on
-    the resolution, so the HTML stays small (about 1 MB).
+    Each H3 cell is a hexagon coloured by its value (viridis; grey where it has none, an
+    excluded cell); clicking one shows its value, its criteria with units and, for an
+    excluded cell, the constraints it fails.
+
+    Parameters
+    ----------
+    model, scores
+        The surface and one value per cell (``model.score()``, or a robustness share).
+    name, legend, label
+        Layer name, legend title and the value's name in the popup (defaults: the
+        suitability surface's, in ``lang``).
+    criteria
+        Embed the raw criteria for the popups (a second layer of the same cells may leave
+        them out: the file stays smaller).
+    lang
+        Language of the legend and the popups.
     """
-    import matplotlib
-    from scipy.spatial import cKDTree
+    from siteplan.outputs.language import overlay_word
+    from siteplan.outputs.surface_map import surface_cells
 
-    s = check_scores(model, scores)
-    west, east = float(model.lon.min()), float(model.lon.max())
-    south, north = float(model.lat.min()), float(model.lat.max())
-    edge_deg = edge_km(model.resolution) / 111.32
-    west, east, south, north = west - edge_deg, east + edge_deg, south - edge_deg, north + edge_deg
-    coslat = float(np.cos(np.radians(0.5 * (south + north))))
-    w = int(max(64, width))
-    h = max(1, round(w * (north - south) / ((east - west) * coslat)))
-    dx, dy = (east - west) / w, (north - south) / h
-    col = np.clip(((model.lon - west) / dx).astype(np.intp), 0, w - 1)
-    row = np.clip(((north - model.lat) / dy).astype(np.intp), 0, h - 1)
-    pix = row * w + col
-    fin = np.isfinite(s)
-    total = np.bincount(pix[fin], weights=s[fin], minlength=w * h)
-    count = np.bincount(pix[fin], minlength=w * h)
-    any_cell = np.bincount(pix, minlength=w * h) > 0
-    val = np.full(w * h, np.nan)
-    np.divide(total, count, out=val, where=count > 0)
-    # pixels without a centre: nearest cell within one edge length (scaled plane)
-    empty = np.flatnonzero(~any_cell)
-    if empty.size:
-        tree = cKDTree(np.column_stack([model.lon * coslat, model.lat]))
-        px = west + (empty % w + 0.5) * dx
-        py = north - (empty // w + 0.5) * dy
-        dist, j = tree.query(np.column_stack([px * coslat, py]),
-                             distance_upper_bound=1.05 * edge_deg)
-        hit = np.isfinite(dist)
-        any_cell[empty[hit]] = True
-        val[empty[hit]] = s[j[hit]]
-    fv = s[fin]
-    vmin = float(fv.min()) if fv.size else 0.0
-    vmax = float(fv.max()) if fv.size else 1.0
-    span = vmax - vmin if vmax > vmin else 1.0
-    cmap = matplotlib.colormaps[colormap]
-    rgba = np.zeros((w * h, 4), dtype=np.uint8)
-    good = np.isfinite(val)
-    rgba[good] = (cmap(np.clip((val[good] - vmin) / span, 0.0, 1.0)) * 255).astype(np.uint8)
-    grey = any_cell & ~good
-    rgba[grey] = (170, 170, 170, 150)
-    return Overlay(name=name, kind="image", image=rgba.reshape(h, w, 4),
-                   bounds=((south, west), (north, east)), colormap=colormap, vmin=vmin,
-                   vmax=vmax, legend=f"{name} (H3 res {model.resolution}; grey: excluded)",
-                   opacity=opacity)
+    title = name or overlay_word("Suitability surface", lang)
+    cells = surface_cells(model, scores, label=label, criteria=criteria, lang=lang, title=title)
+    return Overlay(name=title, kind="cells", colormap="viridis", vmin=cells.vmin,
+                   vmax=cells.vmax, opacity=opacity, show=show, lead=True,
+                   legend=legend or overlay_word("surface legend", lang, res=model.resolution),
+                   extra={"cells": cells})
 
 
 def hotspot_overlay(spots: gpd.GeoDataFrame, name: str = "Hotspots") -> Overlay:
@@ -188,9 +178,12 @@ def plan_overlay(plan: PlanReport) -> Overlay:
     )
 
 
-def stability_overlay(report: RobustnessReport) -> Overlay:
-    """Points overlay of the included sites coloured by rank stability (for the map)."""
+def stability_overlay(report: RobustnessReport, lang: str = "en") -> Overlay:
+    """The ranked sites by SMAA verdict and top-K share (drawn by
+    :mod:`siteplan.outputs.stability_map`: shape = verdict, cividis colour = share)."""
     import geopandas as gpd
+
+    from siteplan.outputs.language import overlay_word
 
     k = report.top_k
     g = report.sites
@@ -198,20 +191,18 @@ def stability_overlay(report: RobustnessReport) -> Overlay:
         "id": list(report.site_ids), "name": list(report.site_names),
         "rank": report.reference_rank.astype(int),
         "rank_stability": np.round(report.rank_stability, 4),
-        "rank_stability_pct": [f"{x:.0%}" for x in report.rank_stability],
         "top_k_membership": np.round(report.top_k_membership, 4),
-        "top_k_membership_pct": [f"{x:.0%}" for x in report.top_k_membership],
-        "first_rank_pct": [f"{x:.0%}" for x in report.first_rank_acceptability],
-        "verdict": [v if v else f"not in the top {k}" for v in report.verdicts],
+        "first_rank": np.round(report.first_rank_acceptability, 4),
+        "verdict": [v or "" for v in report.verdicts],
+        "why": [list(w) for w in report.why],
     }, geometry=g.geometry.to_numpy(), crs="EPSG:4326")
     return Overlay(
-        name="Rank stability (SMAA)", kind="points", data=data,
-        value_column="rank_stability", label_column="name",
-        popup_columns={"rank": "Rank", "rank_stability_pct": "Rank stability (+-1 place)",
-                       "top_k_membership_pct": f"Top-{k} membership",
-                       "first_rank_pct": "First-rank acceptability",
-                       "verdict": "Verdict"},
-        colormap="RdYlGn", vmin=0.0, vmax=1.0,
-        legend=(f"Rank stability: share of {report.samples:,} weight samples within +-1 "
-                "place of the published rank"),
-        extra={"analysis": "sensitivity", "sampling": report.sampling, "seed": report.seed})
+        name=overlay_word("Rank stability", lang), kind="verdicts", data=data,
+        value_column="top_k_membership", label_column="name", colormap="cividis",
+        vmin=0.0, vmax=1.0, lead=True,
+        legend=overlay_word("stability legend", lang, n=f"{report.samples:,}".replace(
+            ",", "\u202f" if lang == "fr" else ","), k=k),
+        extra={"analysis": "sensitivity", "sampling": report.sampling, "seed": report.seed,
+               "top_k": k, "samples": report.samples,
+               "robust_threshold": report.robust_threshold,
+               "weight_margin": report.weight_margin})

@@ -141,3 +141,18 @@ def test_plan_robustness_is_french_printed_and_in_the_workbook(tmp_path: Path) -
     reasons = {row[head.index("pourquoi pas")]
                for row in wb["sites"].iter_rows(min_row=2, values_only=True)} - {None, ""}
     assert reasons and all("parc existant" in r for r in reasons), reasons
+
+
+TINY = str(Path(__file__).parents[1] / "data" / "tiny-scenario.toml")
+
+
+def test_the_stability_map_has_the_verdict_shapes_in_french(tiny_pack_dir: Path,
+                                                              tmp_path: Path) -> None:
+    out = tmp_path / "stability.html"
+    res = CliRunner().invoke(cli, ["sensitivity", "--scenario", TINY, "--pack",
+                                   str(tiny_pack_dir), "--samples", "300", "-k", "2",
+                                   "--map", str(out), "--lang", "fr"])
+    assert res.exit_code == 0, res.output
+    page = out.read_text(encoding="utf-8")
+    assert "sp-verdict-" in page and "hors des 2 premiers" in page
+    assert "Stabilité du classement (SMAA)" in page

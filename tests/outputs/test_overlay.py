@@ -31,25 +31,25 @@ def test_plan_overlay_is_the_chosen_sites_with_their_jobs(tiny_pack_dir: Path) -
                                      "exports_2030_added_mad_m"}
 
 
-def test_stability_overlay_is_points_of_included_sites(tiny_pack_dir: Path) -> None:
-    report = analyse(rank(TINY, pack=Pack(tiny_pack_dir)), samples=500, seed=7)
+def test_stability_overlay_is_the_verdicts_of_included_sites(tiny_pack_dir: Path) -> None:
+    report = analyse(rank(TINY, pack=Pack(tiny_pack_dir)), samples=500, seed=7, top_k=2)
     ov = stability_overlay(report)
-    assert ov.kind == "points"
+    assert ov.kind == "verdicts" and ov.lead
     assert ov.data is not None and len(ov.data) == len(report.site_ids) == 4
-    assert ov.value_column == "rank_stability"
-    assert ov.value_column in ov.data.columns and ov.label_column in ov.data.columns
-    assert set(ov.popup_columns) <= set(ov.data.columns)
+    assert ov.value_column == "top_k_membership" and ov.colormap == "cividis"
     assert str(ov.data.crs).endswith("4326")
-    np.testing.assert_allclose(ov.data["rank_stability"].to_numpy(), report.rank_stability)
+    np.testing.assert_allclose(ov.data["top_k_membership"].to_numpy(),
+                               report.top_k_membership, atol=5e-5)
+    np.testing.assert_allclose(ov.data["rank_stability"].to_numpy(), report.rank_stability,
+                               atol=5e-5)
+    assert ov.data["verdict"].tolist() == [v or "" for v in report.verdicts]
 
 
-def test_surface_overlay_is_an_image_over_the_cells(tiny_model) -> None:  # type: ignore[no-untyped-def]
-    ov = surface_overlay(tiny_model, tiny_model.score(), width=400)
-    assert ov.kind == "image" and ov.image is not None and ov.bounds is not None
-    img = ov.image
-    assert img.dtype == np.uint8 and img.shape[1] == 400 and img.shape[2] == 4
-    (south, west), (north, east) = ov.bounds
-    assert west < 0.01 and east > 1.99 and south < 0.01 and north > 0.99
-    alpha = img[..., 3]
-    assert (alpha == 255).mean() > 0.3  # scored cells are opaque
-    assert alpha[0, 0] == 0 or alpha[-1, -1] == 0 or (alpha < 255).any()
+def test_surface_overlay_is_the_cells_of_the_surface(tiny_model) -> None:  # type: ignore[no-untyped-def]
+    scores = tiny_model.score()
+    ov = surface_overlay(tiny_model, scores)
+    assert ov.kind == "cells" and ov.lead
+    cells = ov.extra["cells"]
+    assert cells.n_cells == tiny_model.n_cells
+    assert cells.n_valid == int(np.isfinite(scores).sum())
+    assert ov.vmin == np.nanmin(scores) and ov.vmax == np.nanmax(scores)
