@@ -461,4 +461,5 @@ def sensitivity(scenario: str, method: str | None, weights: dict[str, float],
         from siteplan.outputs.overlay import stability_overlay
 
         echo_written(save_map(r, map_path, overlays=[stability_overlay(rep, language)],
-                              overwrite=overwrite, pack=p, lang=language, show_zones=False))
+                              overwrite=overwrite, pack=p, lang=language, show_zones=False,
+                              sliders=False))

@@ -215,7 +215,7 @@ def _write_map(model: Any, scores: Any, spots: Any, rob: Any, scen: Any, p: Any,
         overlays.append(hotspot_overlay(spots, name=overlay_word(
             "Hotspots" if rob is None else "Robust hotspots", lang)))
     written = save_map(ranking, map_path, pack=p, overlays=overlays, overwrite=overwrite,
-                       show_zones=False, lang=lang)
+                       show_zones=False, lang=lang, sliders=False)
     echo_written(written)
     size = written.stat().st_size
     if size > MAP_NOTE_BYTES:

@@ -156,3 +156,5 @@ def test_the_stability_map_has_the_verdict_shapes_in_french(tiny_pack_dir: Path,
     page = out.read_text(encoding="utf-8")
     assert "sp-verdict-" in page and "hors des 2 premiers" in page
     assert "Stabilité du classement (SMAA)" in page
+    # no weight sliders: they would re-rank the sites but not the stability markers
+    assert "sp-slider-panel" not in page

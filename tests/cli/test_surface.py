@@ -79,6 +79,7 @@ def test_the_map_draws_the_cells_in_french(tiny_pack_dir: Path, tmp_path: Path) 
     data = _payload(page)
     assert data["title"] == "Surface d'aptitude" and data["sep"] == ["\u202f", ","]
     assert "Autres couches" in page and "gris : exclue" in page
+    assert "sp-slider-panel" not in page  # sliders would re-rank the sites, not the cells
     # the cell count the summary prints (French: narrow no-break spaces between thousands)
     valid = re.search(r"résolution H3 6 : ([\d\u202f]+) cellules", res.output)
     assert valid and data["n"] == int(valid.group(1).replace("\u202f", ""))
