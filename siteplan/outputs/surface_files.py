@@ -200,6 +200,9 @@ def _write_folder_record(surf: PartitionedSurface, path: Path) -> None:
         "score": {"min": lo, "mean": mean, "max": hi},
         "exclusions": surf.exclusions,
         "files": [p.written for p in surf.partitions],
+        "seconds": surf.seconds, "scheduler": surf.scheduler,
+        "partitions": [{"file": p.written, "cells": p.n_cells, "valid_cells": p.n_valid,
+                        "seconds": round(p.seconds, 4)} for p in surf.partitions],
         "geometry": "cell centres (WKB points, OGC:CRS84); polygons from the h3 column",
     }
     path.write_text(json.dumps(record, indent=1, ensure_ascii=False), encoding="utf-8")

@@ -40,7 +40,7 @@ import copy
 import math
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -534,8 +534,8 @@ def build_partitioned(scenario: Scenario | str | None = None, *, pack: Pack | No
                       max_partition_cells: int | None = None,
                       max_memory_mb: float | None = None, chunk_size: int = DEFAULT_CHUNK,
                       all_criteria: bool = False, scheduler: str = DEFAULT_SCHEDULER,
-                      top: int = DEFAULT_TOP, progress: Progress | None = None
-                      ) -> PartitionedSurface:
+                      top: int = DEFAULT_TOP, progress: Progress | None = None,
+                      only: Sequence[int] | None = None) -> PartitionedSurface:
     """Build the surface one partition (cells under one coarse H3 parent) at a time.
 
     Parameters
@@ -560,6 +560,10 @@ def build_partitioned(scenario: Scenario | str | None = None, *, pack: Pack | No
         ``sync`` they run one by one in this process, reported to ``progress``.
     top
         Local maxima each partition returns for :meth:`PartitionedSurface.hotspots`.
+    only
+        Build only these parents (H3 indexes at ``parent_resolution``): a part of the
+        surface, e.g. to measure the cost of a few partitions; the whole-territory
+        checks still apply to that part.
 
     Returns
     -------
@@ -586,6 +590,9 @@ def build_partitioned(scenario: Scenario | str | None = None, *, pack: Pack | No
     if pack is None:
         pack = Pack(None, overrides=scen.layers)
     parents = partition_parents(pack, res, parent).tolist()
+    if only is not None:
+        wanted = {int(x) for x in only}
+        parents = [x for x in parents if x in wanted]
     job = PartitionJob(scen, _light_pack(pack), res, parent, int(chunk_size), all_criteria,
                        int(top), sink, sink_arg)
     found: list[PartitionSummary | None] = []
