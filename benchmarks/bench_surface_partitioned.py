@@ -164,7 +164,7 @@ def main() -> None:
     ap.add_argument("--skip-baseline", action="store_true")
     args = ap.parse_args()
     print(f"machine: {machine()}")
-    with tempfile.TemporaryDirectory(dir=REPO / "benchmarks") as tmp_name:
+    with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         if not args.skip_baseline:
             baseline(tmp)

@@ -85,7 +85,9 @@ def _write_geoparquet(model: SurfaceModel, scores: Any, path: Path,
 
     No Python object per cell: the WKB points and H3 strings are laid out in numpy
     buffers and wrapped as Arrow arrays, so resolution 9 (6 million cells) stays
-    within a few hundred MB.
+    within a few hundred MB. A missing value (an excluded cell's score, a criterion not
+    computed) is written as null, not NaN: SQL readers such as DuckDB would otherwise
+    take NaN for the largest score; pandas and GeoPandas read null back as NaN.
     """
     import json
 
@@ -108,9 +110,9 @@ def _write_geoparquet(model: SurfaceModel, scores: Any, path: Path,
     cols: dict[str, Any] = {"h3": h3_col, "lon": pa.array(model.lon), "lat": pa.array(model.lat),
                             "region_code": region}
     for j, name in enumerate(model.criteria):
-        cols[name] = pa.array(np.ascontiguousarray(model.raw[:, j]))
+        cols[name] = pa.array(np.ascontiguousarray(model.raw[:, j]), from_pandas=True)
     cols["excluded"] = pa.array(~model.valid)
-    cols["score"] = pa.array(s)
+    cols["score"] = pa.array(s, from_pandas=True)
     for name, values in (extra or {}).items():
         cols[name] = pa.array(values)
     cols["geometry"] = geometry

@@ -123,11 +123,31 @@ def test_partitioned_folder_equals_the_in_memory_surface(morocco, tmp_path) -> N
                for n in names if n.endswith(".parquet")}
     assert len(schemas) == 1   # one schema: the folder reads as one table
     assert len(dd.read_parquet(str(folder))) == model.n_cells
+    _assert_duckdb_reads(folder, model)
     record = json.loads((folder / "_siteplan.json").read_text(encoding="utf-8"))
     assert (record["cells"], record["valid_cells"]) == (model.n_cells, model.n_valid)
     assert record["exclusions"] == model.exclusions == surf.exclusions
     assert sorted(record["files"]) == [n for n in names if n.endswith(".parquet")]
     assert [x.name for x in tmp_path.iterdir()] == ["r7"]   # no temporary left
+
+
+def _assert_duckdb_reads(folder, model) -> None:  # type: ignore[no-untyped-def]
+    """DuckDB over the folder's files: counts, best score (excluded cells are null, not
+    NaN, so max() is the best valid score) and the points' coordinates."""
+    import duckdb
+
+    from siteplan.analyses.surface.model import h3_strings
+
+    s = model.score()
+    con = duckdb.connect()
+    n, valid, best, lon = con.execute(
+        f"SELECT count(*), count(score), max(score), max(lon) FROM "
+        f"read_parquet('{folder}/*.parquet')").fetchall()[0]
+    assert (n, valid) == (model.n_cells, model.n_valid)
+    assert best == np.nanmax(s) and lon == model.lon.max()
+    top = con.execute(f"SELECT h3 FROM read_parquet('{folder}/*.parquet') WHERE local_max "
+                      "ORDER BY score DESC, h3 LIMIT 1").fetchall()[0]
+    assert top[0] == h3_strings(model.cells[[int(np.nanargmax(s))]])[0]
 
 
 @pytest.mark.slow
