@@ -125,7 +125,7 @@ def main() -> None:
     t_warm = time.perf_counter() - t0 + t_score
     print(f"  computation, cells cached  {t_warm:7.3f} s  (a second build in the same "
           "process, e.g. another scenario in a notebook)")
-    new = {"talent": 30.0, "unemployment": 5.0, "airport_km": 20.0}
+    new = {"graduates": 30.0, "unemployment": 5.0, "airport_km": 20.0}
     times = []
     for _ in range(5):
         t0 = time.perf_counter()
