@@ -77,3 +77,29 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path, args: list[str
     one_error_line(run(*[a.replace("{tmp}", str(tmp_path)) for a in args]), *fragments)
     assert sorted(p.name for p in tmp_path.iterdir()) == before
     assert list((tmp_path / "exists").iterdir()) == []
+
+
+def test_ctrl_c_mid_way_leaves_nothing(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Ctrl-C while the third partition is written: click's "Aborted!", exit 1, and no
+    folder or temporary left (checked by hand too: SIGINT to a res-8 run)."""
+    from siteplan.outputs import surface_files
+
+    real, calls = surface_files.write_partition, []
+
+    def interrupted(part, folder):  # type: ignore[no-untyped-def]
+        calls.append(part.parent)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(part, folder)
+
+    monkeypatch.setattr(surface_files, "write_partition", interrupted)
+    res = run("-r", "7", "--partitioned", str(tmp_path / "out"))   # 6 partitions
+    assert res.exit_code == 1 and "Aborted!" in res.output, res.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_dead_scheduler_is_one_line_and_leaves_nothing(tmp_path: Path) -> None:
+    res = run("-r", "5", "--partitioned", str(tmp_path / "out"), "--scheduler",
+              "tcp://127.0.0.1:9")
+    one_error_line(res, "--scheduler tcp://127.0.0.1:9", "no dask scheduler answered")
+    assert list(tmp_path.iterdir()) == []
