@@ -83,7 +83,7 @@ __all__ = ["DEFAULT_TOP", "PARTITION_CELLS", "PartitionJob", "PartitionSummary",
            "check_partitionable", "parent_resolution_for"]
 
 #: Largest number of cells of a partition by default: 7 ** 6, the descendants of a cell
-#: six levels coarser (resolution 10 under resolution 4: ~370 partitions over Morocco).
+#: six levels coarser (resolution 10 under resolution 4: 444 partitions over Morocco).
 #: Measured peak of one worker at resolution 10: see docs/scaling.md; ~120,000 cells
 #: (with their halo, criteria and file) stay well under 1 GB, and a few hundred tasks
 #: keep 2 to 32 workers evenly busy.
