@@ -80,3 +80,50 @@ def geopandas_baseline(scen: Any, pack: Any, lon: np.ndarray, lat: np.ndarray,
         if timings is not None:
             timings[c.name] = time.perf_counter() - t0
     return out
+
+
+def measured_child(cmd: list[str], cwd: Path | str | None = None
+                   ) -> tuple[float, float, str]:
+    """Run ``cmd``; return its wall time (s), the peak RSS (MB) of that process alone and
+    its output (stdout and stderr).
+
+    The peak comes from ``/usr/bin/time -v`` ("Maximum resident set size"): GNU time is a
+    small process that forks and execs the command, so the figure is the command's own.
+    ``os.wait4`` on a child of this (large) Python process would not do: Linux carries
+    the parent's high-water mark into a forked child across ``exec`` (the figure
+    includes the benchmark's own memory). Without GNU time, a small Python launcher
+    plays its part.
+    """
+    import subprocess
+    import sys
+    import tempfile
+    import time
+
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "time.txt"
+        if Path("/usr/bin/time").exists():
+            wrapped = ["/usr/bin/time", "-v", "-o", str(report), *cmd]
+        else:
+            wrapped = [sys.executable, "-c", _LAUNCHER, str(report), *cmd]
+        t0 = time.perf_counter()
+        proc = subprocess.run(wrapped, cwd=cwd, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, check=False)
+        wall = time.perf_counter() - t0
+        text = proc.stdout.decode("utf-8", "replace")
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{text}")
+        peak_kb = next(float(line.split(":")[-1]) for line in
+                       report.read_text(encoding="utf-8").splitlines()
+                       if "Maximum resident set size" in line)
+    return wall, peak_kb / 1024.0, text
+
+
+# a small process that runs the command and reports its own child's ru_maxrss (kB)
+_LAUNCHER = """
+import os, subprocess, sys
+proc = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(proc.pid, 0)
+with open(sys.argv[1], "w") as f:
+    f.write(f"Maximum resident set size (kbytes): {usage.ru_maxrss}\\n")
+sys.exit(os.waitstatus_to_exitcode(status))
+"""

@@ -7,8 +7,9 @@ Plain script, prints figures measured in this run (no hard-coded results):
 
 1. the machine (nproc, CPU model);
 2. ``siteplan surface -r 8 --robustness 1000 -o x.parquet --overwrite`` as a child
-   process (fastest of ``--repeat`` runs): wall time (goal <= 30 s) and peak RSS from
-   wait4 (goal <= 2 GB), against the same command without ``--robustness`` and against
+   process (fastest of ``--repeat`` runs): wall time (goal <= 30 s) and the command's own
+   peak RSS from GNU time (goal <= 2 GB), against the same command without
+   ``--robustness`` and against
    ``python -c "import geopandas"`` measured in the same run (the floor of any process
    that touches GeoPandas);
 3. the analysis alone through the Python API on the res-8 model (balanced-2030): the
@@ -17,15 +18,18 @@ Plain script, prints figures measured in this run (no hard-coded results):
    ``--loop-samples`` samples, its counts checked equal to the analysis's on the same
    weight vectors;
 4. the robust hotspots against the single-weight hotspots (names, positions, shares,
-   the distance to the nearest single-weight hotspot).
+   the distance to the nearest single-weight hotspot);
+5. ``--scheduler sync`` against a dask.distributed LocalCluster of 2 worker processes
+   (1 thread each), each in a child process that builds the res-8 model and runs the
+   1,000 samples: the analysis's time, the whole child's wall time and peak RSS, each
+   worker's peak (VmHWM), the ratio, and a check that both give the same counts.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,25 +38,16 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _baseline import machine
+from _baseline import machine, measured_child
 
 REPO = Path(__file__).resolve().parents[1]
 SITEPLAN = [sys.executable, "-m", "siteplan.cli.__main__"]
 
 
 def child(cmd: list[str]) -> tuple[float, float, str]:
-    """Wall time (s), peak RSS (MB) of this child only (wait4) and its output."""
-    t0 = time.perf_counter()
-    with tempfile.TemporaryFile() as out:
-        proc = subprocess.Popen(cmd, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t0
-        code = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        text = out.read().decode("utf-8", "replace")
-    if code != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed ({code}):\n{text}")
-    return wall, usage.ru_maxrss / 1024.0, text
+    """Wall time (s), peak RSS (MB) of the child process alone (GNU time, see
+    :func:`_baseline.measured_child`) and its output."""
+    return measured_child(cmd, REPO)
 
 
 def best(cmd: list[str], repeat: int) -> tuple[float, float, str]:
@@ -145,6 +140,68 @@ def api(res: int, samples: int, top_q: float, loop: int) -> None:
               f"at {d[j]:.1f} km  {s['h3']}")
 
 
+# a child: build the model, run the samples on one scheduler, report times and peaks
+_DASK_CHILD = """
+import hashlib, json, sys, time
+from pathlib import Path
+def hwm():
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return float(line.split()[1]) / 1024.0
+from siteplan.analyses.surface.model import SurfaceModel
+from siteplan.analyses.surface.robustness import surface_robustness
+res, samples, top_q, kind = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+t0 = time.perf_counter()
+model = SurfaceModel.build("balanced-2030", resolution=res)
+build = time.perf_counter() - t0
+cluster = client = None
+start = 0.0
+scheduler = "sync"
+if kind == "cluster":
+    from distributed import Client, LocalCluster
+    t0 = time.perf_counter()
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                           dashboard_address=None, silence_logs=50)
+    client = Client(cluster)
+    start = time.perf_counter() - t0
+    scheduler = cluster.scheduler_address
+t0 = time.perf_counter()
+rob = surface_robustness(model, samples, top_q=top_q, scheduler=scheduler)
+run = time.perf_counter() - t0
+workers = list(client.run(hwm).values()) if client is not None else []
+if client is not None:
+    client.close()
+    cluster.close()
+print(json.dumps({"build": build, "start": start, "run": run, "client_hwm": hwm(),
+                  "workers_hwm": workers,
+                  "counts": hashlib.sha1(rob.counts.tobytes()).hexdigest()}))
+"""
+
+
+def on_dask(res: int, samples: int, top_q: float) -> None:
+    rows = {}
+    for kind in ("sync", "cluster"):
+        wall, rss, text = child([sys.executable, "-c", _DASK_CHILD, str(res), str(samples),
+                                 f"{top_q:g}", kind])
+        rows[kind] = (wall, rss, json.loads(text.strip().splitlines()[-1]))
+    print(f"\n== --scheduler sync vs a 2-process LocalCluster, H3 resolution {res}, "
+          f"{samples:,} samples, top {top_q:g} % (each a child process; model build "
+          "included in its wall time)")
+    for kind, (wall, rss, r) in rows.items():
+        workers = " + ".join(f"{w:.0f}" for w in r["workers_hwm"])
+        total = rss + sum(r["workers_hwm"])
+        extra = (f"; workers' peaks {workers} MB (all processes {total:.0f} MB), cluster "
+                 f"start {r['start']:.2f} s") if r["workers_hwm"] else ""
+        print(f"  {kind:<8} analysis {r['run']:6.2f} s, process wall {wall:6.2f} s, "
+              f"peak RSS {rss:6.0f} MB{extra}")
+    (ws, rs, s), (wc, rc, c) = rows["sync"], rows["cluster"]
+    print(f"  speed-up of the cluster over sync: analysis {s['run'] / c['run']:.2f}x, "
+          f"process {ws / wc:.2f}x; goal 30 s and 2 GB per process: sync "
+          f"{'met' if ws <= 30 and rs <= 2048 else 'MISSED'}, cluster "
+          f"{'met' if wc <= 30 and max([rc, *c['workers_hwm']]) <= 2048 else 'MISSED'}; "
+          f"counts bitwise the same: {s['counts'] == c['counts']}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--resolution", type=int, default=8)
@@ -156,6 +213,7 @@ def main() -> None:
     print(f"machine: {machine()}")
     processes(a.resolution, a.samples, a.top_q, a.repeat)
     api(a.resolution, a.samples, a.top_q, a.loop_samples)
+    on_dask(a.resolution, a.samples, a.top_q)
 
 
 if __name__ == "__main__":

@@ -220,3 +220,119 @@ def write_with(path: str | os.PathLike[str], writer: Callable[[Path], None],
     with atomic_path(path, overwrite) as tmp:
         writer(tmp)
     return Path(path)
+
+
+#: the file that marks a folder written by :func:`atomic_folder` (what --overwrite may
+#: replace: never a folder siteplan did not write)
+FOLDER_MARK = "_siteplan.json"
+
+
+def check_folder(path: str | os.PathLike[str], overwrite: bool) -> Path:
+    """Return ``path`` as a Path for a new output folder, or raise OutputError in one line:
+    it exists (without ``overwrite``), it is a file, it is a folder siteplan did not
+    write (never replaced), or its parent cannot take a new folder."""
+    p = Path(path)
+    if p.is_symlink() or (p.exists() and not p.is_dir()):
+        raise OutputError(f"{p}: is a file, not a folder; give the path of a new folder for "
+                          "the partitioned output")
+    if p.exists():
+        if not overwrite:
+            raise OutputError(f"{p}: folder exists; pass --overwrite to replace it or choose "
+                              "another path")
+        if not (p / FOLDER_MARK).is_file() and any(p.iterdir()):
+            raise OutputError(f"{p}: not a folder siteplan wrote (no {FOLDER_MARK}); it is "
+                              "not replaced even with --overwrite: choose another path")
+    folder = _existing_ancestor(p.parent)
+    if not folder.is_dir():
+        raise OutputError(f"{p}: '{folder}' is a file, not a folder; choose another path")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        why = "read-only file system" if _read_only(folder) else "permission denied"
+        raise OutputError(f"{p}: cannot write in '{folder}' ({why}); choose a folder you can "
+                          "write to")
+    return p
+
+
+@contextmanager
+def atomic_folder(path: str | os.PathLike[str], overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary folder beside ``path``; give it the name ``path`` only on success.
+
+    On any exception (Ctrl-C included) the temporary folder and what was written in it
+    are removed and ``path`` is untouched. With ``overwrite`` an existing folder that
+    siteplan wrote is moved aside, the new one renamed into place, then the old one
+    removed. Temporary folders of runs that were killed (``.NAME.PID.XXXX.tmp``, PID
+    no longer running) are removed first.
+    """
+    import shutil
+
+    target = check_folder(path, overwrite)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _clean_stale_folders(target)
+        tmp = _new_folder(target, ".tmp")
+    except OSError as exc:
+        raise (write_failure(target, exc) or OutputError(
+            f"{target}: cannot create a folder in '{target.parent}' ({exc.strerror or exc}); "
+            "choose a folder you can write to")) from None
+    try:
+        try:
+            yield tmp
+            (tmp / FOLDER_MARK).touch(exist_ok=True)
+            _rename_folder(tmp, target, overwrite)
+        except OSError as exc:
+            failure = write_failure(target, exc)
+            if failure is None:
+                raise
+            raise failure from None
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _new_folder(target: Path, suffix: str) -> Path:
+    """A new empty folder ``.NAME.PID.XXXX<suffix>`` beside ``target`` (permissions from
+    the umask, as a folder made by hand: not mkdtemp's owner-only mode)."""
+    import uuid
+
+    while True:
+        tmp = target.parent / f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}{suffix}"
+        try:
+            tmp.mkdir()
+        except FileExistsError:
+            continue
+        return tmp
+
+
+def _rename_folder(tmp: Path, target: Path, overwrite: bool) -> None:
+    import shutil
+
+    if not target.exists():
+        try:
+            os.rename(tmp, target)  # fails when a non-empty folder appeared meanwhile
+        except OSError:
+            if target.exists():
+                raise OutputError(f"{target}: folder exists; pass --overwrite to replace it "
+                                  "or choose another path") from None
+            raise
+        return
+    if not overwrite:
+        raise OutputError(f"{target}: folder exists; pass --overwrite to replace it or "
+                          "choose another path")
+    old = _new_folder(target, ".old")
+    os.rename(target, old / target.name)
+    os.rename(tmp, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _clean_stale_folders(target: Path) -> None:
+    """Remove temporary folders of this target left by a run that was killed."""
+    import shutil
+
+    try:
+        leftovers = [*target.parent.glob(f".{target.name}.*.tmp"),
+                     *target.parent.glob(f".{target.name}.*.old")]
+    except OSError:
+        return
+    for tmp in leftovers:
+        pid = tmp.name[len(target.name) + 2:].split(".", 1)[0]
+        if tmp.is_dir() and pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(tmp, ignore_errors=True)

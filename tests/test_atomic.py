@@ -72,3 +72,60 @@ def test_a_folder_that_refuses_new_files_gives_one_line() -> None:
     an OutputError naming the path and the folder, not an internal error."""
     with pytest.raises(OutputError, match=r"/proc/x\.json: cannot create a file in '/proc'"):
         write_text_atomic(Path("/proc/x.json"), "{}")
+
+
+def test_a_folder_appears_whole_or_not_at_all(tmp_path: Path) -> None:
+    from siteplan._atomic import FOLDER_MARK, atomic_folder
+
+    target = tmp_path / "surface"
+    with pytest.raises(RuntimeError), atomic_folder(target) as tmp:
+        (tmp / "a.parquet").write_bytes(b"half")
+        raise RuntimeError("writer crashed")
+    assert list(tmp_path.iterdir()) == []
+    with atomic_folder(target) as tmp:
+        (tmp / "a.parquet").write_bytes(b"one")
+        assert not target.exists()   # nothing under the final name during the work
+    assert sorted(p.name for p in target.iterdir()) == [FOLDER_MARK, "a.parquet"]
+    assert target.stat().st_mode & 0o077 == 0o777 & ~_umask() & 0o077   # umask, not 0700
+    with pytest.raises(OutputError, match="folder exists; pass --overwrite"), \
+            atomic_folder(target):
+        pass
+    with atomic_folder(target, overwrite=True) as tmp:
+        (tmp / "b.parquet").write_bytes(b"two")
+    assert sorted(p.name for p in target.iterdir()) == [FOLDER_MARK, "b.parquet"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["surface"]
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_a_folder_target_that_is_a_file_or_foreign_is_refused(tmp_path: Path) -> None:
+    from siteplan._atomic import atomic_folder, check_folder
+
+    (tmp_path / "f").write_text("x", encoding="utf-8")
+    with pytest.raises(OutputError, match="is a file, not a folder"):
+        check_folder(tmp_path / "f", overwrite=True)
+    with pytest.raises(OutputError, match=r"'.*f' is a file, not a folder"):
+        check_folder(tmp_path / "f" / "out", overwrite=False)
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(OutputError, match="not a folder siteplan wrote"), \
+            atomic_folder(tmp_path / "home", overwrite=True):
+        pass
+    assert (tmp_path / "home" / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_a_killed_runs_temporary_folder_is_removed(tmp_path: Path) -> None:
+    from siteplan._atomic import atomic_folder
+
+    stale = tmp_path / ".out.999999999.abcd1234.tmp"   # no such process
+    stale.mkdir()
+    (stale / "x.parquet").write_bytes(b"left by a killed run")
+    with atomic_folder(tmp_path / "out"):
+        pass
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

@@ -26,13 +26,21 @@ from siteplan.phrases import translate
 @click.command()
 @scenario_option
 @click.option("-r", "--resolution", type=int, default=7, show_default=True,
-              help="H3 resolution, 5 (~250 km2 cells) to 9 (~0.1 km2; ~6 million cells).")
+              help="H3 resolution, 5 (~250 km2 cells) to 9 (~0.1 km2; ~6 million cells); "
+                   "10 (~0.015 km2; ~43 million cells) with --partitioned.")
 @weight_option
 @method_option
 @pack_options
 @click.option("-o", "--output", type=click.Path(), default=None,
               help="Write the surface: .parquet (GeoParquet, cell centres), .gpkg (cell "
                    "polygons) or .csv.")
+@click.option("--partitioned", "partitioned", type=click.Path(), default=None,
+              metavar="FOLDER",
+              help="Build the surface by partitions (the cells under one coarse H3 cell at a "
+                   "time, as --scheduler tasks) and write one GeoParquet file per partition "
+                   "into the new FOLDER, so that no step holds every cell (needed for "
+                   "resolution 10). Read it with geopandas.read_parquet(FOLDER) or DuckDB "
+                   "read_parquet('FOLDER/*.parquet').")
 @click.option("--overwrite", is_flag=True, help="Replace existing output files.")
 @click.option("--hotspots", "n_hotspots", type=click.IntRange(min=0), default=10,
               show_default=True, help="Number of hotspots (local maxima) to report; 0: none.")
@@ -45,7 +53,8 @@ from siteplan.phrases import translate
               help="Write an HTML map: the ranking of the pack's candidates, the surface "
                    "and the hotspots.")
 @click.option("--max-memory-mb", type=click.FloatRange(min=1), default=None,
-              help="Approximate memory budget; the computation is chunked to fit.")
+              help="Approximate memory budget; the computation is chunked to fit (with "
+                   "--partitioned: one worker's budget, which sets the partition size).")
 @click.option("--all-criteria", is_flag=True,
               help="Also compute the criteria of cells a hard constraint already excludes "
                    "(by default they are left empty in the output).")
@@ -79,7 +88,8 @@ from siteplan.phrases import translate
 def surface(scenario: str, resolution: int, weights: dict[str, float], method: str | None,
             pack: str | None, layer_overrides: tuple[str, ...], output: str | None,
             overwrite: bool, n_hotspots: int, spacing: float, hotspots_out: str | None,
-            map_path: str | None, max_memory_mb: float | None, all_criteria: bool,
+            map_path: str | None, partitioned: str | None, max_memory_mb: float | None,
+            all_criteria: bool,
             samples: int | None, top_q: float | None, seed: int | None,
             sampling: str | None, concentration: float | None,
             bounds: dict[str, tuple[float, float]], scheduler: str, lang: str | None) -> None:
@@ -105,6 +115,7 @@ def surface(scenario: str, resolution: int, weights: dict[str, float], method: s
     $ siteplan surface -r 8 --robustness 1000 --top-q 5 -o surface.parquet
     $ siteplan surface -r 8 --robustness 1000 --scheduler tcp://192.168.1.10:8786
     $ siteplan surface -r 6 --lang fr
+    $ siteplan surface -r 10 --partitioned surface-r10/ --scheduler processes
     """
     from siteplan.analyses.surface.model import SurfaceModel, check_resolution, hotspots
     from siteplan.outputs.formats import HOTSPOTS, SURFACE
@@ -112,13 +123,19 @@ def surface(scenario: str, resolution: int, weights: dict[str, float], method: s
     from siteplan.outputs.surface_files import write_hotspots, write_surface
     from siteplan.scenario import load_scenario
 
-    res = check_resolution(resolution)
+    res = check_resolution(resolution, partitioned=partitioned is not None)
     robust = _robustness_options(samples, top_q, seed, sampling, concentration, bounds)
+    if partitioned is not None:
+        _refuse_with_partitioned(output, map_path, robust)
+        _surface_partitioned(partitioned, scenario, res, weights, method, pack, layer_overrides,
+                             overwrite, n_hotspots, spacing, hotspots_out, max_memory_mb,
+                             all_criteria, scheduler)
+        return
     if robust is None and scheduler != "sync":
         from siteplan.errors import UsageError
 
-        raise UsageError("--scheduler: used with --robustness N (the weight samples are what "
-                         "runs on dask); add --robustness or drop --scheduler")
+        raise UsageError("--scheduler: used with --robustness N or --partitioned FOLDER (what "
+                         "runs on dask); add one of them or drop --scheduler")
     if robust is not None:
         from siteplan.analyses.scheduling import check_scheduler
 
@@ -159,6 +176,76 @@ def surface(scenario: str, resolution: int, weights: dict[str, float], method: s
         echo_written(write_hotspots(spots, hotspots_out, overwrite=overwrite))
     if map_path:
         _write_map(model, scores, spots, rob, scen, p, map_path, overwrite, language)
+
+
+def _refuse_with_partitioned(output: str | None, map_path: str | None, robust: Any) -> None:
+    """The options the partitioned build does not take, refused in one line."""
+    from siteplan.errors import UsageError
+
+    given = [flag for flag, value in (("-o", output), ("--map", map_path),
+                                      ("--robustness", robust)) if value is not None]
+    if given:
+        raise UsageError(f"{', '.join(given)}: not with --partitioned (the cells are written "
+                         "to the partitioned folder, never held together); drop "
+                         f"{'them' if len(given) > 1 else 'it'}")
+
+
+def _surface_partitioned(folder: str, scenario: str, res: int, weights: dict[str, float],
+                         method: str | None, pack: str | None,
+                         layer_overrides: tuple[str, ...], overwrite: bool, n_hotspots: int,
+                         spacing: float, hotspots_out: str | None,
+                         max_memory_mb: float | None, all_criteria: bool,
+                         scheduler: str) -> None:
+    """``siteplan surface --partitioned FOLDER``: build, write, report, hotspots."""
+    from siteplan._atomic import check_folder
+    from siteplan.analyses.scheduling import check_scheduler
+    from siteplan.analyses.surface.partitioned import check_partitionable
+    from siteplan.outputs.formats import HOTSPOTS
+    from siteplan.outputs.surface_files import write_hotspots, write_partitioned_surface
+    from siteplan.scenario import load_scenario
+
+    check_scheduler(scheduler)
+    check_folder(folder, overwrite)
+    check_output(hotspots_out, overwrite, HOTSPOTS.suffixes, "--hotspots-out", "hotspots")
+    check_distinct((folder, hotspots_out))
+    scen = load_scenario(scenario)
+    if weights:
+        scen = scen.with_weights(weights)
+    if method:
+        scen = scen.with_method(method)
+    check_partitionable(scen)
+    p = make_pack(pack, layer_overrides, scen.layers)
+    surf = write_partitioned_surface(folder, scen, overwrite=overwrite, pack=p, resolution=res,
+                                     max_memory_mb=max_memory_mb, all_criteria=all_criteria,
+                                     scheduler=scheduler, progress=progress_bar)
+    spots = surf.hotspots(k=n_hotspots, min_spacing_km=spacing, pack=p)
+    _print_partitioned(surf, spots, folder)
+    echo_written(folder)
+    if hotspots_out:
+        echo_written(write_hotspots(spots, hotspots_out, overwrite=overwrite))
+
+
+def _print_partitioned(surf: Any, spots: Any, folder: str) -> None:
+    from siteplan.scenario import METHOD_NAMES
+
+    scen = surf.scenario
+    click.echo(f"{scen.title or scen.name} - {METHOD_NAMES[scen.method]}")
+    click.echo("weights: " + ", ".join(f"{k} {v:.0%}" for k, v in scen.weights.items()))
+    click.echo(f"H3 resolution {surf.resolution}: {surf.n_cells:,} cells, {surf.n_valid:,} "
+               f"valid ({surf.n_valid / surf.n_cells:.1%}), in {len(surf.partitions):,} "
+               f"partitions under H3 resolution {surf.parent_resolution} cells "
+               f"({surf.seconds:.1f} s, --scheduler {surf.scheduler})")
+    for why, count in surf.exclusions.items():
+        click.echo(f"  excluded: {count:,} cells {why}")
+    lo, mean, hi = surf.score_range()
+    click.echo(f"scores of the valid cells: min {lo:.3f}, mean {mean:.3f}, max {hi:.3f}")
+    if len(spots):
+        print_table(f"Top {len(spots)} hotspots (local maxima at least the spacing apart)",
+                    ["#", "hotspot", "score", "region", "lon", "lat", "h3"],
+                    [(i + 1, s["name"], f"{s['score']:.3f}", s["region_code"],
+                      f"{s['lon']:.4f}", f"{s['lat']:.4f}", s["h3"])
+                     for i, s in enumerate(spots.to_dict("records"))],
+                    ["right", "left", "right", "left", "right", "right", "left"])
 
 
 def _robustness_options(samples: int | None, top_q: float | None, seed: int | None,

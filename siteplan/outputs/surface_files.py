@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from siteplan._atomic import check_writable, write_with
+from siteplan._atomic import FOLDER_MARK, atomic_folder, check_folder, check_writable, write_with
 from siteplan.analyses.surface.model import (
     SurfaceModel,
     cell_polygons,
@@ -29,6 +29,8 @@ from siteplan.outputs.formats import HOTSPOTS, SURFACE
 if TYPE_CHECKING:
     import geopandas as gpd
     from numpy.typing import NDArray
+
+    from siteplan.analyses.surface.partitioned import PartitionedSurface, SurfacePartition
 
 
 def write_surface(model: SurfaceModel, scores: Any, path: str | os.PathLike[str],
@@ -83,7 +85,9 @@ def _write_geoparquet(model: SurfaceModel, scores: Any, path: Path,
 
     No Python object per cell: the WKB points and H3 strings are laid out in numpy
     buffers and wrapped as Arrow arrays, so resolution 9 (6 million cells) stays
-    within a few hundred MB.
+    within a few hundred MB. A missing value (an excluded cell's score, a criterion not
+    computed) is written as null, not NaN: SQL readers such as DuckDB would otherwise
+    take NaN for the largest score; pandas and GeoPandas read null back as NaN.
     """
     import json
 
@@ -106,9 +110,9 @@ def _write_geoparquet(model: SurfaceModel, scores: Any, path: Path,
     cols: dict[str, Any] = {"h3": h3_col, "lon": pa.array(model.lon), "lat": pa.array(model.lat),
                             "region_code": region}
     for j, name in enumerate(model.criteria):
-        cols[name] = pa.array(np.ascontiguousarray(model.raw[:, j]))
+        cols[name] = pa.array(np.ascontiguousarray(model.raw[:, j]), from_pandas=True)
     cols["excluded"] = pa.array(~model.valid)
-    cols["score"] = pa.array(s)
+    cols["score"] = pa.array(s, from_pandas=True)
     for name, values in (extra or {}).items():
         cols[name] = pa.array(values)
     cols["geometry"] = geometry
@@ -137,3 +141,70 @@ def write_hotspots(gdf: gpd.GeoDataFrame, path: str | os.PathLike[str],
     kw = {"layer": "candidates" if fmt == "gpkg" else p.stem}
     return write_with(p, lambda tmp: gdf.to_file(tmp, driver=driver, engine="pyogrio", **kw),
                       overwrite)
+
+
+# --------------------------------------------------------------------------- partitioned
+
+
+def partition_file_name(parent: int) -> str:
+    """``<h3 of the parent>.parquet``, the file of one partition."""
+    return f"{h3_strings(np.array([parent], dtype=np.int64))[0]}.parquet"
+
+
+def write_partition(part: SurfacePartition, folder: str) -> str:
+    """Write one partition as GeoParquet in ``folder`` (a sink of
+    :func:`siteplan.analyses.surface.partitioned.build_partitioned`, run on the worker);
+    return the file name.
+
+    The columns of :func:`write_surface`'s GeoParquet (``h3``, ``lon``, ``lat``,
+    ``region_code``, the raw criteria, ``excluded``, ``score``, point geometry), then
+    ``local_max`` (the cell's score is >= every scored neighbour's: the hotspot
+    candidates). Every file has the same schema, so the folder reads as one table.
+    """
+    name = partition_file_name(part.parent)
+    _write_geoparquet(part.model, part.scores, Path(folder) / name,
+                      {"local_max": part.local_max})
+    return name
+
+
+def write_partitioned_surface(folder: str | os.PathLike[str], scenario: Any = None, *,
+                              overwrite: bool = False, **build: Any) -> PartitionedSurface:
+    """Build the surface by partitions and write one GeoParquet file per parent cell into
+    ``folder``, atomically.
+
+    The files are written into a temporary folder beside ``folder`` (on a multi-machine
+    cluster it must be on a file system every worker sees at the same path), which is
+    renamed to ``folder`` once every partition is written; on any error (Ctrl-C too)
+    nothing is left. ``_siteplan.json`` in the folder records the scenario, resolutions,
+    counts and the list of files (readers skip names starting with ``_``).
+    ``build``: the keyword arguments of
+    :func:`~siteplan.analyses.surface.partitioned.build_partitioned`.
+    """
+    from siteplan.analyses.surface.partitioned import build_partitioned
+
+    check_folder(folder, overwrite)
+    with atomic_folder(folder, overwrite) as tmp:
+        surf = build_partitioned(scenario, sink=write_partition, sink_arg=str(tmp), **build)
+        _write_folder_record(surf, tmp / FOLDER_MARK)
+    return surf
+
+
+def _write_folder_record(surf: PartitionedSurface, path: Path) -> None:
+    import json
+
+    lo, mean, hi = surf.score_range()
+    record = {
+        "kind": "siteplan partitioned surface",
+        "scenario": surf.scenario.name, "method": surf.scenario.method,
+        "weights": surf.scenario.weights,
+        "resolution": surf.resolution, "parent_resolution": surf.parent_resolution,
+        "cells": surf.n_cells, "valid_cells": surf.n_valid,
+        "score": {"min": lo, "mean": mean, "max": hi},
+        "exclusions": surf.exclusions,
+        "files": [p.written for p in surf.partitions],
+        "seconds": surf.seconds, "scheduler": surf.scheduler,
+        "partitions": [{"file": p.written, "cells": p.n_cells, "valid_cells": p.n_valid,
+                        "seconds": round(p.seconds, 4)} for p in surf.partitions],
+        "geometry": "cell centres (WKB points, OGC:CRS84); polygons from the h3 column",
+    }
+    path.write_text(json.dumps(record, indent=1, ensure_ascii=False), encoding="utf-8")

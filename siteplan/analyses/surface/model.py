@@ -67,6 +67,8 @@ log = logging.getLogger("siteplan")
 
 #: H3 resolutions a surface may use (res 5 ~ 250 km2 cells, res 9 ~ 0.1 km2).
 RESOLUTIONS = range(5, 10)
+#: H3 resolutions the partitioned build accepts (res 10 ~ 0.015 km2 cells).
+PARTITIONED_RESOLUTIONS = range(5, 11)
 #: Cells per chunk of criterion computation (bounded memory).
 DEFAULT_CHUNK = 200_000
 #: Smallest chunk accepted under a memory bound.
@@ -80,15 +82,28 @@ _RES_SHIFT = 52
 _RES_MASK = np.int64(0xF << _RES_SHIFT)
 
 
-def check_resolution(resolution: Any) -> int:
-    """``resolution`` as an int in 5..9, else a UsageError naming the supported range."""
+def check_resolution(resolution: Any, partitioned: bool = False) -> int:
+    """``resolution`` as an int in 5..9 (5..10 for the partitioned build), else a UsageError
+    naming the supported range.
+
+    Resolution 10 (~43 million cells over Morocco) is refused in memory: the in-memory
+    model holds every cell at once; the partitioned build
+    (:mod:`~siteplan.analyses.surface.partitioned`) holds one partition at a time.
+    """
+    allowed = PARTITIONED_RESOLUTIONS if partitioned else RESOLUTIONS
     if isinstance(resolution, bool) or not isinstance(resolution, int | np.integer):
         raise UsageError(f"--resolution {resolution!r}: give an integer H3 resolution from "
-                         f"{RESOLUTIONS.start} to {RESOLUTIONS.stop - 1}")
-    if int(resolution) not in RESOLUTIONS:
+                         f"{allowed.start} to {allowed.stop - 1}")
+    if not partitioned and int(resolution) not in RESOLUTIONS \
+            and int(resolution) in PARTITIONED_RESOLUTIONS:
+        raise UsageError(f"--resolution {resolution}: too many cells to hold in memory (~43 "
+                         "million over Morocco; in-memory surfaces use resolutions 5 to 9); "
+                         "write it by partitions with --partitioned FOLDER")
+    if int(resolution) not in allowed:
         raise UsageError(f"--resolution {resolution}: unsupported; surfaces use H3 resolutions "
-                         f"{RESOLUTIONS.start} to {RESOLUTIONS.stop - 1} (5: ~250 km2 cells, "
-                         "9: ~0.1 km2, ~6 million cells over Morocco)")
+                         f"{allowed.start} to {allowed.stop - 1} (5: ~250 km2 cells, "
+                         "9: ~0.1 km2, ~6 million cells over Morocco"
+                         + (", 10: ~0.015 km2, ~43 million" if partitioned else "") + ")")
     return int(resolution)
 
 
@@ -261,9 +276,27 @@ def _cells_for_area(pack: Pack, area: Any, res: int) -> tuple[NDArray[np.int64],
     import shapely
 
     shapely.prepare(area)
-    coarse = _coarse_cover(area, min(4, res - 2))
+    cells, lon, lat = cells_under(area, _coarse_cover(area, min(4, res - 2)), res)
+    if cells.size == 0:
+        raise DataError(f"pack '{pack.name}': no H3 cell of resolution {res} has its centre in "
+                        "the study area; use a finer resolution")
+    return cells, lon, lat
+
+
+def cells_under(area: Any, coarse: NDArray[np.int64], res: int
+                ) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+    """The descendants at ``res`` of the ``coarse`` cells whose centre lies in ``area``
+    (a prepared shapely geometry), sorted, with their centres; possibly none.
+
+    Each descendant two levels above ``res`` is classified on its own (surely inside,
+    surely outside, near the boundary), so the cells found under one coarse cell are
+    exactly those the whole cover finds under it: a partitioned build, one coarse parent
+    at a time, finds the same cells as :func:`cells_for_area`.
+    """
+    import shapely
+
     mid_res = res - 2
-    mids = _h3_children(coarse, mid_res)
+    mids = _h3_children(np.asarray(coarse, dtype=np.int64), mid_res)
     mlon, mlat = cell_centres(mids)
     # largest planar (degree) offset of a descendant's centre from its ancestor's
     # centre: ~1.05 average edge lengths of the ancestor; 2.5 for safety, converted
@@ -272,8 +305,7 @@ def _cells_for_area(pack: Pack, area: Any, res: int) -> tuple[NDArray[np.int64],
     max_lat = float(max(abs(bounds[1]), abs(bounds[3])))
     km_per_deg = 111.32 * max(np.cos(np.radians(min(max_lat, 85.0))), 0.05)
     margin = 2.5 * edge_km(mid_res) / km_per_deg
-    boundary = shapely.boundary(area)
-    shapely.prepare(boundary)
+    boundary = _prepared_boundary(area)
     inside = shapely.intersects_xy(area, mlon, mlat)
     near = shapely.dwithin(boundary, shapely.points(mlon, mlat), margin)
     sure = mids[inside & ~near]
@@ -288,10 +320,25 @@ def _cells_for_area(pack: Pack, area: Any, res: int) -> tuple[NDArray[np.int64],
     slon, slat = cell_centres(kids_sure)
     lon = np.concatenate([slon, blon[keep]])[order]
     lat = np.concatenate([slat, blat[keep]])[order]
-    if cells.size == 0:
-        raise DataError(f"pack '{pack.name}': no H3 cell of resolution {res} has its centre in "
-                        "the study area; use a finer resolution")
     return cells, lon, lat
+
+
+_BOUNDARIES: dict[int, tuple[Any, Any]] = {}  # id(area) -> (area, its prepared boundary): one entry
+
+
+def _prepared_boundary(area: Any) -> Any:
+    """The prepared boundary of ``area``, kept for the last area (a partitioned build asks
+    for it once per partition)."""
+    import shapely
+
+    hit = _BOUNDARIES.get(id(area))
+    if hit is not None and hit[0] is area:
+        return hit[1]
+    boundary = shapely.boundary(area)
+    shapely.prepare(boundary)
+    _BOUNDARIES.clear()
+    _BOUNDARIES[id(area)] = (area, boundary)
+    return boundary
 
 
 # --------------------------------------------------------------------------- model
@@ -708,6 +755,18 @@ def _floor_cells(raw: NDArray[np.float32], valid: NDArray[np.bool_], scen: Scena
                  col_of: Mapping[str, int], exclusions: dict[str, int]) -> NDArray[np.bool_]:
     """The scenario's viability floor on cells, as on candidates: a valid cell whose
     viability index (lens-weighted mean of its value scores) is below it is excluded."""
+    out = below_floor(raw, valid, scen, col_of, exclusions)
+    if not out.any():
+        raise DataError(f"no H3 cell left: every cell's viability index is below the floor "
+                        f"{scen.viability_floor:g}; lower [lenses] viability_floor in the "
+                        "scenario")
+    return out
+
+
+def below_floor(raw: NDArray[np.float32], valid: NDArray[np.bool_], scen: Scenario,
+                col_of: Mapping[str, int], exclusions: dict[str, int]) -> NDArray[np.bool_]:
+    """``valid`` without the cells below the scenario's viability floor (possibly none
+    left), their count added to ``exclusions``."""
     floor = scen.viability_floor
     weights = scen.lens_weights("viability")
     if floor is None or not weights or not valid.any():
@@ -719,11 +778,7 @@ def _floor_cells(raw: NDArray[np.float32], valid: NDArray[np.bool_], scen: Scena
     below = np.zeros(valid.shape, dtype=bool)
     below[np.flatnonzero(valid)[index < floor]] = True
     exclusions[render("cells_below_floor", floor=f"{floor:g}")] = int(below.sum())
-    out = valid & ~below
-    if not out.any():
-        raise DataError(f"no H3 cell left: every cell's viability index is below the floor "
-                        f"{floor:g}; lower [lenses] viability_floor in the scenario")
-    return out
+    return valid & ~below
 
 
 def _zone_labels(zones: gpd.GeoDataFrame, pack: Pack, layer: str) -> tuple[list[str], list[str]]:
@@ -838,7 +893,6 @@ def hotspots(model: SurfaceModel, scores: Any, k: int = 10, min_spacing_km: floa
         Written as CSV or GeoPackage it is a candidate file for ``siteplan rank
         --candidates``.
     """
-    import geopandas as gpd
     import h3.api.numpy_int as h3n
 
     s = check_scores(model, scores)
@@ -872,15 +926,26 @@ def hotspots(model: SurfaceModel, scores: Any, k: int = 10, min_spacing_km: floa
             d = geodesic_km(model.lon[i], model.lat[i], model.lon[order], model.lat[order])
             alive &= ~(d < spacing)
     idx = np.asarray(chosen, dtype=np.intp)
-    lon, lat = model.lon[idx], model.lat[idx]
+    return hotspot_frame(model.lon[idx], model.lat[idx], s[idx], model.cells[idx],
+                         model.region_code_of_cells()[idx] if idx.size else np.empty(0, str),
+                         pack)
+
+
+def hotspot_frame(lon: NDArray[np.float64], lat: NDArray[np.float64],
+                  scores: NDArray[np.float64], cells: NDArray[np.int64],
+                  region_codes: NDArray[np.str_], pack: Pack | None) -> gpd.GeoDataFrame:
+    """The hotspot layer of :func:`hotspots` from the chosen cells, best first (also used
+    by the partitioned surface's hotspots)."""
+    import geopandas as gpd
+
     names, town_km = _town_names(lon, lat, pack)
     frame = {
-        "id": [f"hotspot-{j + 1:02d}" for j in range(idx.size)],
+        "id": [f"hotspot-{j + 1:02d}" for j in range(lon.size)],
         "name": names,
         "lon": np.round(lon, 6), "lat": np.round(lat, 6),
-        "score": s[idx],
-        "h3": h3_strings(model.cells[idx]).tolist(),
-        "region_code": model.region_code_of_cells()[idx].tolist() if idx.size else [],
+        "score": np.asarray(scores, dtype=np.float64),
+        "h3": h3_strings(cells).tolist(),
+        "region_code": [str(c) for c in region_codes],
         "town_km": np.round(town_km, 1),
     }
     return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
