@@ -28,6 +28,17 @@ def check_writable(path: str | os.PathLike[str], overwrite: bool) -> Path:
         what = "a symbolic link" if p.is_symlink() else "not a regular file (a device or a pipe)"
         raise OutputError(f"{p}: is {what}; siteplan writes regular files only: give the path "
                           "of a file")
+    folder = _writable_parent(p)
+    if p.exists() and not os.access(p, os.W_OK) and _read_only(folder):
+        raise OutputError(f"{p}: cannot replace it (read-only file system); choose another "
+                          "path")
+    return p
+
+
+def _writable_parent(p: Path) -> Path:
+    """The nearest existing folder above ``p``, checked to take new files (one OutputError
+    line naming ``p`` otherwise): a folder, writable, and not one that refuses new files
+    (/proc, some mounts) although os.access says it is writable."""
     folder = _existing_ancestor(p.parent)
     if not folder.is_dir():
         raise OutputError(f"{p}: '{folder}' is a file, not a folder; choose another path")
@@ -35,16 +46,13 @@ def check_writable(path: str | os.PathLike[str], overwrite: bool) -> Path:
         why = "read-only file system" if _read_only(folder) else "permission denied"
         raise OutputError(f"{p}: cannot write in '{folder}' ({why}); choose a folder you can "
                           "write to")
-    try:  # what os.access cannot tell: a folder that refuses new files (/proc, some mounts)
+    try:  # what os.access cannot tell
         with tempfile.TemporaryFile(dir=folder):  # unnamed where the OS allows: nothing left
             pass
     except OSError as exc:
         raise OutputError(f"{p}: cannot create a file in '{folder}' ({exc.strerror or exc}); "
                           "choose a folder you can write to") from None
-    if p.exists() and not os.access(p, os.W_OK) and _read_only(folder):
-        raise OutputError(f"{p}: cannot replace it (read-only file system); choose another "
-                          "path")
-    return p
+    return folder
 
 
 def _existing_ancestor(folder: Path) -> Path:
@@ -242,13 +250,7 @@ def check_folder(path: str | os.PathLike[str], overwrite: bool) -> Path:
         if not (p / FOLDER_MARK).is_file() and any(p.iterdir()):
             raise OutputError(f"{p}: not a folder siteplan wrote (no {FOLDER_MARK}); it is "
                               "not replaced even with --overwrite: choose another path")
-    folder = _existing_ancestor(p.parent)
-    if not folder.is_dir():
-        raise OutputError(f"{p}: '{folder}' is a file, not a folder; choose another path")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        why = "read-only file system" if _read_only(folder) else "permission denied"
-        raise OutputError(f"{p}: cannot write in '{folder}' ({why}); choose a folder you can "
-                          "write to")
+    _writable_parent(p)
     return p
 
 

@@ -43,11 +43,10 @@ from siteplan.outputs.cartography import (
 )
 from siteplan.outputs.formats import HTML_MAP
 from siteplan.outputs.html_map import (
-    _POPUP_CLEARANCE_JS,
     KEEP_CSS,
     KEEP_JS,
-    PANES,
     _macro_classes,
+    add_panes,
     esc,
     inline_resources,
     map_css,
@@ -165,9 +164,6 @@ def compare_sides(report: CompareReport, pack: Pack | None = None) -> CompareSid
 def _new_map(fig: Figure, pack: Pack | None, css_class: str) -> folium.Map:
     """An empty map of the page: trimmed resources, panes, popup clearance, basemap."""
     import folium
-    from branca.element import MacroElement
-    from folium.map import CustomPane
-    from jinja2 import Template
 
     m = folium.Map(tiles=None, control_scale=True, prefer_canvas=False, zoom_control=True,
                    width="100%", height="100%")
@@ -178,13 +174,7 @@ def _new_map(fig: Figure, pack: Pack | None, css_class: str) -> folium.Map:
     # pull the synced maps back to its zoom
     m.options["zoomAnimation"] = False
     fig.add_child(m)
-    for pane, z in PANES:
-        CustomPane(pane, z_index=z, pointer_events=True).add_to(m)
-    clearance = MacroElement()
-    clearance._template = Template("{% macro script(this, kwargs) %}"
-                                   + _POPUP_CLEARANCE_JS % "{{ this._parent.get_name() }}"
-                                   + "{% endmacro %}")
-    m.add_child(clearance, name="sp_popup_clearance")
+    add_panes(m)
     add_basemap(m, pack, "regions", limits=False)
     if pack is not None and "regions" in pack.layer_names:
         from siteplan.outputs.cartography import simplify_zones

@@ -862,6 +862,21 @@ L.Popup.prototype.options.autoPan = false;
 """
 
 
+def add_panes(m: folium.Map) -> None:
+    """siteplan's map panes (PANES) and the popup clearance script, on any map page."""
+    from branca.element import MacroElement
+    from folium.map import CustomPane
+    from jinja2 import Template
+
+    for pane, z in PANES:
+        CustomPane(pane, z_index=z, pointer_events=True).add_to(m)
+    clearance = MacroElement()
+    clearance._template = Template("{% macro script(this, kwargs) %}"
+                                   + _POPUP_CLEARANCE_JS % "{{ this._parent.get_name() }}"
+                                   + "{% endmacro %}")
+    m.add_child(clearance, name="sp_popup_clearance")
+
+
 def map_css() -> str:
     """siteplan's map stylesheet (a ``<style>`` element), shared by every map page."""
     return _CSS % {"bg": BACKGROUND, "beside": int(sum(SITE_RADIUS)) + 3,
@@ -872,9 +887,7 @@ def _base_map(ranking: Ranking, self_contained: bool, tiles: str | None,
               lang: str = "en") -> folium.Map:
     """The empty map: trimmed resources, siteplan's CSS, the panes and any background tiles."""
     import folium
-    from branca.element import Element, Figure, MacroElement
-    from folium.map import CustomPane
-    from jinja2 import Template
+    from branca.element import Element, Figure
 
     _, self_contained_figure = _macro_classes()
     scen_title = ranking.scenario.title_in(lang) or ranking.scenario.name
@@ -886,13 +899,7 @@ def _base_map(ranking: Ranking, self_contained: bool, tiles: str | None,
     fig = (self_contained_figure if self_contained else Figure)(title=esc(scen_title))
     fig.add_child(m)
     fig.header.add_child(Element(map_css()), name="siteplan_css")
-    for pane, z in PANES:
-        CustomPane(pane, z_index=z, pointer_events=True).add_to(m)
-    clearance = MacroElement()
-    clearance._template = Template("{% macro script(this, kwargs) %}"
-                                   + _POPUP_CLEARANCE_JS % "{{ this._parent.get_name() }}"
-                                   + "{% endmacro %}")
-    m.add_child(clearance, name="sp_popup_clearance")
+    add_panes(m)
     if tiles:
         folium.TileLayer(tiles=tiles, attr=f"tiles: {esc(tiles)}", name="Background tiles",
                          control=True, overlay=False).add_to(m)

@@ -55,28 +55,13 @@ class OfflinePage:
         return self.page
 
 
-class MapPage:
-    """A map file open in a page, offline: ``.page`` (playwright), ``.requests``,
-    ``.errors``, and view helpers."""
+class MapPage(OfflinePage):
+    """A map file open in a page, offline (as OfflinePage), with view helpers."""
 
     def __init__(self, browser: Any, path: Path, width: int, height: int) -> None:
-        self.page = browser.new_page(viewport={"width": width, "height": height})
-        self.requests: list[str] = []
-        self.errors: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error"
-                     else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.route("**/*", self._route)
+        super().__init__(browser, width, height)
         self.page.goto(path.resolve().as_uri())
         self.map = self.page.evaluate("Object.keys(window).find(k => /^map_[0-9a-f]+$/.test(k))")
-
-    def _route(self, route: Any) -> None:
-        url = route.request.url
-        if url.startswith(("file:", "data:", "blob:", "about:")):
-            route.continue_()
-        else:
-            self.requests.append(url)
-            route.abort()
 
     def view(self, lat: float, lon: float, zoom: int) -> None:
         """Centre the map without animation and wait for every tile layer to be drawn."""
