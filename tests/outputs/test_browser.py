@@ -1,15 +1,15 @@
 """The self-contained HTML map in a real browser (Debian's chromium), offline.
 
-Every non-file request is aborted and recorded: a self-contained map must make
-none. Runs on the embedded Morocco pack when it is available, on the tiny pack
-otherwise.
+Every non-file request is aborted and recorded (the offline page of conftest.py): a
+self-contained map must make none. Runs on the embedded Morocco pack when it is available,
+on the tiny pack otherwise.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,23 +23,12 @@ from siteplan.scoring.ranking import Ranking, rank
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 TINY = str(Path(__file__).parents[1] / "data" / "tiny-scenario.toml")
 XSS = "<img src=x onerror=alert(1)>"
 
 if CHROMIUM is None:
     pytest.skip("chromium is not installed (/usr/bin/chromium or chromium on PATH); the "
                 "browser tests need Debian's chromium", allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
@@ -53,43 +42,11 @@ def ranked(tmp_path_factory: pytest.TempPathFactory,
         return rank(TINY, pack=pack), pack
 
 
-class Offline:
-    """A page with the network cut: file:// only; records attempts, errors and dialogs."""
-
-    def __init__(self, browser: Any) -> None:
-        self.page = browser.new_page(viewport={"width": 1280, "height": 900})
-        self.requests: list[str] = []
-        self.errors: list[str] = []
-        self.dialogs: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error"
-                     else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("dialog", self._dialog)
-        self.page.route("**/*", self._route)
-
-    def _dialog(self, d: Any) -> None:
-        self.dialogs.append(d.message)
-        d.dismiss()
-
-    def _route(self, route: Any) -> None:
-        url = route.request.url
-        if url.startswith(("file:", "data:", "blob:", "about:")):
-            route.continue_()
-        else:
-            self.requests.append(url)
-            route.abort()
-
-    def open(self, path: Path) -> Any:
-        self.page.goto(path.resolve().as_uri())
-        self.page.wait_for_selector("path.sp-site")
-        return self.page
-
-
-def test_map_works_offline(browser: Any, ranked: tuple[Ranking, Pack], tmp_path: Path,
+def test_map_works_offline(offline_page: Any, ranked: tuple[Ranking, Pack], tmp_path: Path,
                            output_dir: Path) -> None:
     r, pack = ranked
     html = mapping.save_map(r, tmp_path / "map.html", pack=pack)
-    off = Offline(browser)
+    off = offline_page(height=900)
     page = off.open(html)
     page.screenshot(path=str(output_dir / "map.png"))
 
@@ -147,7 +104,7 @@ def test_map_works_offline(browser: Any, ranked: tuple[Ranking, Pack], tmp_path:
     page.close()
 
 
-def test_injected_site_name_is_shown_as_text(browser: Any, ranked: tuple[Ranking, Pack],
+def test_injected_site_name_is_shown_as_text(offline_page: Any, ranked: tuple[Ranking, Pack],
                                              tmp_path: Path, output_dir: Path) -> None:
     r, pack = ranked
     sites = r.sites.copy()
@@ -158,7 +115,7 @@ def test_injected_site_name_is_shown_as_text(browser: Any, ranked: tuple[Ranking
     hostile = dataclasses.replace(
         r, sites=sites, scenario=dataclasses.replace(r.scenario, title=f"{XSS} title"))
     html = mapping.save_map(hostile, tmp_path / "xss.html", pack=pack)
-    off = Offline(browser)
+    off = offline_page(height=900)
     page = off.open(html)
 
     assert page.locator(".sp-title").inner_text() == f"{XSS} title"
@@ -181,7 +138,7 @@ def test_injected_site_name_is_shown_as_text(browser: Any, ranked: tuple[Ranking
     page.close()
 
 
-def test_analysis_points_sit_above_the_candidates(browser: Any, ranked: tuple[Ranking, Pack],
+def test_analysis_points_sit_above_the_candidates(offline_page: Any, ranked: tuple[Ranking, Pack],
                                                   tmp_path: Path) -> None:
     """A plan's chosen sites are drawn where candidates are: they must stay clickable."""
     import geopandas as gpd
@@ -196,7 +153,7 @@ def test_analysis_points_sit_above_the_candidates(browser: Any, ranked: tuple[Ra
     ov = Overlay(name="Plan", kind="points", data=data, value_column="jobs",
                  label_column="label", popup_columns={"jobs": "Jobs"})
     html = mapping.save_map(r, tmp_path / "plan.html", pack=pack, overlays=[ov])
-    off = Offline(browser)
+    off = offline_page(height=900)
     page = off.open(html)
     picks = page.locator("path.sp-overlay")
     assert picks.count() == 3
@@ -217,7 +174,7 @@ _LABEL_BOXES = """() => [...document.querySelectorAll('.sp-place, .sp-rank-label
                          el.firstChild.textContent, b.left, b.top, b.right, b.bottom]; })"""
 
 
-def test_labels_never_overlap_and_follow_the_zoom(browser: Any, ranked: tuple[Ranking, Pack],
+def test_labels_never_overlap_and_follow_the_zoom(offline_page: Any, ranked: tuple[Ranking, Pack],
                                                   tmp_path: Path, output_dir: Path) -> None:
     """Place names and rank labels shown at national and city zoom: present, the best ranks
     first, and no two boxes overlapping (checked here pair by pair, in Python)."""
@@ -225,7 +182,7 @@ def test_labels_never_overlap_and_follow_the_zoom(browser: Any, ranked: tuple[Ra
     if "basemap" not in pack.layer_names:
         pytest.skip("the pack has no basemap layer")
     html = mapping.save_map(r, tmp_path / "map.html", pack=pack)
-    off = Offline(browser)
+    off = offline_page(height=900)
     page = off.open(html)
     page.wait_for_timeout(300)
     name = page.evaluate("Object.keys(window).find(k => /^map_[0-9a-f]+$/.test(k))")
@@ -254,13 +211,13 @@ def test_labels_never_overlap_and_follow_the_zoom(browser: Any, ranked: tuple[Ra
     page.close()
 
 
-def test_context_points_sit_above_the_sites(browser: Any, ranked: tuple[Ranking, Pack],
+def test_context_points_sit_above_the_sites(offline_page: Any, ranked: tuple[Ranking, Pack],
                                             tmp_path: Path) -> None:
     """At each context point's centre the topmost element is a context point, never the
     candidate circle of the town it shares a position with (so it can be clicked)."""
     r, pack = ranked
     html = mapping.save_map(r, tmp_path / "map.html", pack=pack)
-    off = Offline(browser)
+    off = offline_page(height=900)
     page = off.open(html)
     name = page.evaluate("Object.keys(window).find(k => /^map_[0-9a-f]+$/.test(k))")
     page.evaluate(f"window['{name}'].setView([33.57, -7.60], 12)")

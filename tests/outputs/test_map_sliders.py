@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import shlex
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,22 +25,11 @@ from siteplan.scoring.ranking import Ranking, rank
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 XSS = "<img src=x onerror=alert(1)>"
 
 if CHROMIUM is None:
     pytest.skip("chromium is not installed; the browser tests need Debian's chromium",
                 allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module", params=["balanced-2030", "market-led"])
@@ -55,28 +43,13 @@ def ranked(request: pytest.FixtureRequest) -> Ranking:
 class Page:
     """A map opened with the network cut; records outside requests, errors and dialogs."""
 
-    def __init__(self, browser: Any, path: Path) -> None:
-        self.page = browser.new_page(viewport={"width": 1280, "height": 900})
-        self.requests: list[str] = []
-        self.errors: list[str] = []
-        self.dialogs: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error"
-                     else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
-        self.page.route("**/*", self._route)
+    def __init__(self, off: Any, path: Path) -> None:
+        self.page = off.page  # conftest's OfflinePage: network cut, errors and dialogs kept
+        self.requests, self.errors, self.dialogs = off.requests, off.errors, off.dialogs
         self.page.goto(path.resolve().as_uri())
         self.page.wait_for_function("window.siteplanSliders !== undefined")
         self.page.locator(".sp-sliders summary").click()  # the panel opens closed
         assert self.page.locator(".sp-sl-reset").is_visible()
-
-    def _route(self, route: Any) -> None:
-        url = route.request.url
-        if url.startswith(("file:", "data:", "blob:", "about:")):
-            route.continue_()
-        else:
-            self.requests.append(url)
-            route.abort()
 
     def set_weights(self, weights: dict[str, float]) -> None:
         """Move each slider as a person would (an input event per slider)."""
@@ -132,10 +105,10 @@ def _assert_label_one_on(page: Page, site_id: str) -> None:
     assert 0 <= gap <= 2.0, gap
 
 
-def test_sliders_rescore_as_python(browser: Any, ranked: Ranking, tmp_path: Path) -> None:
+def test_sliders_rescore_as_python(offline_page: Any, ranked: Ranking, tmp_path: Path) -> None:
     r = ranked
     html = mapping.save_map(r, tmp_path / "map.html")
-    page = Page(browser, html)
+    page = Page(offline_page(height=900), html)
     assert page.page.evaluate("window.siteplanSliders.markers()") == len(r.included)
     start = page.state()
     _assert_same(start, r)
@@ -179,7 +152,7 @@ def test_sliders_rescore_as_python(browser: Any, ranked: Ranking, tmp_path: Path
     page.page.close()
 
 
-def test_hostile_site_name_is_text(browser: Any, tmp_path: Path) -> None:
+def test_hostile_site_name_is_text(offline_page: Any, tmp_path: Path) -> None:
     import geopandas as gpd
 
     own = gpd.GeoDataFrame({"id": ["xss"], "name": [XSS]},
@@ -190,7 +163,7 @@ def test_hostile_site_name_is_text(browser: Any, tmp_path: Path) -> None:
         pytest.skip("the embedded Morocco pack is not installed")
     assert "xss" in r.included["id"].tolist()
     html = mapping.save_map(r, tmp_path / "xss.html")
-    page = Page(browser, html)
+    page = Page(offline_page(height=900), html)
     weights = {n: 1.0 for n in r.weights.index}
     page.set_weights(weights)
     expected = r.rescore(weights)
@@ -210,12 +183,12 @@ def test_hostile_site_name_is_text(browser: Any, tmp_path: Path) -> None:
     page.page.close()
 
 
-def test_a_french_map_has_a_french_panel(browser: Any, tmp_path: Path) -> None:
+def test_a_french_map_has_a_french_panel(offline_page: Any, tmp_path: Path) -> None:
     """--lang fr: the panel's words, the criterion labels (label_fr) and the scores of the
     top-10 list in French (decimal comma, the same figures as Ranking.rescore)."""
     r = rank("balanced-2030")
     html = mapping.save_map(r, tmp_path / "fr.html", lang="fr")
-    page = Page(browser, html)
+    page = Page(offline_page(height=900), html)
     panel = page.page.locator(".sp-sliders").inner_text()
     assert "Poids : et si ?" in panel and "Revenir aux poids du fichier" in panel
     assert "what if" not in panel and "Reset" not in panel
@@ -248,7 +221,7 @@ def _set_group_share(weights: list[float], members: list[int], share: float) -> 
     return [round(x / top * 100, 3) for x in w]
 
 
-def test_group_sliders_move_their_criteria_together(browser: Any, tmp_path: Path) -> None:
+def test_group_sliders_move_their_criteria_together(offline_page: Any, tmp_path: Path) -> None:
     """A group's slider gives the group the share asked (within the 3-decimal rounding),
     scales its criteria together, and the map re-ranks as Ranking.rescore does with the
     weights the copy box gives."""
@@ -258,7 +231,7 @@ def test_group_sliders_move_their_criteria_together(browser: Any, tmp_path: Path
     groups = slider_groups(r)
     assert {g["name"] for g in groups} >= {"talent", "connectivity", "need"}
     assert sorted(j for g in groups for j in g["members"]) == list(range(len(r.weights)))
-    page = Page(browser, mapping.save_map(r, tmp_path / "map.html"))
+    page = Page(offline_page(height=900), mapping.save_map(r, tmp_path / "map.html"))
     assert page.page.locator("input[data-group]").count() == len(groups)
     start = [float(x) * 100 for x in r.weights]
     talent = next(g for g in groups if g["name"] == "talent")

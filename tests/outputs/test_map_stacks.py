@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,34 +48,20 @@ _REACH = """async () => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM,
-                              args=["--no-sandbox", "--disable-gpu"])
-        yield b
-        b.close()
+def _open(offline_page: Any, path: Path) -> tuple[Any, Any]:
+    """The map in conftest's offline page (1280 x 900), once its first view has settled."""
+    off = offline_page(height=900)
+    off.page.goto(path.resolve().as_uri())
+    off.page.wait_for_function("window.siteplanStacks !== undefined")
+    off.page.wait_for_timeout(500)  # the first view (fitBounds, then the zoom limits) settles
+    return off.page, off
 
 
-def _open(browser: Any, path: Path) -> tuple[Any, list[str]]:
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
-        ("file:", "data:", "about:")) else (problems.append(r.request.url), r.abort()))
-    page.goto(path.resolve().as_uri())
-    page.wait_for_function("window.siteplanStacks !== undefined")
-    page.wait_for_timeout(500)  # the first view (fitBounds, then the zoom limits) settles
-    return page, problems
-
-
-def test_every_university_can_be_reached_once_its_stack_is_open(browser: Any,
+def test_every_university_can_be_reached_once_its_stack_is_open(offline_page: Any,
                                                                   tmp_path: Path) -> None:
     pack = Pack(None)
     unis = pack.layer("universities")
-    page, problems = _open(browser, mapping.save_map(rank(pack=pack), tmp_path / "m.html",
+    page, off = _open(offline_page, mapping.save_map(rank(pack=pack), tmp_path / "m.html",
                                                      pack=pack))
     rows = page.evaluate(_REACH)
     names = sorted(html.unescape(r[0]) for r in rows)
@@ -86,14 +71,14 @@ def test_every_university_can_be_reached_once_its_stack_is_open(browser: Any,
     # stacked, most cannot be reached (the defect this fixes); opened, every one can
     assert before < len(rows) * 0.5, before
     assert after == len(rows), [r[0] for r in rows if not r[2]]
-    assert problems == []
+    assert off.errors == [] and off.requests == []
     page.close()
 
 
-def test_a_click_spreads_a_stack_and_a_second_click_opens_one_popup(browser: Any,
+def test_a_click_spreads_a_stack_and_a_second_click_opens_one_popup(offline_page: Any,
                                                                      tmp_path: Path) -> None:
     pack = Pack(None)
-    page, problems = _open(browser, mapping.save_map(rank(pack=pack), tmp_path / "m.html",
+    page, off = _open(offline_page, mapping.save_map(rank(pack=pack), tmp_path / "m.html",
                                                      pack=pack))
     name = page.evaluate("Object.keys(window).find(k => /^map_[0-9a-f]+$/.test(k))")
     page.mouse.move(5, 890)
@@ -135,5 +120,5 @@ def test_a_click_spreads_a_stack_and_a_second_click_opens_one_popup(browser: Any
                     return [b.left + b.width / 2, b.top + b.height / 2]; })""")
     back = [(x, y) for x, y in back if abs(x - stack[1]) + abs(y - stack[2]) < 200]
     assert len({(round(x), round(y)) for x, y in back}) < len(distinct)
-    assert problems == []
+    assert off.errors == [] and off.requests == []
     page.close()
